@@ -1,0 +1,37 @@
+-- Newest message of the next chunk of partitions (by id, after the resume cursor), applied with
+-- the same monotonic guard as the stream. One short transaction; no lock on queen.messages
+-- beyond what a SELECT takes. Parameters: cursor uuid (or all-zero), chunk size.
+WITH chunk AS (
+    SELECT p.id, q.name AS queue_name
+    FROM {{queue_schema}}.partitions p
+    JOIN {{queue_schema}}.queues q ON q.id = p.queue_id
+    WHERE p.id > ?::uuid
+    ORDER BY p.id
+    LIMIT ?
+), newest AS (
+    SELECT chunk.queue_name, chunk.id AS partition_id, m.id AS message_id, m.created_at
+    FROM chunk
+    CROSS JOIN LATERAL (
+        SELECT mm.id, mm.created_at
+        FROM {{queue_schema}}.messages mm
+        WHERE mm.partition_id = chunk.id
+        ORDER BY mm.created_at DESC, mm.id DESC
+        LIMIT 1
+    ) m
+), upserted AS (
+    INSERT INTO {{queue_schema}}.partition_lookup AS pl
+        (queue_name, partition_id, last_message_id, last_message_created_at, updated_at)
+    SELECT queue_name, partition_id, message_id, created_at, now()
+    FROM newest
+    ORDER BY partition_id
+    ON CONFLICT (queue_name, partition_id) DO UPDATE
+        SET last_message_id = EXCLUDED.last_message_id,
+            last_message_created_at = EXCLUDED.last_message_created_at,
+            updated_at = EXCLUDED.updated_at
+        WHERE (pl.last_message_created_at, pl.last_message_id)
+            < (EXCLUDED.last_message_created_at, EXCLUDED.last_message_id)
+    RETURNING 1
+)
+SELECT (SELECT id FROM chunk ORDER BY id DESC LIMIT 1) AS last_partition,
+       (SELECT count(*) FROM chunk) AS partitions,
+       (SELECT count(*) FROM upserted) AS changed_rows

@@ -1,0 +1,174 @@
+package dev.lookupkeeper.bench;
+
+import dev.lookupkeeper.bootstrap.Bootstrapper;
+import dev.lookupkeeper.config.ConnectionSettings;
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.config.SettingsLoader;
+import dev.lookupkeeper.demo.PushLoad;
+import dev.lookupkeeper.demo.QueenFixture;
+import dev.lookupkeeper.install.Installer;
+import dev.lookupkeeper.ops.PipelineStats;
+import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.pg.EmbeddedServer;
+import dev.lookupkeeper.runtime.CdcPipeline;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Side-by-side figures in one run on one embedded PostgreSQL: the sidecar's drain rate from a
+ * backlog next to the raw pgoutput decode rate of the same backlog, end-to-end lag at a steady
+ * push rate, and the sidecar's peak heap and RSS.
+ */
+public final class Benchmark {
+    private final int backlog;
+    private final int lagRate;
+    private final int lagSeconds;
+    private final PrintStream out;
+
+    public Benchmark(int backlog, int lagRate, int lagSeconds, PrintStream out) {
+        this.backlog = backlog;
+        this.lagRate = lagRate;
+        this.lagSeconds = lagSeconds;
+        this.out = out;
+    }
+
+    public void run() throws Exception {
+        List<String[]> rows = new ArrayList<>();
+        try (EmbeddedServer server = EmbeddedServer.start()) {
+            ConnectionSettings conn = server.connection();
+            Settings settings = new SettingsLoader(Map.of()).load(null, Map.of()).withConnection(conn);
+            List<UUID> partitions;
+            try (Connection c = Database.connect(conn, "lookupkeeper-bench")) {
+                QueenFixture.createSchema(c);
+                partitions = QueenFixture.createQueues(c, "bench", 1, 1000);
+                new Installer(settings).install(c, true);
+                new Bootstrapper(settings).ensure(c, Bootstrapper.ProgressSink.none());
+                try (Statement st = c.createStatement()) {
+                    st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', 'bench_raw')");
+                }
+                out.printf("building a backlog of %,d inserts over %d partitions...%n", backlog, partitions.size());
+                fillBacklog(c, partitions);
+                double peakRate = rawPeekRate(c, settings);
+                rows.add(new String[] {"raw pgoutput decode (pg_logical_slot_peek_binary_changes)", fmt(peakRate) + " events/s", "1.00"});
+                PipelineStats stats = new PipelineStats();
+                long t0 = System.nanoTime();
+                try (CdcPipeline pipeline = new CdcPipeline(settings, stats)) {
+                    pipeline.start(Bootstrapper.ProgressSink.none());
+                    long tStream = System.nanoTime();
+                    while (stats.events() < backlog) {
+                        if (!pipeline.isStreaming()) {
+                            throw new IllegalStateException("the pipeline stopped during the drain");
+                        }
+                        Thread.sleep(5);
+                    }
+                    long tEnd = System.nanoTime();
+                    double drain = backlog / ((tEnd - tStream) / 1e9);
+                    double drainWithStart = backlog / ((tEnd - t0) / 1e9);
+                    rows.add(new String[] {"lookupkeeper drain (stream start to last event applied)", fmt(drain) + " events/s", String.format("%.2f", drain / peakRate)});
+                    rows.add(new String[] {"lookupkeeper drain incl. engine start-up", fmt(drainWithStart) + " events/s", String.format("%.2f", drainWithStart / peakRate)});
+                    out.printf("lag run: %d msg/s for %d s...%n", lagRate, lagSeconds);
+                    stats.lagInterval();
+                    try (PushLoad load = new PushLoad(conn, partitions, new PushLoad.Options(4, lagRate, 10, 0, 7)).start()) {
+                        Thread.sleep(lagSeconds * 1000L);
+                    }
+                    Thread.sleep(500);
+                    Histogram lag = stats.lagInterval();
+                    rows.add(new String[] {"lag at " + lagRate + " msg/s, p50 / p99 / max (commit to lookup commit)",
+                            lag.getValueAtPercentile(50) + " / " + lag.getValueAtPercentile(99) + " / " + lag.getMaxValue() + " ms", ""});
+                }
+                rows.add(new String[] {"sidecar peak heap used", mb(peakHeap()) + " MB", ""});
+                rows.add(new String[] {"sidecar peak RSS (VmHWM, includes the benchmark's own writers)", mb(peakRss()) + " MB", ""});
+            }
+        }
+        out.println();
+        out.println("| measure | value | ratio to raw decode |");
+        out.println("|---|---|---|");
+        for (String[] r : rows) {
+            out.println("| " + r[0] + " | " + r[1] + " | " + r[2] + " |");
+        }
+    }
+
+    private void fillBacklog(Connection c, List<UUID> partitions) throws Exception {
+        // 500-row pushes: each transaction writes one partition, rows share its created_at
+        String sql = "INSERT INTO queen.messages (id, transaction_id, partition_id, payload)"
+                + " SELECT gen_random_uuid(), 'tx-' || ? || '-' || g, ?, '{\"kind\":\"bench\"}'::jsonb FROM generate_series(1, ?) g";
+        int perPush = 500;
+        c.setAutoCommit(false);
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int done = 0;
+            int push = 0;
+            while (done < backlog) {
+                int n = Math.min(perPush, backlog - done);
+                ps.setInt(1, push);
+                ps.setObject(2, partitions.get(push % partitions.size()));
+                ps.setInt(3, n);
+                ps.executeUpdate();
+                c.commit();
+                done += n;
+                push++;
+            }
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    private double rawPeekRate(Connection c, Settings s) throws Exception {
+        long t = System.nanoTime();
+        long n;
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_logical_slot_peek_binary_changes('bench_raw', NULL, NULL,"
+                + " 'proto_version', '1', 'publication_names', ?)")) {
+            ps.setString(1, s.publication());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                n = rs.getLong(1);
+            }
+        }
+        double secs = (System.nanoTime() - t) / 1e9;
+        try (Statement st = c.createStatement()) {
+            st.execute("SELECT pg_drop_replication_slot('bench_raw')");
+        }
+        out.printf("raw decode: %,d pgoutput messages (inserts plus BEGIN/COMMIT/RELATION) in %.2f s%n", n, secs);
+        return backlog / secs;
+    }
+
+    private static long peakHeap() {
+        long sum = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                sum += pool.getPeakUsage().getUsed();
+            }
+        }
+        return sum;
+    }
+
+    private static long peakRss() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+            }
+        }
+        return -1;
+    }
+
+    private static String mb(long bytes) {
+        return Long.toString(bytes / (1024 * 1024));
+    }
+
+    private static String fmt(double d) {
+        return String.format("%,.0f", d);
+    }
+}

@@ -1,0 +1,90 @@
+package dev.lookupkeeper.checkpoint;
+
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.runtime.WorkerConfig;
+import org.apache.kafka.connect.storage.MemoryOffsetBackingStore;
+
+/**
+ * Debezium's source offsets, kept in lookupkeeper's schema instead of a local file, so the
+ * sidecar is stateless and a replacement pod resumes where the last one committed. The engine
+ * writes offsets only after the sink's transaction committed (see DebeziumSource), so a stored
+ * offset never runs ahead of the lookup table.
+ */
+public class DatabaseOffsetStore extends MemoryOffsetBackingStore {
+    /** Engine property naming the {@link OffsetStoreRegistry} entry to use. */
+    public static final String REGISTRY_KEY = "lookupkeeper.offsets.registry.key";
+
+    private OffsetStoreRegistry.Target target;
+
+    @Override
+    public void configure(WorkerConfig config) {
+        super.configure(config);
+        Object key = config.originals().get(REGISTRY_KEY);
+        if (key == null) {
+            throw new ConnectException(REGISTRY_KEY + " is not set");
+        }
+        target = OffsetStoreRegistry.lookup(key.toString());
+    }
+
+    @Override
+    public synchronized void start() {
+        super.start();
+        String sql = "SELECT offset_key, offset_value FROM " + target.offsetsTableSql();
+        Map<ByteBuffer, ByteBuffer> loaded = new HashMap<>();
+        try (Connection c = target.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement(sql);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                byte[] v = rs.getBytes(2);
+                loaded.put(ByteBuffer.wrap(rs.getBytes(1)), v == null ? null : ByteBuffer.wrap(v));
+            }
+        } catch (SQLException e) {
+            throw new ConnectException("cannot read source offsets from " + target.offsetsTableSql() + ": " + e.getMessage(), e);
+        }
+        data.putAll(loaded);
+    }
+
+    @Override
+    protected void save() {
+        String sql = "INSERT INTO " + target.offsetsTableSql() + " (offset_key, offset_value, updated_at) VALUES (?, ?, now())"
+                + " ON CONFLICT (offset_key) DO UPDATE SET offset_value = EXCLUDED.offset_value, updated_at = now()";
+        try (Connection c = target.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (Map.Entry<ByteBuffer, ByteBuffer> e : data.entrySet()) {
+                    ps.setBytes(1, bytes(e.getKey()));
+                    ps.setBytes(2, e.getValue() == null ? null : bytes(e.getValue()));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new ConnectException("cannot store source offsets: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Set<Map<String, Object>> connectorPartitions(String connectorName) {
+        // Only used by Kafka Connect's REST offsets API, which the embedded engine does not serve.
+        return Set.of();
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        ByteBuffer d = b.duplicate();
+        byte[] out = new byte[d.remaining()];
+        d.get(out);
+        return out;
+    }
+}

@@ -1,0 +1,17 @@
+package dev.lookupkeeper.cli;
+
+/** The exit codes scripts rely on. */
+public final class ExitCodes {
+    /** Done; for verify: every check passed. */
+    public static final int OK = 0;
+    /** verify: at least one check failed. */
+    public static final int CHECK_FAILED = 1;
+    /** Usage or configuration error (bad flag, invalid name, bad config file). Nothing was written. */
+    public static final int USAGE = 2;
+    /** The database is not ready (unreachable, wal_level, privileges, missing tables, conflicting objects). */
+    public static final int DATABASE_NOT_READY = 3;
+    /** The stream failed while running (see the log line before it). */
+    public static final int RUNTIME_FAILURE = 4;
+
+    private ExitCodes() {}
+}

@@ -1,0 +1,55 @@
+package dev.lookupkeeper.config;
+
+import java.time.Duration;
+
+/**
+ * Everything a command needs, validated once at start-up and immutable afterwards.
+ *
+ * @param queueSchema schema of the queue's tables (queues, partitions, messages, partition_lookup)
+ * @param schema lookupkeeper's own schema (state, source offsets, watermarks)
+ * @param publication publication on queen.messages that the slot decodes
+ * @param slot logical replication slot (pgoutput)
+ * @param maxBatchSize most change events handed to the sink at once
+ * @param pollInterval how long the engine waits for more events before handing over a batch
+ * @param backfillChunk partitions per backfill transaction
+ * @param connectAttempts attempts to reach PostgreSQL before giving up (exit 3)
+ */
+public record Settings(
+        ConnectionSettings connection,
+        String queueSchema,
+        String schema,
+        String publication,
+        String slot,
+        int maxBatchSize,
+        Duration pollInterval,
+        int backfillChunk,
+        int connectAttempts) {
+
+    public Settings {
+        Identifiers.validate("--queue-schema", queueSchema);
+        Identifiers.validate("--schema", schema);
+        Identifiers.validate("--publication", publication);
+        Identifiers.validate("--slot", slot);
+        if (queueSchema.equals(schema)) {
+            throw new ConfigException("--schema must differ from the queue's schema '" + queueSchema + "'");
+        }
+        requireRange("--max-batch-size", maxBatchSize, 1, 1_000_000);
+        requireRange("--poll-interval-ms", pollInterval.toMillis(), 1, 60_000);
+        requireRange("--backfill-chunk", backfillChunk, 1, 1_000_000);
+        requireRange("--connect-attempts", connectAttempts, 1, 1000);
+    }
+
+    private static void requireRange(String option, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new ConfigException(option + " is " + value + "; it must be between " + min + " and " + max);
+        }
+    }
+
+    public Settings withConnection(ConnectionSettings c) {
+        return new Settings(c, queueSchema, schema, publication, slot, maxBatchSize, pollInterval, backfillChunk, connectAttempts);
+    }
+
+    public Settings withNames(String newSchema, String newPublication, String newSlot) {
+        return new Settings(connection, queueSchema, newSchema, newPublication, newSlot, maxBatchSize, pollInterval, backfillChunk, connectAttempts);
+    }
+}

@@ -1,0 +1,240 @@
+package dev.lookupkeeper.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Builds {@link Settings} from, lowest precedence first: built-in defaults, a YAML file, the
+ * environment ({@code PG*} for the connection as libpq reads them, {@code LOOKUPKEEPER_*} for the
+ * rest) and command-line flags. The password comes only from PGPASSWORD or a password file, never
+ * from a flag or URL, so it cannot show up in the process list.
+ */
+public final class SettingsLoader {
+    static final Map<String, String> DEFAULTS = Map.of(
+            "queue-schema", "queen",
+            "schema", "lookupkeeper",
+            "publication", "lookupkeeper_messages",
+            "slot", "lookupkeeper",
+            "max-batch-size", "8192",
+            "poll-interval-ms", "10",
+            "backfill-chunk", "1000",
+            "connect-attempts", "5");
+    private static final Set<String> FILE_ONLY = Set.of("db-url", "password-file");
+
+    private final Map<String, String> env;
+
+    public SettingsLoader(Map<String, String> env) {
+        this.env = env;
+    }
+
+    public static SettingsLoader fromSystem() {
+        return new SettingsLoader(System.getenv());
+    }
+
+    /**
+     * @param configFile optional YAML file
+     * @param flags values given on the command line (absent keys mean "not given")
+     */
+    public Settings load(Path configFile, Map<String, String> flags) {
+        Map<String, String> merged = new HashMap<>(DEFAULTS);
+        if (configFile != null) {
+            merged.putAll(readYaml(configFile));
+        }
+        for (String key : keys()) {
+            String v = env.get("LOOKUPKEEPER_" + key.toUpperCase().replace('-', '_'));
+            if (v != null && !v.isBlank()) {
+                merged.put(key, v.trim());
+            }
+        }
+        flags.forEach((k, v) -> {
+            if (v != null) {
+                merged.put(k, v);
+            }
+        });
+        ConnectionSettings connection = connection(merged.get("db-url"), merged.get("password-file"));
+        return new Settings(
+                connection,
+                merged.get("queue-schema"),
+                merged.get("schema"),
+                merged.get("publication"),
+                merged.get("slot"),
+                intValue(merged, "max-batch-size"),
+                Duration.ofMillis(intValue(merged, "poll-interval-ms")),
+                intValue(merged, "backfill-chunk"),
+                intValue(merged, "connect-attempts"));
+    }
+
+    private static Iterable<String> keys() {
+        Set<String> all = new java.util.TreeSet<>(DEFAULTS.keySet());
+        all.addAll(FILE_ONLY);
+        return all;
+    }
+
+    private static int intValue(Map<String, String> m, String key) {
+        String v = m.get(key);
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException("--" + key + " must be a whole number, not '" + v + "'");
+        }
+    }
+
+    private static Map<String, String> readYaml(Path file) {
+        if (!Files.isReadable(file)) {
+            throw new ConfigException("config file " + file + " does not exist or is not readable");
+        }
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+        } catch (IOException e) {
+            throw new ConfigException("config file " + file + " is not valid YAML: " + firstLine(e.getMessage()));
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        if (root == null || root.isNull()) {
+            return out;
+        }
+        if (!root.isObject()) {
+            throw new ConfigException("config file " + file + " must be a YAML mapping of option: value");
+        }
+        Set<String> known = new java.util.HashSet<>(DEFAULTS.keySet());
+        known.addAll(FILE_ONLY);
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equals("password")) {
+                throw new ConfigException("config file " + file + " must not hold a password: use PGPASSWORD or password-file");
+            }
+            if (!known.contains(e.getKey())) {
+                throw new ConfigException("config file " + file + ": unknown option '" + e.getKey() + "'; known: " + new java.util.TreeSet<>(known));
+            }
+            out.put(e.getKey(), e.getValue().asText());
+        }
+        return out;
+    }
+
+    /** libpq environment first, then the URL on top of it; the URL never carries a password. */
+    ConnectionSettings connection(String dbUrl, String passwordFile) {
+        String host = orDefault(env.get("PGHOST"), "localhost");
+        String port = orDefault(env.get("PGPORT"), "5432");
+        String user = orDefault(env.get("PGUSER"), orDefault(System.getProperty("user.name"), "postgres"));
+        String database = env.get("PGDATABASE");
+        String sslMode = orDefault(env.get("PGSSLMODE"), "prefer");
+        if (dbUrl != null && !dbUrl.isBlank()) {
+            Map<String, String> u = parseUrl(dbUrl.trim());
+            host = u.getOrDefault("host", host);
+            port = u.getOrDefault("port", port);
+            user = u.getOrDefault("user", user);
+            database = u.getOrDefault("dbname", database);
+            sslMode = u.getOrDefault("sslmode", sslMode);
+        }
+        if (database == null || database.isBlank()) {
+            database = user;
+        }
+        if (host.startsWith("/")) {
+            throw new ConfigException("PGHOST '" + host + "' is a Unix socket directory; lookupkeeper needs TCP: set PGHOST to a host name or address");
+        }
+        int portNumber;
+        try {
+            portNumber = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            throw new ConfigException("PostgreSQL port '" + port + "' is not a number (PGPORT or --db-url)");
+        }
+        Set<String> modes = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+        if (!modes.contains(sslMode)) {
+            throw new ConfigException("sslmode '" + sslMode + "' is not one of " + new java.util.TreeSet<>(modes) + " (PGSSLMODE or --db-url)");
+        }
+        String password = env.get("PGPASSWORD");
+        if (passwordFile != null && !passwordFile.isBlank()) {
+            password = readPasswordFile(Path.of(passwordFile));
+        }
+        return new ConnectionSettings(host, portNumber, database, user, password, sslMode);
+    }
+
+    private static String readPasswordFile(Path file) {
+        try {
+            String s = Files.readString(file, StandardCharsets.UTF_8);
+            return s.strip();
+        } catch (IOException e) {
+            throw new ConfigException("password file " + file + " cannot be read: " + e.getClass().getSimpleName());
+        }
+    }
+
+    /**
+     * Accepts {@code postgresql://user@host:port/db?sslmode=...} and
+     * {@code jdbc:postgresql://host:port/db?user=...}. A password in either is refused: it would
+     * be visible in the process list and in shell history.
+     */
+    static Map<String, String> parseUrl(String url) {
+        String u = url.startsWith("jdbc:") ? url.substring(5) : url;
+        if (!(u.startsWith("postgresql://") || u.startsWith("postgres://"))) {
+            throw new ConfigException("--db-url must look like postgresql://user@host:5432/dbname or jdbc:postgresql://host:5432/dbname");
+        }
+        URI uri;
+        try {
+            uri = new URI(u);
+        } catch (URISyntaxException e) {
+            throw new ConfigException("--db-url is not a valid URL (check its host, port and database parts)");
+        }
+        Map<String, String> out = new HashMap<>();
+        String userInfo = uri.getRawUserInfo();
+        if (userInfo != null) {
+            if (userInfo.contains(":")) {
+                throw new ConfigException("--db-url must not contain a password: put it in PGPASSWORD or --password-file");
+            }
+            out.put("user", decode(userInfo));
+        }
+        if (uri.getHost() != null) {
+            out.put("host", uri.getHost());
+        }
+        if (uri.getPort() > 0) {
+            out.put("port", Integer.toString(uri.getPort()));
+        }
+        String path = uri.getRawPath();
+        if (path != null && path.length() > 1) {
+            out.put("dbname", decode(path.substring(1)));
+        }
+        String query = uri.getRawQuery();
+        if (query != null) {
+            for (String pair : query.split("&")) {
+                int eq = pair.indexOf('=');
+                String k = decode(eq < 0 ? pair : pair.substring(0, eq));
+                String v = eq < 0 ? "" : decode(pair.substring(eq + 1));
+                switch (k) {
+                    case "password" -> throw new ConfigException("--db-url must not contain a password: put it in PGPASSWORD or --password-file");
+                    case "user", "sslmode", "host", "port", "dbname" -> out.put(k, v);
+                    default -> { /* other driver parameters are not needed by lookupkeeper */ }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+
+    private static String orDefault(String v, String d) {
+        return v == null || v.isBlank() ? d : v;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

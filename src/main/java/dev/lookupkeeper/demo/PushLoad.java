@@ -1,0 +1,130 @@
+package dev.lookupkeeper.demo;
+
+import dev.lookupkeeper.config.ConnectionSettings;
+import dev.lookupkeeper.pg.Database;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Pushes messages the way the queue's server does: one partition per push, several rows sharing
+ * the transaction's created_at, UUIDv7 ids, and (optionally) a pause before COMMIT so commits
+ * land out of created_at order across writers.
+ */
+public final class PushLoad implements AutoCloseable {
+    private static final String PUSH = "INSERT INTO queen.messages (id, transaction_id, partition_id, payload)"
+            + " SELECT u.id, u.tx, ?, '{\"kind\":\"demo\"}'::jsonb FROM unnest(?::uuid[], ?::text[]) AS u(id, tx)";
+
+    /** @param ratePerSecond total messages per second over all writers; 0 = as fast as possible */
+    public record Options(int writers, double ratePerSecond, int maxRowsPerPush, int maxCommitDelayMs, long seed) {}
+
+    private final ConnectionSettings connection;
+    private final List<UUID> partitions;
+    private final Options options;
+    private final AtomicLong written = new AtomicLong();
+    private final AtomicLong pushes = new AtomicLong();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean running;
+
+    public PushLoad(ConnectionSettings connection, List<UUID> partitions, Options options) {
+        this.connection = connection;
+        this.partitions = List.copyOf(partitions);
+        this.options = options;
+    }
+
+    public PushLoad start() {
+        running = true;
+        for (int w = 0; w < options.writers(); w++) {
+            Random random = new Random(options.seed() * 31 + w);
+            Thread t = new Thread(() -> writerLoop(random), "push-" + w);
+            t.setDaemon(true);
+            threads.add(t);
+            t.start();
+        }
+        return this;
+    }
+
+    private void writerLoop(Random random) {
+        double perWriter = options.ratePerSecond() / options.writers();
+        long started = System.nanoTime();
+        long mine = 0;
+        try (Connection c = Database.connect(connection, "lookupkeeper-pushload")) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(PUSH)) {
+                while (running) {
+                    int rows = 1 + random.nextInt(options.maxRowsPerPush());
+                    UUID partition = partitions.get(random.nextInt(partitions.size()));
+                    UUID[] ids = new UUID[rows];
+                    String[] tx = new String[rows];
+                    for (int i = 0; i < rows; i++) {
+                        ids[i] = UuidV7.next();
+                        tx[i] = ids[i].toString();
+                    }
+                    ps.setObject(1, partition);
+                    ps.setArray(2, c.createArrayOf("uuid", ids));
+                    ps.setArray(3, c.createArrayOf("text", tx));
+                    try {
+                        ps.executeUpdate();
+                        if (options.maxCommitDelayMs() > 0) {
+                            LockSupport.parkNanos(random.nextInt(options.maxCommitDelayMs() + 1) * 1_000_000L);
+                        }
+                        c.commit();
+                    } catch (SQLException e) {
+                        c.rollback();
+                        if ("23503".equals(e.getSQLState())) {
+                            continue; // the partition was deleted under us: the queue would drop the push too
+                        }
+                        throw e;
+                    }
+                    mine += rows;
+                    written.addAndGet(rows);
+                    pushes.incrementAndGet();
+                    if (perWriter > 0) {
+                        long due = started + (long) (mine / perWriter * 1e9);
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            LockSupport.parkNanos(wait);
+                        }
+                    }
+                }
+            }
+        } catch (Throwable t) {
+            if (running) {
+                failure.compareAndSet(null, t);
+            }
+        }
+    }
+
+    public long written() {
+        return written.get();
+    }
+
+    public long pushes() {
+        return pushes.get();
+    }
+
+    public Throwable failure() {
+        return failure.get();
+    }
+
+    /** Stops the writers and waits for their last commit. */
+    @Override
+    public void close() {
+        running = false;
+        for (Thread t : threads) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package dev.lookupkeeper.install;
+
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.pg.DatabaseNotReadyException;
+import dev.lookupkeeper.pg.PgErrors;
+import dev.lookupkeeper.pg.Preflight;
+import dev.lookupkeeper.pg.SqlTemplates;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Creates what lookupkeeper needs, idempotently and in one transaction: the lookup table (only
+ * when missing), lookupkeeper's own schema and the insert-only publication. Every DDL runs under a
+ * short lock_timeout, so it never queues pushes into queen.messages behind a long wait.
+ */
+public final class Installer {
+    private final Settings settings;
+    private final SqlTemplates sql;
+
+    public Installer(Settings settings) {
+        this.settings = settings;
+        this.sql = SqlTemplates.of(settings);
+    }
+
+    /** What install did, one line per object. */
+    public record Report(List<String> actions) {}
+
+    public Report install(Connection c, boolean streaming) throws SQLException {
+        Preflight.ServerFacts facts = Preflight.check(c, settings, streaming);
+        List<String> actions = new ArrayList<>();
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute("SET LOCAL lock_timeout = '5s'");
+            if (facts.lookupTableExists()) {
+                actions.add("table " + settings.queueSchema() + ".partition_lookup: exists, used as it is");
+            } else {
+                st.execute(sql.get("install/lookup_table.sql"));
+                actions.add("table " + settings.queueSchema() + ".partition_lookup: created");
+            }
+            boolean schemaExisted = exists(c, "SELECT 1 FROM pg_namespace WHERE nspname = ?", settings.schema());
+            st.execute(sql.get("install/own_schema.sql"));
+            actions.add("schema " + settings.schema() + ": " + (schemaExisted ? "exists, brought up to date" : "created"));
+            actions.add("publication " + settings.publication() + ": " + ensurePublication(c, st, facts));
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            if ("55P03".equals(e.getSQLState())) {
+                throw new DatabaseNotReadyException("install waited more than 5 s for a lock (a long transaction holds "
+                        + settings.queueSchema() + " tables); nothing was changed: retry when it has finished");
+            }
+            if ("42501".equals(e.getSQLState())) {
+                throw new DatabaseNotReadyException("install lacks a privilege: " + PgErrors.brief(e)
+                        + "; run install once as the table owner (see sql/roles/lookupkeeper_role.sql)");
+            }
+            throw e;
+        } finally {
+            c.setAutoCommit(autoCommit);
+        }
+        return new Report(actions);
+    }
+
+    private String ensurePublication(Connection c, Statement st, Preflight.ServerFacts facts) throws SQLException {
+        Set<String> tables = new TreeSet<>();
+        boolean found = false;
+        boolean allTables = false;
+        boolean inserts = true;
+        try (PreparedStatement ps = c.prepareStatement(sql.get("install/publication_tables.sql"))) {
+            ps.setString(1, settings.publication());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found = true;
+                    allTables = rs.getBoolean(1);
+                    inserts = rs.getBoolean(2);
+                    if (rs.getString(3) != null) {
+                        tables.add(rs.getString(3) + "." + rs.getString(4));
+                    }
+                }
+            }
+        }
+        String messages = settings.queueSchema() + ".messages";
+        String watermark = settings.schema() + ".watermark";
+        if (!found) {
+            st.execute(sql.get(facts.columnLists() ? "install/publication_columns.sql" : "install/publication_plain.sql"));
+            return facts.columnLists() ? "created (inserts only, columns id, partition_id, created_at)" : "created (inserts only)";
+        }
+        Set<String> expected = new TreeSet<>(List.of(messages, watermark));
+        Set<String> foreign = new TreeSet<>(tables);
+        foreign.removeAll(expected);
+        if (allTables || !foreign.isEmpty() || !tables.contains(messages) || !inserts) {
+            String what = allTables ? "FOR ALL TABLES" : tables.isEmpty() ? "for no tables" : "for " + String.join(", ", tables);
+            throw new DatabaseNotReadyException("publication " + settings.publication() + " already exists " + what
+                    + (inserts ? "" : " without inserts") + "; lookupkeeper needs its own publication on " + messages
+                    + ": choose another name with --publication, or drop that publication if it is a leftover");
+        }
+        if (!tables.contains(watermark)) {
+            st.execute("ALTER PUBLICATION " + quoted("publication") + " ADD TABLE " + quoted("schema") + ".watermark");
+            return "exists, watermark table added";
+        }
+        return "exists, correct";
+    }
+
+    private String quoted(String which) {
+        return dev.lookupkeeper.config.Identifiers.quote(which.equals("publication") ? settings.publication() : settings.schema());
+    }
+
+    private static boolean exists(Connection c, String query, String param) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(query)) {
+            ps.setString(1, param);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+}

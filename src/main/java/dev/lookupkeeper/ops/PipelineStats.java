@@ -1,0 +1,65 @@
+package dev.lookupkeeper.ops;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * Counters of the pipeline, and the end-to-end lag (commit of a message to commit of its lookup
+ * row) as a histogram. One owner writes (the sink thread); readers take interval snapshots.
+ */
+public final class PipelineStats {
+    private final LongAdder events = new LongAdder();
+    private final LongAdder batches = new LongAdder();
+    private final LongAdder rowsChanged = new LongAdder();
+    private final LongAdder ignored = new LongAdder();
+    private final AtomicLong lastBatchAtMs = new AtomicLong();
+    private final Recorder lagMs = new Recorder(3_600_000L, 3);
+    private final Histogram total = new Histogram(3_600_000L, 3);
+
+    public void recordBatch(int eventCount, int changed, int ignoredCount) {
+        events.add(eventCount);
+        batches.increment();
+        rowsChanged.add(changed);
+        ignored.add(ignoredCount);
+        lastBatchAtMs.set(System.currentTimeMillis());
+    }
+
+    public void recordLag(long millis) {
+        lagMs.recordValue(Math.max(0, Math.min(millis, 3_600_000L)));
+    }
+
+    public long events() {
+        return events.sum();
+    }
+
+    public long batches() {
+        return batches.sum();
+    }
+
+    public long rowsChanged() {
+        return rowsChanged.sum();
+    }
+
+    public long ignored() {
+        return ignored.sum();
+    }
+
+    public long lastBatchAtMs() {
+        return lastBatchAtMs.get();
+    }
+
+    /** Lag recorded since the previous call; also folded into the run's total. */
+    public synchronized Histogram lagInterval() {
+        Histogram h = lagMs.getIntervalHistogram();
+        total.add(h);
+        return h;
+    }
+
+    /** Lag over the whole run, including the interval not yet taken. */
+    public synchronized Histogram lagTotal() {
+        total.add(lagMs.getIntervalHistogram());
+        return total.copy();
+    }
+}

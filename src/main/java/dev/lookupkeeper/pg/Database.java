@@ -1,0 +1,92 @@
+package dev.lookupkeeper.pg;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.lookupkeeper.config.ConnectionSettings;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Opens connections; the password travels as a driver property, never inside a URL or message. */
+public final class Database {
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+    private Database() {}
+
+    public static Properties driverProperties(ConnectionSettings c, String applicationName) {
+        Properties p = new Properties();
+        p.setProperty("user", c.user());
+        if (c.password() != null) {
+            p.setProperty("password", c.password());
+        }
+        p.setProperty("ApplicationName", applicationName);
+        p.setProperty("connectTimeout", "10");
+        p.setProperty("tcpKeepAlive", "true");
+        return p;
+    }
+
+    public static Connection connect(ConnectionSettings c, String applicationName) throws SQLException {
+        return DriverManager.getConnection(c.jdbcUrl(), driverProperties(c, applicationName));
+    }
+
+    /**
+     * Connects with bounded retries and a growing pause. Gives up with a
+     * {@link DatabaseNotReadyException} that names the server but never the password.
+     */
+    public static Connection connectWithRetry(ConnectionSettings c, String applicationName, int attempts) {
+        long pauseMs = 500;
+        SQLException last = null;
+        for (int i = 1; i <= attempts; i++) {
+            try {
+                return connect(c, applicationName);
+            } catch (SQLException e) {
+                last = e;
+                if (!isTransient(e)) {
+                    break;
+                }
+                if (i < attempts) {
+                    LOG.warn("cannot reach PostgreSQL at {} (attempt {}/{}): {}; retrying in {} ms",
+                            c.describe(), i, attempts, PgErrors.brief(e), pauseMs);
+                    sleep(pauseMs);
+                    pauseMs = Math.min(pauseMs * 2, 5_000);
+                }
+            }
+        }
+        throw new DatabaseNotReadyException("cannot connect to PostgreSQL at " + c.describe() + ": " + PgErrors.brief(last)
+                + PgErrors.hint(last));
+    }
+
+    private static boolean isTransient(SQLException e) {
+        String state = e.getSQLState();
+        // 08xxx connection exceptions and 57P03 (starting up) are worth retrying; auth errors are not.
+        return state == null || state.startsWith("08") || "57P03".equals(state);
+    }
+
+    public static HikariDataSource pool(ConnectionSettings c, String applicationName, int size) {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(c.jdbcUrl());
+        hc.setDataSourceProperties(driverProperties(c, applicationName));
+        hc.setUsername(c.user());
+        if (c.password() != null) {
+            hc.setPassword(c.password());
+        }
+        hc.setMaximumPoolSize(size);
+        hc.setMinimumIdle(1);
+        hc.setPoolName(applicationName);
+        hc.setConnectionTimeout(30_000);
+        hc.setInitializationFailTimeout(-1);
+        return new HikariDataSource(hc);
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DatabaseNotReadyException("interrupted while waiting for PostgreSQL");
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.lookupkeeper.pg;
+
+import java.sql.SQLException;
+
+/** Short, secret-free renderings of driver errors for one-line messages. */
+public final class PgErrors {
+    private PgErrors() {}
+
+    public static String brief(SQLException e) {
+        if (e == null) {
+            return "unknown error";
+        }
+        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int nl = msg.indexOf('\n');
+        if (nl >= 0) {
+            msg = msg.substring(0, nl);
+        }
+        return msg.trim();
+    }
+
+    static String hint(SQLException e) {
+        if (e == null || e.getSQLState() == null) {
+            return "";
+        }
+        return switch (e.getSQLState()) {
+            case "28P01", "28000" -> " (check PGUSER and PGPASSWORD or --password-file)";
+            case "3D000" -> " (check PGDATABASE or the database in --db-url)";
+            case "08001", "08004", "08006" -> " (check PGHOST/PGPORT or --db-url, and that the server is running)";
+            default -> "";
+        };
+    }
+}

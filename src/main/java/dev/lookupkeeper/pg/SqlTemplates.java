@@ -1,0 +1,61 @@
+package dev.lookupkeeper.pg;
+
+import dev.lookupkeeper.config.Identifiers;
+import dev.lookupkeeper.config.Settings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Loads SQL from {@code sql/} on the class path. The only thing substituted into the text is a
+ * validated, quoted identifier ({{schema}}, {{queue_schema}}, {{publication}}); values are always
+ * bound parameters. An unknown placeholder fails loudly rather than leaving braces in SQL.
+ */
+public final class SqlTemplates {
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([a-z_]+)}}");
+    private static final Map<String, String> RAW = new ConcurrentHashMap<>();
+
+    private final Map<String, String> identifiers;
+
+    public SqlTemplates(Map<String, String> identifiers) {
+        this.identifiers = Map.copyOf(identifiers);
+    }
+
+    public static SqlTemplates of(Settings s) {
+        return new SqlTemplates(Map.of(
+                "queue_schema", Identifiers.quote(s.queueSchema()),
+                "schema", Identifiers.quote(s.schema()),
+                "publication", Identifiers.quote(s.publication())));
+    }
+
+    public String get(String name) {
+        String raw = RAW.computeIfAbsent(name, SqlTemplates::read);
+        Matcher m = PLACEHOLDER.matcher(raw);
+        StringBuilder out = new StringBuilder(raw.length() + 64);
+        while (m.find()) {
+            String value = identifiers.get(m.group(1));
+            if (value == null) {
+                throw new IllegalStateException("sql/" + name + " uses unknown placeholder " + m.group());
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private static String read(String name) {
+        try (InputStream in = SqlTemplates.class.getClassLoader().getResourceAsStream("sql/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("sql/" + name + " is missing from the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

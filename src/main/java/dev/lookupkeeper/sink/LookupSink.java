@@ -1,0 +1,45 @@
+package dev.lookupkeeper.sink;
+
+import dev.lookupkeeper.ops.PipelineStats;
+import dev.lookupkeeper.source.BatchHandler;
+import dev.lookupkeeper.source.MessageInserted;
+import dev.lookupkeeper.source.SourceBatch;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** coalesce → write, for any source. Returns only after the lookup transaction committed. */
+public final class LookupSink implements BatchHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(LookupSink.class);
+
+    private final LookupWriter writer;
+    private final PipelineStats stats;
+
+    public LookupSink(LookupWriter writer, PipelineStats stats) {
+        this.writer = writer;
+        this.stats = stats;
+    }
+
+    @Override
+    public void apply(SourceBatch batch) throws Exception {
+        List<MessageInserted> events = batch.messages();
+        if (events.isEmpty() && batch.watermark() == 0) {
+            stats.recordBatch(0, 0, batch.ignored());
+            return;
+        }
+        List<LatestMessage> rows = Coalescer.coalesce(events);
+        long start = System.nanoTime();
+        int changed = writer.write(rows, batch.watermark(), batch.lastPosition());
+        long now = System.currentTimeMillis();
+        for (MessageInserted e : events) {
+            if (e.commitTimeMs() > 0) {
+                stats.recordLag(now - e.commitTimeMs());
+            }
+        }
+        stats.recordBatch(events.size(), changed, batch.ignored());
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("batch: {} events, {} partitions, {} rows changed, watermark {}, up to {} in {} ms",
+                    events.size(), rows.size(), changed, batch.watermark(), batch.lastPosition(), (System.nanoTime() - start) / 1_000_000);
+        }
+    }
+}

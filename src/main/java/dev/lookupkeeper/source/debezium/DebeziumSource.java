@@ -1,0 +1,163 @@
+package dev.lookupkeeper.source.debezium;
+
+import dev.lookupkeeper.checkpoint.OffsetStoreRegistry;
+import dev.lookupkeeper.checkpoint.TransactionBoundary;
+import dev.lookupkeeper.config.Identifiers;
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.source.BatchHandler;
+import dev.lookupkeeper.source.MessageInserted;
+import dev.lookupkeeper.source.SourceBatch;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import io.debezium.embedded.Connect;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.sql.DataSource;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Streams inserts on queen.messages from lookupkeeper's slot with the Debezium embedded engine
+ * (pgoutput). For every batch it decodes the records, hands them to the sink, and only after the
+ * sink returned marks whole transactions processed, which lets the engine store the offset and
+ * confirm the LSN to the server.
+ */
+public final class DebeziumSource implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DebeziumSource.class);
+
+    private final Settings settings;
+    private final DataSource offsetsDataSource;
+    private final RecordDecoder decoder;
+    private final String registryKey = "offsets-" + UUID.randomUUID();
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final CountDownLatch started = new CountDownLatch(1);
+    private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private ExecutorService executor;
+
+    public DebeziumSource(Settings settings, DataSource offsetsDataSource) {
+        this.settings = settings;
+        this.offsetsDataSource = offsetsDataSource;
+        this.decoder = new RecordDecoder(settings.queueSchema(), settings.schema());
+    }
+
+    /** Starts streaming on a background thread; batches go to the handler one at a time. */
+    public void start(BatchHandler handler) {
+        OffsetStoreRegistry.register(registryKey, new OffsetStoreRegistry.Target(offsetsDataSource,
+                Identifiers.quote(settings.schema()) + ".source_offsets"));
+        TransactionBoundary<RecordChangeEvent<SourceRecord>> boundary = new TransactionBoundary<>(e -> RecordDecoder.txId(e.record()));
+        engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+                .using(EngineProperties.build(settings, registryKey))
+                .using(new DebeziumEngine.ConnectorCallback() {
+                    @Override
+                    public void taskStarted() {
+                        started.countDown();
+                    }
+                })
+                .using((success, message, error) -> {
+                    if (!success) {
+                        failure.compareAndSet(null, error != null ? error : new IllegalStateException(message));
+                    }
+                    started.countDown();
+                    finished.countDown();
+                })
+                .notifying((records, committer) -> {
+                    SourceBatch batch = decode(records);
+                    try {
+                        handler.apply(batch);
+                    } catch (InterruptedException e) {
+                        throw e;
+                    } catch (Exception e) {
+                        failure.compareAndSet(null, e);
+                        throw new io.debezium.DebeziumException("lookup write failed: " + e.getMessage(), e);
+                    }
+                    for (RecordChangeEvent<SourceRecord> r : boundary.complete(records)) {
+                        committer.markProcessed(r);
+                    }
+                    committer.markBatchFinished();
+                })
+                .build();
+        executor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "debezium-engine");
+            t.setDaemon(true);
+            return t;
+        });
+        executor.execute(engine);
+    }
+
+    private SourceBatch decode(List<RecordChangeEvent<SourceRecord>> records) {
+        List<MessageInserted> messages = new ArrayList<>(records.size());
+        long watermark = 0;
+        int ignored = 0;
+        String lastLsn = null;
+        for (RecordChangeEvent<SourceRecord> e : records) {
+            SourceRecord r = e.record();
+            switch (decoder.kind(r)) {
+                case MESSAGE -> {
+                    MessageInserted m = decoder.message(r);
+                    if (m == null) {
+                        ignored++;
+                    } else {
+                        messages.add(m);
+                        lastLsn = m.position() != null ? m.position() : lastLsn;
+                    }
+                }
+                case WATERMARK -> watermark = Math.max(watermark, decoder.watermark(r));
+                case OTHER -> ignored++;
+            }
+        }
+        return new SourceBatch(messages, watermark, lastLsn, ignored);
+    }
+
+    /** Waits until the connector task runs (or failed to start). */
+    public boolean awaitStarted(long timeout, TimeUnit unit) throws InterruptedException {
+        return started.await(timeout, unit);
+    }
+
+    /** Blocks until the engine stops; returns its failure, or null after a clean stop. */
+    public Throwable awaitTermination() throws InterruptedException {
+        finished.await();
+        return failure.get();
+    }
+
+    public boolean isRunning() {
+        return finished.getCount() > 0;
+    }
+
+    public Throwable failure() {
+        return failure.get();
+    }
+
+    /** Stops after the batch in flight: it commits, the offsets are flushed, the slot is released. */
+    @Override
+    public void close() {
+        DebeziumEngine<?> e = engine;
+        if (e != null) {
+            try {
+                e.close();
+            } catch (IOException ex) {
+                LOG.warn("engine did not close cleanly: {}", ex.getMessage());
+            }
+        }
+        if (executor != null) {
+            executor.shutdown();
+            try {
+                if (!executor.awaitTermination(8, TimeUnit.SECONDS)) {
+                    LOG.warn("engine thread still running after 8 s");
+                }
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        OffsetStoreRegistry.unregister(registryKey);
+    }
+}
