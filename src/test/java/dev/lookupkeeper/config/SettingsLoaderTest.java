@@ -1,0 +1,112 @@
+package dev.lookupkeeper.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsLoaderTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void libpqEnvironmentGivesTheConnection() {
+        Settings s = new SettingsLoader(Map.of("PGHOST", "db.internal", "PGPORT", "6432", "PGDATABASE", "queue",
+                "PGUSER", "keeper", "PGPASSWORD", "s3cret", "PGSSLMODE", "require")).load(null, Map.of());
+        ConnectionSettings c = s.connection();
+        assertThat(c.host()).isEqualTo("db.internal");
+        assertThat(c.port()).isEqualTo(6432);
+        assertThat(c.database()).isEqualTo("queue");
+        assertThat(c.user()).isEqualTo("keeper");
+        assertThat(c.password()).isEqualTo("s3cret");
+        assertThat(c.sslMode()).isEqualTo("require");
+        assertThat(c.toString()).doesNotContain("s3cret");
+        assertThat(c.jdbcUrl()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void databaseDefaultsToTheUserLikeLibpq() {
+        Settings s = new SettingsLoader(Map.of("PGUSER", "keeper")).load(null, Map.of());
+        assertThat(s.connection().database()).isEqualTo("keeper");
+        assertThat(s.connection().host()).isEqualTo("localhost");
+        assertThat(s.connection().port()).isEqualTo(5432);
+    }
+
+    @Test
+    void flagWinsOverEnvironmentWhichWinsOverFileWhichWinsOverDefaults() throws Exception {
+        Path yaml = dir.resolve("lk.yaml");
+        Files.writeString(yaml, "slot: from_file\nschema: file_schema\npublication: file_pub\nmax-batch-size: 100\n");
+        Map<String, String> env = Map.of("PGHOST", "envhost", "PGDATABASE", "envdb", "LOOKUPKEEPER_SLOT", "from_env",
+                "LOOKUPKEEPER_SCHEMA", "env_schema");
+        Settings s = new SettingsLoader(env).load(yaml, Map.of("slot", "from_flag", "db-url", "postgresql://flaguser@flaghost:7000/flagdb"));
+        assertThat(s.slot()).isEqualTo("from_flag");
+        assertThat(s.schema()).isEqualTo("env_schema");
+        assertThat(s.publication()).isEqualTo("file_pub");
+        assertThat(s.maxBatchSize()).isEqualTo(100);
+        assertThat(s.queueSchema()).isEqualTo("queen");
+        assertThat(s.connection().host()).isEqualTo("flaghost");
+        assertThat(s.connection().port()).isEqualTo(7000);
+        assertThat(s.connection().database()).isEqualTo("flagdb");
+        assertThat(s.connection().user()).isEqualTo("flaguser");
+    }
+
+    @Test
+    void jdbcUrlIsAcceptedToo() {
+        Settings s = new SettingsLoader(Map.of("PGHOST", "envhost")).load(null,
+                Map.of("db-url", "jdbc:postgresql://h2:5433/d2?user=u2&sslmode=disable&ApplicationName=x"));
+        assertThat(s.connection().host()).isEqualTo("h2");
+        assertThat(s.connection().port()).isEqualTo(5433);
+        assertThat(s.connection().database()).isEqualTo("d2");
+        assertThat(s.connection().user()).isEqualTo("u2");
+        assertThat(s.connection().sslMode()).isEqualTo("disable");
+    }
+
+    @Test
+    void passwordInUrlIsRefusedWithoutEchoingIt() {
+        for (String url : new String[] {"postgresql://u:hunter2@h/d", "jdbc:postgresql://h/d?password=hunter2"}) {
+            assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(null, Map.of("db-url", url)))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("PGPASSWORD")
+                    .hasMessageNotContaining("hunter2");
+        }
+    }
+
+    @Test
+    void passwordFileIsRead() throws Exception {
+        Path pw = dir.resolve("pw");
+        Files.writeString(pw, "from-file\n");
+        Settings s = new SettingsLoader(Map.of("PGPASSWORD", "from-env")).load(null, Map.of("password-file", pw.toString()));
+        assertThat(s.connection().password()).isEqualTo("from-file");
+    }
+
+    @Test
+    void badValuesSayWhatToChange() {
+        assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(null, Map.of("slot", "Bad-Slot")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--slot 'Bad-Slot'");
+        assertThatThrownBy(() -> new SettingsLoader(Map.of("PGPORT", "abc")).load(null, Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("PGPORT");
+        assertThatThrownBy(() -> new SettingsLoader(Map.of("PGSSLMODE", "maybe")).load(null, Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("sslmode");
+        assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(null, Map.of("max-batch-size", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--max-batch-size");
+        assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(null, Map.of("schema", "queen")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--schema");
+    }
+
+    @Test
+    void configFileRejectsUnknownKeysAndPasswords() throws Exception {
+        Path yaml = dir.resolve("bad.yaml");
+        Files.writeString(yaml, "slott: x\n");
+        assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(yaml, Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("unknown option 'slott'");
+        Files.writeString(yaml, "password: hunter2\n");
+        assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(yaml, Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("must not hold a password").hasMessageNotContaining("hunter2");
+        assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(dir.resolve("missing.yaml"), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("does not exist");
+    }
+}

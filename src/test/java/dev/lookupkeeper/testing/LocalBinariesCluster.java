@@ -1,0 +1,126 @@
+package dev.lookupkeeper.testing;
+
+import dev.lookupkeeper.config.ConnectionSettings;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * initdb + pg_ctl from local binaries (PG_BIN, or the newest /usr/lib/postgresql/N/bin), on a free
+ * random port, password authentication. PostgreSQL refuses to run as root, so as root the
+ * binaries run as the `postgres` user through runuser.
+ */
+final class LocalBinariesCluster implements PgCluster {
+    static final String PASSWORD = "pw-" + Long.toHexString(Double.doubleToLongBits(Math.random()));
+
+    private final Path bin;
+    private final Path dataDir;
+    private final int port;
+    private final boolean asPostgresUser;
+
+    private LocalBinariesCluster(Path bin, Path dataDir, int port, boolean asPostgresUser) {
+        this.bin = bin;
+        this.dataDir = dataDir;
+        this.port = port;
+        this.asPostgresUser = asPostgresUser;
+    }
+
+    static Optional<Path> findBinaries() {
+        String env = System.getenv("PG_BIN");
+        if (env != null && Files.isExecutable(Path.of(env, "initdb"))) {
+            return Optional.of(Path.of(env));
+        }
+        File[] versions = new File("/usr/lib/postgresql").listFiles();
+        if (versions == null) {
+            return Optional.empty();
+        }
+        return Arrays.stream(versions)
+                .map(f -> f.toPath().resolve("bin"))
+                .filter(p -> Files.isExecutable(p.resolve("initdb")) && Files.isExecutable(p.resolve("pg_ctl")))
+                .max(Comparator.comparingInt(p -> versionOf(p.getParent().getFileName().toString())));
+    }
+
+    private static int versionOf(String s) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    static LocalBinariesCluster start(Path bin, Map<String, String> settings) throws IOException, InterruptedException {
+        boolean root = "root".equals(System.getProperty("user.name"));
+        Path dir = Files.createTempDirectory("lookupkeeper-pg-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Path data = dir.resolve("data");
+        Path pwfile = dir.resolve("pwfile");
+        Files.writeString(pwfile, PASSWORD + "\n");
+        if (root) {
+            run(List.of("chown", "-R", "postgres:postgres", dir.toString()), false, 30);
+        }
+        int port = freePort();
+        LocalBinariesCluster c = new LocalBinariesCluster(bin, data, port, root);
+        c.exec(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "--auth=scram-sha-256",
+                "--pwfile=" + pwfile, "-E", "UTF8", "--no-sync"), 120);
+        List<String> conf = new ArrayList<>();
+        conf.add("port = " + port);
+        conf.add("listen_addresses = '127.0.0.1'");
+        conf.add("unix_socket_directories = '" + dir + "'");
+        settings.forEach((k, v) -> conf.add(k + " = '" + v + "'"));
+        Files.write(data.resolve("postgresql.auto.conf"), conf, java.nio.file.StandardOpenOption.APPEND);
+        c.exec(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("server.log").toString(), "-w", "-t", "60", "start"), 90);
+        Runtime.getRuntime().addShutdownHook(new Thread(c::close));
+        return c;
+    }
+
+    private void exec(List<String> cmd, int timeoutSeconds) throws IOException, InterruptedException {
+        run(cmd, asPostgresUser, timeoutSeconds);
+    }
+
+    private static void run(List<String> cmd, boolean asPostgres, int timeoutSeconds) throws IOException, InterruptedException {
+        List<String> full = new ArrayList<>();
+        if (asPostgres) {
+            full.addAll(List.of("runuser", "-u", "postgres", "--"));
+        }
+        full.addAll(cmd);
+        Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("command failed: " + String.join(" ", full) + "\n" + output);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public ConnectionSettings admin() {
+        return new ConnectionSettings("127.0.0.1", port, "postgres", "postgres", PASSWORD, "disable");
+    }
+
+    @Override
+    public String kind() {
+        return "local binaries " + bin;
+    }
+
+    @Override
+    public void close() {
+        try {
+            exec(List.of(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "immediate", "-w", "stop"), 60);
+        } catch (IOException | InterruptedException e) {
+            // already stopped
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.lookupkeeper.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lookupkeeper.config.ConnectionSettings;
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.config.SettingsLoader;
+import dev.lookupkeeper.demo.QueenFixture;
+import dev.lookupkeeper.pg.Database;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A fresh database per test class on the run's shared cluster, with the queue's schema loaded,
+ * plus the oracle: the lookup computed straight from queen.messages.
+ */
+public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    /** A lookup row's content: what the oracle and the table are compared on. */
+    public record Pos(String queue, UUID messageId, OffsetDateTime createdAt) {}
+
+    private final boolean loadQueenSchema;
+    private String name;
+    private ConnectionSettings connection;
+
+    public PgDatabase() {
+        this(true);
+    }
+
+    public PgDatabase(boolean loadQueenSchema) {
+        this.loadQueenSchema = loadQueenSchema;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        PgCluster cluster = Clusters.shared();
+        name = "t_" + context.getRequiredTestClass().getSimpleName().toLowerCase().replaceAll("[^a-z0-9]", "") + "_" + COUNTER.incrementAndGet();
+        try (Connection c = Database.connect(cluster.admin(), "tests"); Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + name);
+        }
+        connection = cluster.admin().withDatabase(name);
+        if (loadQueenSchema) {
+            try (Connection c = connect()) {
+                QueenFixture.createSchema(c);
+            }
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        try (Connection c = Database.connect(Clusters.shared().admin(), "tests"); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = '" + name + "' AND active");
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE database = '" + name + "' AND active")) {
+                    rs.next();
+                    return rs.getInt(1) == 0;
+                }
+            });
+            st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + name + "'");
+            st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public ConnectionSettings connection() {
+        return connection;
+    }
+
+    /** Settings for this database; the slot is named after it, since slots are cluster-wide. */
+    public Settings settings() {
+        return new SettingsLoader(Map.of()).load(null, Map.of("slot", name)).withConnection(connection);
+    }
+
+    public Connection connect() throws SQLException {
+        return Database.connect(connection, "tests");
+    }
+
+    /** libpq environment for a child process pointed at this database. */
+    public Map<String, String> env() {
+        Map<String, String> env = new HashMap<>();
+        env.put("PGHOST", connection.host());
+        env.put("PGPORT", Integer.toString(connection.port()));
+        env.put("PGDATABASE", name);
+        env.put("PGUSER", connection.user());
+        env.put("PGPASSWORD", connection.password());
+        env.put("PGSSLMODE", "disable");
+        env.put("LOOKUPKEEPER_SLOT", name);
+        return env;
+    }
+
+    public List<UUID> createQueues(String prefix, int queues, int partitions) throws SQLException {
+        try (Connection c = connect()) {
+            return QueenFixture.createQueues(c, prefix, queues, partitions);
+        }
+    }
+
+    public void execute(String sql) throws SQLException {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    public long queryLong(String sql) throws SQLException {
+        try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** The truth: newest (created_at, id) per existing partition, from queen.messages. */
+    public Map<UUID, Pos> oracle() throws SQLException {
+        return positions("SELECT DISTINCT ON (m.partition_id) m.partition_id, q.name, m.id, m.created_at"
+                + " FROM queen.messages m JOIN queen.partitions p ON p.id = m.partition_id JOIN queen.queues q ON q.id = p.queue_id"
+                + " ORDER BY m.partition_id, m.created_at DESC, m.id DESC");
+    }
+
+    public Map<UUID, Pos> lookup() throws SQLException {
+        return positions("SELECT partition_id, queue_name, last_message_id, last_message_created_at FROM queen.partition_lookup");
+    }
+
+    private Map<UUID, Pos> positions(String sql) throws SQLException {
+        Map<UUID, Pos> out = new HashMap<>();
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.put((UUID) rs.getObject(1), new Pos(rs.getString(2), (UUID) rs.getObject(3), rs.getObject(4, OffsetDateTime.class)));
+            }
+        }
+        return out;
+    }
+
+    /** Waits (bounded) until the lookup equals the oracle, then asserts it, showing the difference if not. */
+    public void awaitLookupEqualsOracle(Duration atMost) throws SQLException {
+        try {
+            Awaitility.await().atMost(atMost).pollInterval(Duration.ofMillis(200)).until(() -> lookup().equals(oracle()));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // fall through to the assertion, which reports the difference
+        }
+        Map<UUID, Pos> truth = oracle();
+        assertThat(truth).as("the oracle has rows").isNotEmpty();
+        assertThat(lookup()).as("partition_lookup equals the truth from queen.messages").isEqualTo(truth);
+    }
+}

@@ -1,0 +1,87 @@
+package dev.lookupkeeper.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** lookupkeeper as a child JVM, so tests can SIGKILL or SIGTERM it like an orchestrator would. */
+public final class Sidecar implements AutoCloseable {
+    private final Process process;
+    private final Path output;
+
+    private Sidecar(Process process, Path output) {
+        this.process = process;
+        this.output = output;
+    }
+
+    public static Sidecar start(Map<String, String> env, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx512m");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("dev.lookupkeeper.cli.Main");
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile("sidecar-", ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("PG") || k.startsWith("LOOKUPKEEPER_"));
+        pb.environment().putAll(env);
+        return new Sidecar(pb.start(), out);
+    }
+
+    /** Runs a CLI command to completion and returns its exit code and combined output. */
+    public static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        try (Sidecar s = start(env, args)) {
+            if (!s.process.waitFor(120, TimeUnit.SECONDS)) {
+                s.process.destroyForcibly();
+                throw new IllegalStateException("lookupkeeper " + String.join(" ", args) + " did not finish in 120 s:\n" + s.output());
+            }
+            return new Result(s.process.exitValue(), s.output());
+        }
+    }
+
+    public record Result(int exitCode, String output) {}
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public void sigkill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM; returns the exit code, or -1 if it did not exit within the bound. */
+    public int sigterm(long timeoutSeconds) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            return -1;
+        }
+        return process.exitValue();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public String output() {
+        try {
+            return Files.readString(output);
+        } catch (IOException e) {
+            return "(no output: " + e.getMessage() + ")";
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+        }
+        new File(output.toString()).delete();
+    }
+}
