@@ -111,7 +111,7 @@ public final class Bootstrapper {
                 done += partitions;
                 progress.step(done);
             }
-        } catch (SQLException e) {
+        } catch (SQLException | RuntimeException e) {
             c.rollback();
             throw e;
         } finally {

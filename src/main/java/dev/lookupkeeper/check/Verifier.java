@@ -38,7 +38,7 @@ public final class Verifier {
             st.execute("DROP TABLE IF EXISTS pg_temp.lookupkeeper_truth");
             st.execute(sql.get("check/truth_snapshot.sql"));
             c.commit();
-        } catch (SQLException e) {
+        } catch (SQLException | RuntimeException e) {
             c.rollback();
             throw e;
         } finally {

@@ -50,14 +50,15 @@ public final class Installer {
             actions.add("schema " + settings.schema() + ": " + (schemaExisted ? "exists, brought up to date" : "created"));
             actions.add("publication " + settings.publication() + ": " + ensurePublication(c, st, facts));
             c.commit();
-        } catch (SQLException e) {
+        } catch (SQLException | RuntimeException e) {
+            // rollback before anything else: restoring autocommit below would commit the work
             c.rollback();
-            if ("55P03".equals(e.getSQLState())) {
+            if (e instanceof SQLException sql && "55P03".equals(sql.getSQLState())) {
                 throw new DatabaseNotReadyException("install waited more than 5 s for a lock (a long transaction holds "
                         + settings.queueSchema() + " tables); nothing was changed: retry when it has finished");
             }
-            if ("42501".equals(e.getSQLState())) {
-                throw new DatabaseNotReadyException("install lacks a privilege: " + PgErrors.brief(e)
+            if (e instanceof SQLException sql && "42501".equals(sql.getSQLState())) {
+                throw new DatabaseNotReadyException("install lacks a privilege: " + PgErrors.brief(sql)
                         + "; run install once as the table owner (see sql/roles/lookupkeeper_role.sql)");
             }
             throw e;

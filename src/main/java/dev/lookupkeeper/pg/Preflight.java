@@ -29,9 +29,9 @@ public final class Preflight {
     private static final Map<String, List<String>> REQUIRED = new LinkedHashMap<>();
 
     static {
-        REQUIRED.put("queues", List.of("id", "name"));
-        REQUIRED.put("partitions", List.of("id", "queue_id", "name"));
         REQUIRED.put("messages", List.of("id", "partition_id", "created_at"));
+        REQUIRED.put("partitions", List.of("id", "queue_id", "name"));
+        REQUIRED.put("queues", List.of("id", "name"));
     }
 
     private static final List<String> LOOKUP_COLUMNS =
