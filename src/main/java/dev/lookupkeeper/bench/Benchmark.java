@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -38,8 +39,10 @@ public final class Benchmark {
     private final int lagRate;
     private final int lagSeconds;
     private final PrintStream out;
+    private final List<String> sidecarJvmOptions;
 
-    public Benchmark(int backlog, int lagRate, int lagSeconds, PrintStream out) {
+    public Benchmark(int backlog, int lagRate, int lagSeconds, List<String> sidecarJvmOptions, PrintStream out) {
+        this.sidecarJvmOptions = List.copyOf(sidecarJvmOptions);
         this.backlog = backlog;
         this.lagRate = lagRate;
         this.lagSeconds = lagSeconds;
@@ -61,7 +64,7 @@ public final class Benchmark {
                     st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', 'bench_raw')");
                 }
                 out.printf("building a backlog of %,d inserts over %d partitions...%n", backlog, partitions.size());
-                fillBacklog(c, partitions);
+                fillBacklog(c, partitions, "drain");
                 double peakRate = rawPeekRate(c, settings);
                 rows.add(new String[] {"raw pgoutput decode (pg_logical_slot_peek_binary_changes)", fmt(peakRate) + " events/s", "1.00"});
                 PipelineStats stats = new PipelineStats();
@@ -90,8 +93,19 @@ public final class Benchmark {
                     rows.add(new String[] {"lag at " + lagRate + " msg/s, p50 / p99 / max (commit to lookup commit)",
                             lag.getValueAtPercentile(50) + " / " + lag.getValueAtPercentile(99) + " / " + lag.getMaxValue() + " ms", ""});
                 }
-                rows.add(new String[] {"sidecar peak heap used", mb(peakHeap()) + " MB", ""});
-                rows.add(new String[] {"sidecar peak RSS (VmHWM, includes the benchmark's own writers)", mb(peakRss()) + " MB", ""});
+                rows.add(new String[] {"in-process run above: peak heap used (JVM default heap, lazy GC)", mb(peakHeap()) + " MB", ""});
+                out.printf("memory run: a sidecar child JVM (%s) drains another %,d-message backlog...%n", String.join(" ", sidecarJvmOptions), backlog);
+                fillBacklog(c, partitions, "memory");
+                long mark;
+                try (Statement st = c.createStatement();
+                     ResultSet rs = st.executeQuery("INSERT INTO " + settings.schema() + ".watermark DEFAULT VALUES RETURNING id")) {
+                    rs.next();
+                    mark = rs.getLong(1);
+                }
+                ChildRun child = drainInChild(conn, settings, c, mark);
+                rows.add(new String[] {"sidecar child JVM (" + String.join(" ", sidecarJvmOptions) + ") drain, start-up included", fmt(backlog / child.seconds()) + " events/s",
+                        String.format("%.2f", backlog / child.seconds() / peakRate)});
+                rows.add(new String[] {"sidecar child JVM peak RSS (VmHWM) during that drain", mb(child.peakRssBytes()) + " MB", ""});
             }
         }
         out.println();
@@ -102,10 +116,67 @@ public final class Benchmark {
         }
     }
 
-    private void fillBacklog(Connection c, List<UUID> partitions) throws Exception {
+
+    private record ChildRun(double seconds, long peakRssBytes) {}
+
+    /** Runs `lookupkeeper run` as a separate JVM and waits until it applied the watermark after the backlog. */
+    private ChildRun drainInChild(ConnectionSettings conn, Settings settings, Connection c, long mark) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(sidecarJvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.lookupkeeper.cli.Main", "run"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("PGHOST", conn.host());
+        pb.environment().put("PGPORT", Integer.toString(conn.port()));
+        pb.environment().put("PGDATABASE", conn.database());
+        pb.environment().put("PGUSER", conn.user());
+        pb.environment().put("PGSSLMODE", conn.sslMode());
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        long peak = 0;
+        try (PreparedStatement ps = c.prepareStatement("SELECT applied_watermark FROM " + settings.schema() + ".state")) {
+            while (true) {
+                peak = Math.max(peak, rssOf(p.pid()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getLong(1) >= mark) {
+                        break;
+                    }
+                }
+                if (!p.isAlive()) {
+                    throw new IllegalStateException("the sidecar child exited with " + p.exitValue() + " during the drain");
+                }
+                Thread.sleep(20);
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            peak = Math.max(peak, rssOf(p.pid()));
+            return new ChildRun(seconds, peak);
+        } finally {
+            p.destroy();
+            if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    /** Peak resident set of a process so far (VmHWM), 0 if it cannot be read. */
+    private static long rssOf(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // process gone
+        }
+        return 0;
+    }
+
+    private void fillBacklog(Connection c, List<UUID> partitions, String tag) throws Exception {
         // 500-row pushes: each transaction writes one partition, rows share its created_at
         String sql = "INSERT INTO queen.messages (id, transaction_id, partition_id, payload)"
-                + " SELECT gen_random_uuid(), 'tx-' || ? || '-' || g, ?, '{\"kind\":\"bench\"}'::jsonb FROM generate_series(1, ?) g";
+                + " SELECT gen_random_uuid(), ? || '-' || g, ?, '{\"kind\":\"bench\"}'::jsonb FROM generate_series(1, ?) g";
         int perPush = 500;
         c.setAutoCommit(false);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -113,7 +184,7 @@ public final class Benchmark {
             int push = 0;
             while (done < backlog) {
                 int n = Math.min(perPush, backlog - done);
-                ps.setInt(1, push);
+                ps.setString(1, tag + "-" + push);
                 ps.setObject(2, partitions.get(push % partitions.size()));
                 ps.setInt(3, n);
                 ps.executeUpdate();
@@ -155,14 +226,6 @@ public final class Benchmark {
         return sum;
     }
 
-    private static long peakRss() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-            }
-        }
-        return -1;
-    }
 
     private static String mb(long bytes) {
         return Long.toString(bytes / (1024 * 1024));

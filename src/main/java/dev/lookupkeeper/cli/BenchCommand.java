@@ -17,9 +17,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--lag-seconds", paramLabel = "S", description = "Duration of the lag run (default: 30)")
     int lagSeconds = 30;
 
+    @Option(names = "--sidecar-jvm-options", paramLabel = "OPTS", split = " ",
+            description = "JVM options of the sidecar child in the memory run (default: the recommended \"-Xmx160m -XX:+UseSerialGC\")")
+    java.util.List<String> sidecarJvmOptions = java.util.List.of("-Xmx160m", "-XX:+UseSerialGC");
+
     @Override
     public Integer call() throws Exception {
-        new Benchmark(backlog, lagRate, lagSeconds, System.out).run();
+        new Benchmark(backlog, lagRate, lagSeconds, sidecarJvmOptions, System.out).run();
         return ExitCodes.OK;
     }
 }

@@ -45,9 +45,14 @@ public final class Installer {
                 st.execute(sql.get("install/lookup_table.sql"));
                 actions.add("table " + settings.queueSchema() + ".partition_lookup: created");
             }
-            boolean schemaExisted = exists(c, "SELECT 1 FROM pg_namespace WHERE nspname = ?", settings.schema());
-            st.execute(sql.get("install/own_schema.sql"));
-            actions.add("schema " + settings.schema() + ": " + (schemaExisted ? "exists, brought up to date" : "created"));
+            if (ownObjectsComplete(c)) {
+                // nothing to create: a role without CREATE privilege (see sql/roles) gets through
+                actions.add("schema " + settings.schema() + ": exists, complete");
+            } else {
+                boolean schemaExisted = exists(c, "SELECT 1 FROM pg_namespace WHERE nspname = ?", settings.schema());
+                st.execute(sql.get("install/own_schema.sql"));
+                actions.add("schema " + settings.schema() + ": " + (schemaExisted ? "exists, brought up to date" : "created"));
+            }
             actions.add("publication " + settings.publication() + ": " + ensurePublication(c, st, facts));
             c.commit();
         } catch (SQLException | RuntimeException e) {
@@ -110,6 +115,25 @@ public final class Installer {
 
     private String quoted(String which) {
         return dev.lookupkeeper.config.Identifiers.quote(which.equals("publication") ? settings.publication() : settings.schema());
+    }
+
+    private boolean ownObjectsComplete(Connection c) throws SQLException {
+        String schema = dev.lookupkeeper.config.Identifiers.quote(settings.schema());
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL AND to_regclass(?) IS NOT NULL AND to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, schema + ".state");
+            ps.setString(2, schema + ".source_offsets");
+            ps.setString(3, schema + ".watermark");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    return false;
+                }
+            }
+        }
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + schema + ".state")) {
+            rs.next();
+            return rs.getLong(1) == 1;
+        }
     }
 
     private static boolean exists(Connection c, String query, String param) throws SQLException {

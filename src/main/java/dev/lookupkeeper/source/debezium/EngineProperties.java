@@ -45,11 +45,15 @@ final class EngineProperties {
                         + s.schema() + ".watermark.id");
         p.setProperty("tombstones.on.delete", "false");
         p.setProperty("max.batch.size", Integer.toString(s.maxBatchSize()));
-        p.setProperty("max.queue.size", Integer.toString(Math.max(s.maxBatchSize() * 4, 16384)));
+        // two batches in the queue keep the engine busy while the sink writes, and bound the heap
+        p.setProperty("max.queue.size", Integer.toString(s.maxBatchSize() * 2 + 1));
         p.setProperty("poll.interval.ms", Long.toString(s.pollInterval().toMillis()));
         p.setProperty("status.update.interval.ms", "1000");
         p.setProperty("time.precision.mode", "adaptive");
         p.setProperty("include.unknown.datatypes", "false");
+        // lookupkeeper measures its own lag; Debezium's statistics queue overflows (and logs a
+        // warning per event) when the sidecar drains a large backlog.
+        p.setProperty("statistics.metrics.enabled", "false");
         // A lost connection is retried a bounded number of times, then the run fails loudly.
         p.setProperty("errors.max.retries", "5");
         p.setProperty("errors.retry.delay.initial.ms", "300");

@@ -1,0 +1,19 @@
+-- A least-privilege role for the sidecar. Run once as a superuser (or the tables' owner) after
+-- `lookupkeeper install` has created lookupkeeper's schema, then run the sidecar as this role.
+-- Replace the password placeholder, or set it with \password lookupkeeper in psql.
+--   psql -v ON_ERROR_STOP=1 -f sql/roles/lookupkeeper_role.sql
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'lookupkeeper') THEN
+        CREATE ROLE lookupkeeper LOGIN REPLICATION;
+    END IF;
+END $$;
+ALTER ROLE lookupkeeper REPLICATION;
+
+GRANT USAGE ON SCHEMA queen TO lookupkeeper;
+GRANT SELECT ON queen.messages, queen.partitions, queen.queues, queen.partition_consumers TO lookupkeeper;
+GRANT SELECT, INSERT, UPDATE ON queen.partition_lookup TO lookupkeeper;
+
+GRANT USAGE ON SCHEMA lookupkeeper TO lookupkeeper;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA lookupkeeper TO lookupkeeper;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA lookupkeeper TO lookupkeeper;
