@@ -82,6 +82,8 @@ public final class Benchmark {
                     double drain = backlog / ((tEnd - tStream) / 1e9);
                     double drainWithStart = backlog / ((tEnd - t0) / 1e9);
                     rows.add(new String[] {"lookupkeeper drain (stream start to last event applied)", fmt(drain) + " events/s", String.format("%.2f", drain / peakRate)});
+                    rows.add(new String[] {"share of the drain spent in the sink (coalesce + upsert + commit)",
+                            String.format("%.0f %% (%,d batches, %,d lookup rows changed)", 100.0 * stats.writeNanos() / (tEnd - tStream), stats.batches(), stats.rowsChanged()), ""});
                     rows.add(new String[] {"lookupkeeper drain incl. engine start-up", fmt(drainWithStart) + " events/s", String.format("%.2f", drainWithStart / peakRate)});
                     out.printf("lag run: %d msg/s for %d s...%n", lagRate, lagSeconds);
                     stats.lagInterval();

@@ -78,6 +78,11 @@ public final class Bootstrapper {
         UUID cursor = state[1] == null ? ZERO : UUID.fromString(state[1]);
         long total = countPartitions(c);
         long done = countPartitionsUpTo(c, cursor);
+        if (state[1] != null) {
+            LOG.info("backfill resumes after partition {} ({} of {} partitions done)", cursor, done, total);
+        } else {
+            LOG.info("backfill: newest message of {} partitions, {} per transaction", total, settings.backfillChunk());
+        }
         progress.start(total, done);
         long changed = 0;
         String chunkSql = sql.get("bootstrap/backfill_chunk.sql");

@@ -14,6 +14,7 @@ public final class PipelineStats {
     private final LongAdder batches = new LongAdder();
     private final LongAdder rowsChanged = new LongAdder();
     private final LongAdder ignored = new LongAdder();
+    private final LongAdder writeNanos = new LongAdder();
     private final AtomicLong lastBatchAtMs = new AtomicLong();
     private final Recorder lagMs = new Recorder(3_600_000L, 3);
     private final Histogram total = new Histogram(3_600_000L, 3);
@@ -24,6 +25,15 @@ public final class PipelineStats {
         rowsChanged.add(changed);
         ignored.add(ignoredCount);
         lastBatchAtMs.set(System.currentTimeMillis());
+    }
+
+    /** Time spent coalescing and writing (the sink's share of the pipeline). */
+    public void recordWrite(long nanos) {
+        writeNanos.add(nanos);
+    }
+
+    public long writeNanos() {
+        return writeNanos.sum();
     }
 
     public void recordLag(long millis) {

@@ -27,9 +27,10 @@ public final class LookupSink implements BatchHandler {
             stats.recordBatch(0, 0, batch.ignored());
             return;
         }
-        List<LatestMessage> rows = Coalescer.coalesce(events);
         long start = System.nanoTime();
+        List<LatestMessage> rows = Coalescer.coalesce(events);
         int changed = writer.write(rows, batch.watermark(), batch.lastPosition());
+        stats.recordWrite(System.nanoTime() - start);
         long now = System.currentTimeMillis();
         for (MessageInserted e : events) {
             if (e.commitTimeMs() > 0) {

@@ -8,7 +8,6 @@ import dev.lookupkeeper.testing.Sidecar;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -22,8 +21,7 @@ class SigtermIT {
         List<UUID> partitions = db.createQueues("term", 1, 100);
         try (PushLoad load = new PushLoad(db.connection(), partitions, new PushLoad.Options(2, 1000, 10, 2, 3)).start();
              Sidecar sidecar = Sidecar.start(db.env(), "run")) {
-            Awaitility.await().atMost(Duration.ofSeconds(90))
-                    .until(() -> sidecar.output().contains("streaming from slot") || !sidecar.isAlive());
+            sidecar.awaitStreaming();
             Thread.sleep(2000);
             long t = System.nanoTime();
             int code = sidecar.sigterm(10);
@@ -38,8 +36,7 @@ class SigtermIT {
         }
         // the next start resumes from the stored offsets and catches up
         try (Sidecar sidecar = Sidecar.start(db.env(), "run")) {
-            Awaitility.await().atMost(Duration.ofSeconds(90))
-                    .until(() -> sidecar.output().contains("streaming from slot") || !sidecar.isAlive());
+            sidecar.awaitStreaming();
             db.awaitLookupEqualsOracle(Duration.ofSeconds(60));
             assertThat(sidecar.sigterm(10)).isZero();
         }

@@ -65,6 +65,16 @@ public final class Sidecar implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Waits until `run` logs that it streams; fails with its output if it died instead. */
+    public Sidecar awaitStreaming() {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(90)).pollInterval(java.time.Duration.ofMillis(100))
+                .until(() -> output().contains("streaming from slot") || !isAlive());
+        if (!isAlive()) {
+            throw new AssertionError("lookupkeeper exited before streaming:\n" + output());
+        }
+        return this;
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }
