@@ -23,7 +23,7 @@ class BootstrapResumeIT {
         try (Sidecar first = Sidecar.start(db.env(), "run", "--backfill-chunk", "10")) {
             Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(5)).until(() ->
                     !first.isAlive() || db.queryLong("SELECT count(*) FROM pg_namespace WHERE nspname = 'lookupkeeper'") == 1
-                            && db.queryLong("SELECT backfill_rows FROM lookupkeeper.state WHERE bootstrap_status = 'backfilling'") >= 2000);
+                            && db.queryLong("SELECT coalesce(max(backfill_rows), 0) FROM lookupkeeper.state WHERE bootstrap_status = 'backfilling'") >= 2000);
             first.sigkill();
             assertThat(first.output()).contains("slot " + db.name() + " created");
             doneAtKill = db.queryLong("SELECT backfill_rows FROM lookupkeeper.state");
