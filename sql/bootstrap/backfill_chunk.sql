@@ -1,6 +1,7 @@
 -- Newest message of the next chunk of partitions (by id, after the resume cursor), applied with
 -- the same monotonic guard as the stream. One short transaction; no lock on queen.messages
--- beyond what a SELECT takes. Parameters: cursor uuid (or all-zero), chunk size.
+-- beyond what a SELECT takes. Used by the bootstrap's backfill and by resync.
+-- Parameters: cursor uuid (or all-zero), chunk size.
 WITH chunk AS (
     SELECT p.id, q.name AS queue_name
     FROM {{queue_schema}}.partitions p
@@ -19,7 +20,7 @@ WITH chunk AS (
         LIMIT 1
     ) m
 ), upserted AS (
-    INSERT INTO {{queue_schema}}.partition_lookup AS pl
+    INSERT INTO {{lookup_table}} AS pl
         (queue_name, partition_id, last_message_id, last_message_created_at, updated_at)
     SELECT queue_name, partition_id, message_id, created_at, now()
     FROM newest
@@ -30,8 +31,10 @@ WITH chunk AS (
             updated_at = EXCLUDED.updated_at
         WHERE (pl.last_message_created_at, pl.last_message_id)
             < (EXCLUDED.last_message_created_at, EXCLUDED.last_message_id)
-    RETURNING 1
+    RETURNING (xmax = 0) AS inserted
 )
 SELECT (SELECT id FROM chunk ORDER BY id DESC LIMIT 1) AS last_partition,
        (SELECT count(*) FROM chunk) AS partitions,
-       (SELECT count(*) FROM upserted) AS changed_rows
+       (SELECT count(*) FROM newest) AS with_messages,
+       (SELECT count(*) FROM upserted WHERE inserted) AS inserted,
+       (SELECT count(*) FROM upserted WHERE NOT inserted) AS advanced

@@ -1,12 +1,26 @@
 -- lookupkeeper's own objects. Everything it needs to restart lives here, not on a local disk.
 CREATE SCHEMA IF NOT EXISTS {{schema}};
 
--- One row: mode, bootstrap progress and the sink's checkpoint as seen by operators.
+-- One row: the mode the sidecar follows, a switch in progress, and the sidecar's last sign of life.
 CREATE TABLE IF NOT EXISTS {{schema}}.state (
     singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
     mode text NOT NULL DEFAULT 'cdc' CHECK (mode IN ('cdc', 'trigger')),
+    switch_target text CHECK (switch_target IN ('cdc', 'trigger')),
+    switch_step text,
+    switch_watermark bigint,
+    switch_started_at timestamptz,
+    sidecar_seen_at timestamptz,
+    sidecar_streaming boolean NOT NULL DEFAULT false,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO {{schema}}.state (singleton) VALUES (true) ON CONFLICT DO NOTHING;
+
+-- One row per stream ('main' feeds queen.partition_lookup, 'shadow' the parity table): bootstrap
+-- progress and the sink's checkpoint, moved by the same statement that upserts a batch.
+CREATE TABLE IF NOT EXISTS {{schema}}.streams (
+    stream text PRIMARY KEY,
+    slot_name text,
     bootstrap_status text NOT NULL DEFAULT 'pending' CHECK (bootstrap_status IN ('pending', 'backfilling', 'done')),
-    bootstrap_slot text,
     backfill_after uuid,
     backfill_rows bigint NOT NULL DEFAULT 0,
     applied_watermark bigint NOT NULL DEFAULT 0,
@@ -14,18 +28,31 @@ CREATE TABLE IF NOT EXISTS {{schema}}.state (
     last_batch_lsn pg_lsn,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
-INSERT INTO {{schema}}.state (singleton) VALUES (true) ON CONFLICT DO NOTHING;
+INSERT INTO {{schema}}.streams (stream) VALUES ('main') ON CONFLICT DO NOTHING;
 
--- Debezium's source offsets (key/value bytes as Kafka Connect serialises them).
+-- Debezium's source offsets per stream (key/value bytes as Kafka Connect serialises them).
 CREATE TABLE IF NOT EXISTS {{schema}}.source_offsets (
-    offset_key bytea PRIMARY KEY,
+    stream text NOT NULL,
+    offset_key bytea NOT NULL,
     offset_value bytea,
-    updated_at timestamptz NOT NULL DEFAULT now()
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (stream, offset_key)
 );
 
--- Rows inserted here travel through the publication: when the sink has applied watermark W,
--- every message committed before W was inserted has been applied too.
+-- Rows inserted here travel through the publication: when a stream has applied watermark W,
+-- every message committed before W was inserted has been applied by it too.
 CREATE TABLE IF NOT EXISTS {{schema}}.watermark (
     id bigserial PRIMARY KEY,
     created_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- The shadow lookup `run --shadow` maintains from the stream while the trigger maintains the real
+-- one; `verify --parity` compares the two.
+CREATE TABLE IF NOT EXISTS {{schema}}.shadow_lookup (
+    queue_name varchar(255) NOT NULL,
+    partition_id uuid NOT NULL,
+    last_message_id uuid NOT NULL,
+    last_message_created_at timestamptz NOT NULL,
+    updated_at timestamptz DEFAULT now(),
+    UNIQUE (queue_name, partition_id)
+) WITH (fillfactor = 50);

@@ -1,15 +1,15 @@
 -- One statement per batch: the newest message of each partition in the batch, applied only when it
 -- is newer than the row's (created_at, id) pair. Rows go in partition_id order, the same lock order
--- as any other writer, so concurrent writers cannot deadlock. Partitions deleted meanwhile drop
--- out through the join. The same statement advances the checkpoint row.
+-- as any other writer (the trigger included), so concurrent writers cannot deadlock. Partitions
+-- deleted meanwhile drop out through the join. The same statement advances the stream's checkpoint.
 -- Parameters: partition ids uuid[], message ids uuid[], created_at as epoch microseconds bigint[],
--- highest watermark in the batch (0 if none), last LSN of the batch as text.
+-- stream name, highest watermark in the batch (0 if none), last LSN of the batch as text.
 WITH batch AS (
     SELECT b.partition_id, b.message_id,
            timestamptz 'epoch' + b.created_us * interval '1 microsecond' AS created_at
     FROM unnest(?::uuid[], ?::uuid[], ?::bigint[]) AS b(partition_id, message_id, created_us)
 ), upserted AS (
-    INSERT INTO {{queue_schema}}.partition_lookup AS pl
+    INSERT INTO {{lookup_table}} AS pl
         (queue_name, partition_id, last_message_id, last_message_created_at, updated_at)
     SELECT q.name, batch.partition_id, batch.message_id, batch.created_at, now()
     FROM batch
@@ -24,11 +24,12 @@ WITH batch AS (
             < (EXCLUDED.last_message_created_at, EXCLUDED.last_message_id)
     RETURNING 1
 ), checkpoint AS (
-    UPDATE {{schema}}.state
+    UPDATE {{schema}}.streams
     SET applied_watermark = GREATEST(applied_watermark, ?::bigint),
         last_batch_at = now(),
         last_batch_lsn = COALESCE(?::pg_lsn, last_batch_lsn),
         updated_at = now()
+    WHERE stream = ?
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM upserted) AS changed_rows, (SELECT count(*) FROM checkpoint) AS state_rows

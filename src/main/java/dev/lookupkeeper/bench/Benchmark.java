@@ -137,7 +137,7 @@ public final class Benchmark {
         long t0 = System.nanoTime();
         Process p = pb.start();
         long peak = 0;
-        try (PreparedStatement ps = c.prepareStatement("SELECT applied_watermark FROM " + settings.schema() + ".state")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT applied_watermark FROM " + settings.schema() + ".streams WHERE stream = 'main'")) {
             while (true) {
                 peak = Math.max(peak, rssOf(p.pid()));
                 try (ResultSet rs = ps.executeQuery()) {

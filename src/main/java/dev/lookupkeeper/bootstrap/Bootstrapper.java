@@ -3,12 +3,11 @@ package dev.lookupkeeper.bootstrap;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
-import dev.lookupkeeper.pg.SqlTemplates;
+import dev.lookupkeeper.runtime.StreamTarget;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.UUID;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -17,20 +16,23 @@ import org.slf4j.LoggerFactory;
 /**
  * Slot first, then backfill. The slot's consistent point is reached before the backfill reads, so
  * every message is either visible to the backfill or decoded from the slot (or both, harmlessly).
- * The backfill walks partitions in id order, a chunk per short transaction, and records its
- * cursor, so an interrupted bootstrap resumes where it stopped.
+ * The backfill records its cursor in the stream's row, so an interrupted bootstrap resumes where it
+ * stopped.
  */
 public final class Bootstrapper {
     private static final Logger LOG = LoggerFactory.getLogger(Bootstrapper.class);
-    private static final UUID ZERO = new UUID(0, 0);
 
     private final Settings settings;
-    private final SqlTemplates sql;
+    private final StreamTarget target;
     private final String schema;
 
     public Bootstrapper(Settings settings) {
+        this(settings, StreamTarget.main(settings));
+    }
+
+    public Bootstrapper(Settings settings, StreamTarget target) {
         this.settings = settings;
-        this.sql = SqlTemplates.of(settings);
+        this.target = target;
         this.schema = Identifiers.quote(settings.schema());
     }
 
@@ -42,90 +44,85 @@ public final class Bootstrapper {
      * @param progress told the number of partitions done after each chunk
      */
     public Result ensure(Connection c, ProgressSink progress) throws SQLException {
-        String slotState = slotState(c);
         boolean created = false;
-        if (slotState == null) {
-            // A stored offset for a slot that no longer exists makes the engine refuse to start:
-            // offsets and backfill progress are cleared together with the slot's creation.
-            try (Statement st = c.createStatement()) {
-                st.executeUpdate("DELETE FROM " + schema + ".source_offsets");
-            }
-            updateState(c, "pending", null);
-            LOG.info("creating replication slot {} (waits for transactions in progress to finish)", settings.slot());
-            try (PreparedStatement ps = c.prepareStatement("SELECT lsn FROM pg_create_logical_replication_slot(?, 'pgoutput')")) {
-                ps.setString(1, settings.slot());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    LOG.info("slot {} created at {}", settings.slot(), rs.getString(1));
-                }
-            } catch (SQLException e) {
-                if ("53400".equals(e.getSQLState())) {
-                    throw new DatabaseNotReadyException("all replication slots are in use: raise max_replication_slots or drop an unused slot");
-                }
-                throw e;
-            }
+        if (!slotExists(c)) {
+            createSlot(c, settings, target);
             created = true;
-            updateState(c, "backfilling", null);
         }
-        String[] state = readState(c);
-        if ("done".equals(state[0]) && settings.slot().equals(state[2])) {
+        StreamRow row = readStream(c);
+        if ("done".equals(row.status) && target.slot().equals(row.slot)) {
             return new Result(created, false, 0, 0);
         }
-        if (!"backfilling".equals(state[0]) || !settings.slot().equals(state[2])) {
-            updateState(c, "backfilling", null);
-            state = readState(c);
+        if (!"backfilling".equals(row.status) || !target.slot().equals(row.slot)) {
+            updateStream(c, "backfilling");
+            row = readStream(c);
         }
-        UUID cursor = state[1] == null ? ZERO : UUID.fromString(state[1]);
-        long total = countPartitions(c);
-        long done = countPartitionsUpTo(c, cursor);
-        if (state[1] != null) {
-            LOG.info("backfill resumes after partition {} ({} of {} partitions done)", cursor, done, total);
+        long total = count(c, "SELECT count(*) FROM " + Identifiers.quote(settings.queueSchema()) + ".partitions", null);
+        long before = row.cursor == null ? 0
+                : count(c, "SELECT count(*) FROM " + Identifiers.quote(settings.queueSchema()) + ".partitions WHERE id <= ?", row.cursor);
+        if (row.cursor != null) {
+            LOG.info("backfill resumes after partition {} ({} of {} partitions done)", row.cursor, before, total);
         } else {
             LOG.info("backfill: newest message of {} partitions, {} per transaction", total, settings.backfillChunk());
         }
-        progress.start(total, done);
-        long changed = 0;
-        String chunkSql = sql.get("bootstrap/backfill_chunk.sql");
-        boolean autoCommit = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
-            while (true) {
-                UUID last;
-                int partitions;
-                try (PreparedStatement ps = c.prepareStatement(chunkSql)) {
-                    ps.setObject(1, cursor);
-                    ps.setInt(2, settings.backfillChunk());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        last = (UUID) rs.getObject(1);
-                        partitions = rs.getInt(2);
-                        changed += rs.getLong(3);
+        progress.start(total, before);
+        Backfill.Counts counts = new Backfill(settings, target.lookupTable()).run(c, row.cursor,
+                (tx, last, chunk) -> {
+                    try (PreparedStatement ps = tx.prepareStatement("UPDATE " + schema + ".streams SET backfill_after = ?,"
+                            + " backfill_rows = backfill_rows + ?, updated_at = now() WHERE stream = ?")) {
+                        ps.setObject(1, last);
+                        ps.setLong(2, chunk.partitions());
+                        ps.setString(3, target.name());
+                        ps.executeUpdate();
                     }
-                }
-                if (partitions == 0) {
-                    c.commit();
-                    break;
-                }
-                try (PreparedStatement ps = c.prepareStatement("UPDATE " + schema + ".state SET backfill_after = ?, backfill_rows = backfill_rows + ?, updated_at = now()")) {
-                    ps.setObject(1, last);
-                    ps.setInt(2, partitions);
-                    ps.executeUpdate();
-                }
-                c.commit();
-                cursor = last;
-                done += partitions;
-                progress.step(done);
-            }
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(autoCommit);
-        }
-        updateState(c, "done", cursor);
+                },
+                done -> progress.step(before + done));
+        updateStream(c, "done");
         progress.finish();
-        LOG.info("backfill done: {} partitions, {} lookup rows inserted or advanced", done, changed);
-        return new Result(created, true, done, changed);
+        LOG.info("backfill done: {} partitions, {} lookup rows inserted, {} advanced", before + counts.partitions(), counts.inserted(), counts.advanced());
+        return new Result(created, true, before + counts.partitions(), counts.inserted() + counts.advanced());
+    }
+
+    /**
+     * Creates the stream's slot. A stored offset for a slot that no longer exists makes the engine
+     * refuse to start, so offsets and bootstrap progress are cleared together with the creation.
+     */
+    public static void createSlot(Connection c, Settings settings, StreamTarget target) throws SQLException {
+        String schema = Identifiers.quote(settings.schema());
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + schema + ".source_offsets WHERE stream = ?")) {
+            ps.setString(1, target.name());
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema + ".streams (stream, slot_name) VALUES (?, ?)"
+                + " ON CONFLICT (stream) DO UPDATE SET slot_name = EXCLUDED.slot_name, bootstrap_status = 'pending',"
+                + " backfill_after = NULL, backfill_rows = 0, updated_at = now()")) {
+            ps.setString(1, target.name());
+            ps.setString(2, target.slot());
+            ps.executeUpdate();
+        }
+        LOG.info("creating replication slot {} (waits for transactions in progress to finish)", target.slot());
+        try (PreparedStatement ps = c.prepareStatement("SELECT lsn FROM pg_create_logical_replication_slot(?, 'pgoutput')")) {
+            ps.setString(1, target.slot());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                LOG.info("slot {} created at {}", target.slot(), rs.getString(1));
+            }
+        } catch (SQLException e) {
+            if ("53400".equals(e.getSQLState())) {
+                throw new DatabaseNotReadyException("all replication slots are in use: raise max_replication_slots or drop an unused slot");
+            }
+            throw e;
+        }
+    }
+
+    /** Marks the stream's bootstrap done without a backfill (the table is known to be complete). */
+    public static void markDone(Connection c, Settings settings, StreamTarget target) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + Identifiers.quote(settings.schema()) + ".streams"
+                + " SET bootstrap_status = 'done', slot_name = ?, updated_at = now() WHERE stream = ?")) {
+            ps.setString(1, target.slot());
+            ps.setString(2, target.name());
+            ps.executeUpdate();
+        }
     }
 
     /** Reports bootstrap progress (a progress bar on a terminal, log lines otherwise). */
@@ -137,13 +134,7 @@ public final class Bootstrapper {
         void finish();
 
         static ProgressSink none() {
-            return new ProgressSink() {
-                public void start(long total, long done) {}
-
-                public void step(long done) {}
-
-                public void finish() {}
-            };
+            return of(done -> { });
         }
 
         static ProgressSink of(LongConsumer onStep) {
@@ -159,60 +150,60 @@ public final class Bootstrapper {
         }
     }
 
-    /** @return null when the slot is missing; otherwise its plugin, after checking it is ours to use */
-    private String slotState(Connection c) throws SQLException {
+    private boolean slotExists(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT plugin, database, slot_type FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, settings.slot());
+            ps.setString(1, target.slot());
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
-                    return null;
+                    return false;
                 }
                 String plugin = rs.getString(1);
                 String db = rs.getString(2);
                 if (!"logical".equals(rs.getString(3)) || !"pgoutput".equals(plugin) || !c.getCatalog().equals(db)) {
-                    throw new DatabaseNotReadyException("replication slot " + settings.slot() + " already exists for "
+                    throw new DatabaseNotReadyException("replication slot " + target.slot() + " already exists for "
                             + (db == null ? "physical replication" : "database " + db + " with plugin " + plugin)
                             + ": choose another --slot, or drop that slot if it is a leftover");
                 }
-                return plugin;
+                return true;
             }
         }
     }
 
-    private String[] readState(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT bootstrap_status, backfill_after, bootstrap_slot FROM " + schema + ".state")) {
-            if (!rs.next()) {
-                throw new DatabaseNotReadyException("lookupkeeper's state row is missing: run `lookupkeeper install`");
+    private record StreamRow(String status, UUID cursor, String slot) {}
+
+    private StreamRow readStream(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT bootstrap_status, backfill_after, slot_name FROM " + schema + ".streams WHERE stream = ?")) {
+            ps.setString(1, target.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return new StreamRow("pending", null, null);
+                }
+                return new StreamRow(rs.getString(1), (UUID) rs.getObject(2), rs.getString(3));
             }
-            return new String[] {rs.getString(1), rs.getString(2), rs.getString(3)};
         }
     }
 
-    private void updateState(Connection c, String status, UUID cursor) throws SQLException {
+    private void updateStream(Connection c, String status) throws SQLException {
         boolean reset = !"done".equals(status);
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + schema + ".state SET bootstrap_status = ?, bootstrap_slot = ?,"
-                + " backfill_after = ?, backfill_rows = CASE WHEN ? THEN 0 ELSE backfill_rows END, updated_at = now()")) {
-            ps.setString(1, status);
-            ps.setString(2, settings.slot());
-            ps.setObject(3, reset ? null : cursor);
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema + ".streams (stream, slot_name, bootstrap_status) VALUES (?, ?, ?)"
+                + " ON CONFLICT (stream) DO UPDATE SET bootstrap_status = EXCLUDED.bootstrap_status, slot_name = EXCLUDED.slot_name,"
+                + " backfill_after = CASE WHEN ? THEN NULL ELSE " + schema + ".streams.backfill_after END,"
+                + " backfill_rows = CASE WHEN ? THEN 0 ELSE " + schema + ".streams.backfill_rows END, updated_at = now()")) {
+            ps.setString(1, target.name());
+            ps.setString(2, target.slot());
+            ps.setString(3, status);
             ps.setBoolean(4, reset);
+            ps.setBoolean(5, reset);
             ps.executeUpdate();
         }
     }
 
-    private long countPartitions(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM " + Identifiers.quote(settings.queueSchema()) + ".partitions")) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private long countPartitionsUpTo(Connection c, UUID cursor) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + Identifiers.quote(settings.queueSchema()) + ".partitions WHERE id <= ?")) {
-            ps.setObject(1, cursor);
+    private static long count(Connection c, String sql, UUID param) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            if (param != null) {
+                ps.setObject(1, param);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);

@@ -119,7 +119,7 @@ public final class Verifier {
         }
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT applied_watermark FROM " + schema + ".state")) {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT applied_watermark FROM " + schema + ".streams WHERE stream = 'main'")) {
                 if (rs.next() && rs.getLong(1) >= mark) {
                     break;
                 }

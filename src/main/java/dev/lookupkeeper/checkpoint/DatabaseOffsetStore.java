@@ -37,14 +37,16 @@ public class DatabaseOffsetStore extends MemoryOffsetBackingStore {
     @Override
     public synchronized void start() {
         super.start();
-        String sql = "SELECT offset_key, offset_value FROM " + target.offsetsTableSql();
+        String sql = "SELECT offset_key, offset_value FROM " + target.offsetsTableSql() + " WHERE stream = ?";
         Map<ByteBuffer, ByteBuffer> loaded = new HashMap<>();
         try (Connection c = target.dataSource().getConnection();
-             PreparedStatement ps = c.prepareStatement(sql);
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                byte[] v = rs.getBytes(2);
-                loaded.put(ByteBuffer.wrap(rs.getBytes(1)), v == null ? null : ByteBuffer.wrap(v));
+             PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, target.stream());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    byte[] v = rs.getBytes(2);
+                    loaded.put(ByteBuffer.wrap(rs.getBytes(1)), v == null ? null : ByteBuffer.wrap(v));
+                }
             }
         } catch (SQLException e) {
             throw new ConnectException("cannot read source offsets from " + target.offsetsTableSql() + ": " + e.getMessage(), e);
@@ -54,14 +56,15 @@ public class DatabaseOffsetStore extends MemoryOffsetBackingStore {
 
     @Override
     protected void save() {
-        String sql = "INSERT INTO " + target.offsetsTableSql() + " (offset_key, offset_value, updated_at) VALUES (?, ?, now())"
-                + " ON CONFLICT (offset_key) DO UPDATE SET offset_value = EXCLUDED.offset_value, updated_at = now()";
+        String sql = "INSERT INTO " + target.offsetsTableSql() + " (stream, offset_key, offset_value, updated_at) VALUES (?, ?, ?, now())"
+                + " ON CONFLICT (stream, offset_key) DO UPDATE SET offset_value = EXCLUDED.offset_value, updated_at = now()";
         try (Connection c = target.dataSource().getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (Map.Entry<ByteBuffer, ByteBuffer> e : data.entrySet()) {
-                    ps.setBytes(1, bytes(e.getKey()));
-                    ps.setBytes(2, e.getValue() == null ? null : bytes(e.getValue()));
+                    ps.setString(1, target.stream());
+                    ps.setBytes(2, bytes(e.getKey()));
+                    ps.setBytes(3, e.getValue() == null ? null : bytes(e.getValue()));
                     ps.addBatch();
                 }
                 ps.executeBatch();

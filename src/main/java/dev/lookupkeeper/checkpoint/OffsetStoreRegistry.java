@@ -10,7 +10,8 @@ import javax.sql.DataSource;
  * of the engine's configuration (and out of anything that logs it).
  */
 public final class OffsetStoreRegistry {
-    public record Target(DataSource dataSource, String offsetsTableSql) {}
+    /** @param stream the offsets' owner: one row set per stream in the offsets table */
+    public record Target(DataSource dataSource, String offsetsTableSql, String stream) {}
 
     private static final Map<String, Target> TARGETS = new ConcurrentHashMap<>();
 

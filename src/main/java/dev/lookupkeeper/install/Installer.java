@@ -119,10 +119,13 @@ public final class Installer {
 
     private boolean ownObjectsComplete(Connection c) throws SQLException {
         String schema = dev.lookupkeeper.config.Identifiers.quote(settings.schema());
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL AND to_regclass(?) IS NOT NULL AND to_regclass(?) IS NOT NULL")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL AND to_regclass(?) IS NOT NULL"
+                + " AND to_regclass(?) IS NOT NULL AND to_regclass(?) IS NOT NULL AND to_regclass(?) IS NOT NULL")) {
             ps.setString(1, schema + ".state");
             ps.setString(2, schema + ".source_offsets");
             ps.setString(3, schema + ".watermark");
+            ps.setString(4, schema + ".streams");
+            ps.setString(5, schema + ".shadow_lookup");
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (!rs.getBoolean(1)) {
@@ -130,9 +133,10 @@ public final class Installer {
                 }
             }
         }
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + schema + ".state")) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM " + schema + ".state)"
+                + " + (SELECT count(*) FROM " + schema + ".streams WHERE stream = 'main')")) {
             rs.next();
-            return rs.getLong(1) == 1;
+            return rs.getLong(1) == 2;
         }
     }
 

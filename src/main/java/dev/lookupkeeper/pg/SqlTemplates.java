@@ -27,10 +27,16 @@ public final class SqlTemplates {
     }
 
     public static SqlTemplates of(Settings s) {
+        return forTable(s, Identifiers.quote(s.queueSchema()) + ".partition_lookup");
+    }
+
+    /** @param lookupTable quoted, schema-qualified table that {{lookup_table}} stands for */
+    public static SqlTemplates forTable(Settings s, String lookupTable) {
         return new SqlTemplates(Map.of(
                 "queue_schema", Identifiers.quote(s.queueSchema()),
                 "schema", Identifiers.quote(s.schema()),
-                "publication", Identifiers.quote(s.publication())));
+                "publication", Identifiers.quote(s.publication()),
+                "lookup_table", lookupTable));
     }
 
     public String get(String name) {

@@ -27,12 +27,18 @@ public final class CdcPipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CdcPipeline.class);
 
     private final Settings settings;
+    private final StreamTarget target;
     private final PipelineStats stats;
     private HikariDataSource pool;
     private DebeziumSource source;
 
     public CdcPipeline(Settings settings, PipelineStats stats) {
+        this(settings, StreamTarget.main(settings), stats);
+    }
+
+    public CdcPipeline(Settings settings, StreamTarget target, PipelineStats stats) {
         this.settings = settings;
+        this.target = target;
         this.stats = stats;
     }
 
@@ -41,26 +47,26 @@ public final class CdcPipeline implements AutoCloseable {
         try (Connection c = Database.connectWithRetry(settings.connection(), "lookupkeeper-setup", settings.connectAttempts())) {
             new Installer(settings).install(c, true);
             refuseIfSlotHeld(c);
-            new Bootstrapper(settings).ensure(c, progress);
+            new Bootstrapper(settings, target).ensure(c, progress);
         }
         pool = Database.pool(settings.connection(), "lookupkeeper-sink", 3);
-        source = new DebeziumSource(settings, pool);
-        source.start(new LookupSink(new LookupWriter(pool, SqlTemplates.of(settings)), stats));
+        source = new DebeziumSource(settings, target, pool);
+        source.start(new LookupSink(new LookupWriter(pool, SqlTemplates.forTable(settings, target.lookupTable()), target.name()), stats));
         if (!source.awaitStarted(60, TimeUnit.SECONDS)) {
             throw new IllegalStateException("the Debezium engine did not start within 60 s");
         }
         if (source.failure() != null) {
             throw new IllegalStateException("the Debezium engine failed to start: " + rootMessage(source.failure()), source.failure());
         }
-        LOG.info("streaming from slot {} (publication {}) into {}.partition_lookup", settings.slot(), settings.publication(), settings.queueSchema());
+        LOG.info("streaming from slot {} (publication {}) into {}", target.slot(), settings.publication(), target.lookupTable().replace("\"", ""));
     }
 
     private void refuseIfSlotHeld(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ? AND active")) {
-            ps.setString(1, settings.slot());
+            ps.setString(1, target.slot());
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
-                    throw new DatabaseNotReadyException("replication slot " + settings.slot() + " is in use by server process " + rs.getInt(1)
+                    throw new DatabaseNotReadyException("replication slot " + target.slot() + " is in use by server process " + rs.getInt(1)
                             + " (another lookupkeeper run?): stop it first, or use another --slot");
                 }
             }

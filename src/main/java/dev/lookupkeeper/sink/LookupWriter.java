@@ -26,10 +26,13 @@ public final class LookupWriter {
 
     private final DataSource dataSource;
     private final String upsertSql;
+    private final String stream;
 
-    public LookupWriter(DataSource dataSource, SqlTemplates sql) {
+    /** @param sql templates whose {{lookup_table}} is the table this writer maintains */
+    public LookupWriter(DataSource dataSource, SqlTemplates sql, String stream) {
         this.dataSource = dataSource;
         this.upsertSql = sql.get("sink/upsert_lookup.sql");
+        this.stream = stream;
     }
 
     /** @return rows inserted or advanced */
@@ -74,12 +77,13 @@ public final class LookupWriter {
                 } else {
                     ps.setString(5, lastLsn);
                 }
+                ps.setString(6, stream);
                 int changed;
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     changed = rs.getInt(1);
                     if (rs.getInt(2) != 1) {
-                        throw new SQLException("lookupkeeper's state row is missing: run `lookupkeeper install`", "55000");
+                        throw new SQLException("lookupkeeper's row for stream '" + stream + "' is missing: run `lookupkeeper install`", "55000");
                     }
                 }
                 c.commit();

@@ -23,11 +23,11 @@ class BootstrapResumeIT {
         try (Sidecar first = Sidecar.start(db.env(), "run", "--backfill-chunk", "10")) {
             Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(5)).until(() ->
                     !first.isAlive() || db.queryLong("SELECT count(*) FROM pg_namespace WHERE nspname = 'lookupkeeper'") == 1
-                            && db.queryLong("SELECT coalesce(max(backfill_rows), 0) FROM lookupkeeper.state WHERE bootstrap_status = 'backfilling'") >= 2000);
+                            && db.queryLong("SELECT coalesce(max(backfill_rows), 0) FROM lookupkeeper.streams WHERE stream = 'main' AND bootstrap_status = 'backfilling'") >= 2000);
             first.sigkill();
             assertThat(first.output()).contains("slot " + db.name() + " created");
-            doneAtKill = db.queryLong("SELECT backfill_rows FROM lookupkeeper.state");
-            assertThat(db.queryLong("SELECT count(*) FROM lookupkeeper.state WHERE bootstrap_status = 'backfilling'"))
+            doneAtKill = db.queryLong("SELECT backfill_rows FROM lookupkeeper.streams WHERE stream = 'main'");
+            assertThat(db.queryLong("SELECT count(*) FROM lookupkeeper.streams WHERE stream = 'main' AND bootstrap_status = 'backfilling'"))
                     .as("killed mid-backfill\n" + first.output()).isEqualTo(1);
         }
         assertThat(doneAtKill).isBetween(2000L, 19_999L);
@@ -39,7 +39,7 @@ class BootstrapResumeIT {
             db.awaitLookupEqualsOracle(Duration.ofSeconds(60));
             assertThat(second.sigterm(10)).isZero();
         }
-        assertThat(db.queryLong("SELECT count(*) FROM lookupkeeper.state WHERE bootstrap_status = 'done'")).isEqualTo(1);
+        assertThat(db.queryLong("SELECT count(*) FROM lookupkeeper.streams WHERE stream = 'main' AND bootstrap_status = 'done'")).isEqualTo(1);
         assertThat(db.queryLong("SELECT count(*) FROM queen.partition_lookup")).isEqualTo(20_000);
     }
 }

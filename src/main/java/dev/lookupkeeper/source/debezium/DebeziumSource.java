@@ -4,6 +4,7 @@ import dev.lookupkeeper.checkpoint.OffsetStoreRegistry;
 import dev.lookupkeeper.checkpoint.TransactionBoundary;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.runtime.StreamTarget;
 import dev.lookupkeeper.source.BatchHandler;
 import dev.lookupkeeper.source.MessageInserted;
 import dev.lookupkeeper.source.SourceBatch;
@@ -35,6 +36,7 @@ public final class DebeziumSource implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DebeziumSource.class);
 
     private final Settings settings;
+    private final StreamTarget target;
     private final DataSource offsetsDataSource;
     private final RecordDecoder decoder;
     private final String registryKey = "offsets-" + UUID.randomUUID();
@@ -44,8 +46,9 @@ public final class DebeziumSource implements AutoCloseable {
     private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private ExecutorService executor;
 
-    public DebeziumSource(Settings settings, DataSource offsetsDataSource) {
+    public DebeziumSource(Settings settings, StreamTarget target, DataSource offsetsDataSource) {
         this.settings = settings;
+        this.target = target;
         this.offsetsDataSource = offsetsDataSource;
         this.decoder = new RecordDecoder(settings.queueSchema(), settings.schema());
     }
@@ -53,10 +56,10 @@ public final class DebeziumSource implements AutoCloseable {
     /** Starts streaming on a background thread; batches go to the handler one at a time. */
     public void start(BatchHandler handler) {
         OffsetStoreRegistry.register(registryKey, new OffsetStoreRegistry.Target(offsetsDataSource,
-                Identifiers.quote(settings.schema()) + ".source_offsets"));
+                Identifiers.quote(settings.schema()) + ".source_offsets", target.name()));
         TransactionBoundary<RecordChangeEvent<SourceRecord>> boundary = new TransactionBoundary<>(e -> RecordDecoder.txId(e.record()));
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-                .using(EngineProperties.build(settings, registryKey))
+                .using(EngineProperties.build(settings, target, registryKey))
                 .using(new DebeziumEngine.ConnectorCallback() {
                     @Override
                     public void taskStarted() {

@@ -11,10 +11,10 @@ final class EngineProperties {
 
     private EngineProperties() {}
 
-    static Properties build(Settings s, String offsetRegistryKey) {
+    static Properties build(Settings s, dev.lookupkeeper.runtime.StreamTarget target, String offsetRegistryKey) {
         var c = s.connection();
         Properties p = new Properties();
-        p.setProperty("name", "lookupkeeper-" + s.slot());
+        p.setProperty("name", "lookupkeeper-" + target.slot());
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
         p.setProperty("offset.storage", DatabaseOffsetStore.class.getName());
         p.setProperty(DatabaseOffsetStore.REGISTRY_KEY, offsetRegistryKey);
@@ -32,7 +32,7 @@ final class EngineProperties {
         p.setProperty("database.tcpKeepAlive", "true");
         p.setProperty("topic.prefix", TOPIC_PREFIX);
         p.setProperty("plugin.name", "pgoutput");
-        p.setProperty("slot.name", s.slot());
+        p.setProperty("slot.name", target.slot());
         p.setProperty("slot.drop.on.stop", "false");
         p.setProperty("publication.name", s.publication());
         // lookupkeeper creates and validates the publication itself (install).
