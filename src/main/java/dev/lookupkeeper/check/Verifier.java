@@ -2,6 +2,8 @@ package dev.lookupkeeper.check;
 
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.mode.ModeStore;
+import dev.lookupkeeper.mode.TriggerMode;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
 import dev.lookupkeeper.pg.SqlTemplates;
 import java.sql.Connection;
@@ -12,26 +14,92 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * Compares the lookup with the truth computed from queen.messages. The truth is taken from one
- * snapshot; then a watermark row is inserted (it commits after every message in that snapshot)
- * and verify waits until the sink has applied it, so every message of the snapshot has had its
- * chance to reach the lookup. Only then are rows judged missing or stale.
+ * Checks the lookup's structure, the mode's objects and the data against the truth computed from
+ * queen.messages. The truth is taken from one snapshot; in CDC mode a watermark row is then
+ * inserted (it commits after every message in that snapshot) and verify waits until the stream has
+ * applied it, so rows are judged missing or stale only at a point the stream has passed.
  */
 public final class Verifier {
     private final Settings settings;
     private final SqlTemplates sql;
     private final int sampleLimit;
+    private final String lookup;
 
     public Verifier(Settings settings, int sampleLimit) {
         this.settings = settings;
         this.sql = SqlTemplates.of(settings);
         this.sampleLimit = sampleLimit;
+        this.lookup = settings.queueSchema() + ".partition_lookup";
     }
 
     public VerifyReport verify(Connection c, Duration waitForStream) throws SQLException, InterruptedException {
-        requireLookupTable(c);
+        List<VerifyReport.Check> checks = new ArrayList<>();
+        if (!regclass(c, Identifiers.quote(settings.queueSchema()) + ".messages")) {
+            throw new DatabaseNotReadyException("table " + settings.queueSchema() + ".messages does not exist: point verify at the queue's database");
+        }
+        boolean table = regclass(c, Identifiers.quote(settings.queueSchema()) + ".partition_lookup");
+        checks.add(check("table", table, table ? 0 : 1, List.of(), table ? lookup + " exists" : lookup + " does not exist: run `lookupkeeper install`"));
+        if (!table) {
+            return new VerifyReport(false, "no lookup table", checks);
+        }
+        boolean unique = uniqueKey(c);
+        checks.add(check("unique_key", unique, unique ? 0 : 1, List.of(), unique ? "UNIQUE (queue_name, partition_id) present"
+                : "no UNIQUE (queue_name, partition_id): the upserts need it as their ON CONFLICT target"));
+
+        ModeStore.ModeState mode = regclass(c, Identifiers.quote(settings.schema()) + ".state") ? new ModeStore(settings).read(c) : null;
+        checks.addAll(modeChecks(c, mode));
+
+        String point = truthAndWait(c, mode, waitForStream);
+        checks.addAll(dataChecks(c));
+        boolean passed = checks.stream().allMatch(VerifyReport.Check::passed);
+        return new VerifyReport(passed, point, checks);
+    }
+
+    private List<VerifyReport.Check> modeChecks(Connection c, ModeStore.ModeState mode) throws SQLException {
+        List<VerifyReport.Check> out = new ArrayList<>();
+        if (mode == null) {
+            out.add(check("mode", false, 1, List.of(), "lookupkeeper's schema " + settings.schema() + " is not installed: run `lookupkeeper install`"));
+            return out;
+        }
+        String switching = mode.switching() ? " (switch to " + mode.switchTarget() + " in progress at step " + mode.switchStep() + ")" : "";
+        boolean trigger = "trigger".equals(mode.mode());
+        TriggerMode.TriggerState ts = new TriggerMode(settings).state(c);
+        if (mode.switching()) {
+            out.add(check("trigger", !ts.present() || ts.correct(), ts.present() && !ts.correct() ? 1 : 0, List.of(),
+                    (ts.present() ? "present" : "absent") + switching));
+        } else if (trigger) {
+            String detail = !ts.present() ? "missing in trigger mode: pushes are not reflected (run `lookupkeeper install --mode trigger`)"
+                    : !ts.enabled() ? "present but disabled"
+                    : !ts.statementLevel() ? "present but row-level (must be FOR EACH STATEMENT)"
+                    : !ts.afterInsert() ? "present but not AFTER INSERT"
+                    : "present, enabled, AFTER INSERT, FOR EACH STATEMENT";
+            out.add(check("trigger", ts.correct(), ts.correct() ? 0 : 1, List.of(), detail));
+        } else {
+            out.add(check("trigger", !ts.present(), ts.present() ? 1 : 0, List.of(),
+                    ts.present() ? "present in CDC mode: every push pays for it (run `lookupkeeper switch --to cdc` to finish, or drop it)" : "absent (CDC mode)"));
+        }
+        SlotInfo slot = slot(c);
+        if (mode.switching()) {
+            out.add(check("slot", true, 0, List.of(), (slot.present ? "present" : "absent") + switching));
+        } else if (trigger) {
+            out.add(check("slot", !slot.present, slot.present ? 1 : 0, List.of(), slot.present
+                    ? "slot " + settings.slot() + " exists in trigger mode and retains WAL: drop it (`lookupkeeper switch --to trigger` does)" : "absent (trigger mode)"));
+        } else {
+            out.add(check("slot", slot.present, slot.present ? 0 : 1, List.of(), !slot.present
+                    ? "slot " + settings.slot() + " is missing in CDC mode: pushes are not reflected; restart `lookupkeeper run` (it re-bootstraps)"
+                    : slot.active ? "slot " + settings.slot() + " present, streamed by pid " + slot.pid : "slot " + settings.slot() + " present, no sidecar streaming"));
+            String pub = publicationProblem(c);
+            out.add(check("publication", pub == null, pub == null ? 0 : 1, List.of(), pub == null ? settings.publication() + " publishes inserts on "
+                    + settings.queueSchema() + ".messages" : pub));
+        }
+        return out;
+    }
+
+    private String truthAndWait(Connection c, ModeStore.ModeState mode, Duration wait) throws SQLException, InterruptedException {
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
             st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
@@ -44,7 +112,49 @@ public final class Verifier {
         } finally {
             c.setAutoCommit(true);
         }
-        String point = waitForStreamPoint(c, waitForStream);
+        if (mode != null && "trigger".equals(mode.mode()) && !mode.switching()) {
+            return "trigger mode: the lookup is written in each push's own transaction";
+        }
+        SlotInfo slot = slot(c);
+        if (mode == null || !slot.active) {
+            return "no sidecar is streaming from slot " + settings.slot() + "; compared with the table as it is";
+        }
+        return waitForWatermark(c, wait);
+    }
+
+    private String waitForWatermark(Connection c, Duration wait) throws SQLException, InterruptedException {
+        String schema = Identifiers.quote(settings.schema());
+        long mark;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("INSERT INTO " + schema + ".watermark DEFAULT VALUES RETURNING id")) {
+            rs.next();
+            mark = rs.getLong(1);
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (appliedWatermark(c, settings, "main") < mark) {
+            if (System.nanoTime() > deadline) {
+                throw new DatabaseNotReadyException("the sidecar streaming from slot " + settings.slot() + " did not apply watermark " + mark
+                        + " within " + wait.toSeconds() + " s: it is stalled or far behind (raise --wait or check its logs)");
+            }
+            Thread.sleep(20);
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + schema + ".watermark WHERE id < ?")) {
+            ps.setLong(1, mark);
+            ps.executeUpdate();
+        }
+        return "watermark " + mark + " applied by the stream";
+    }
+
+    /** The highest watermark a stream has applied (0 when it has none yet). */
+    public static long appliedWatermark(Connection c, Settings settings, String stream) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT applied_watermark FROM " + Identifiers.quote(settings.schema()) + ".streams WHERE stream = ?")) {
+            ps.setString(1, stream);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
+    private List<VerifyReport.Check> dataChecks(Connection c) throws SQLException {
         List<String> missing = new ArrayList<>();
         List<String> stale = new ArrayList<>();
         long missingCount = 0;
@@ -69,71 +179,100 @@ public final class Verifier {
         try (Statement st = c.createStatement()) {
             st.execute("DROP TABLE IF EXISTS pg_temp.lookupkeeper_truth");
         }
-        List<VerifyReport.Check> checks = List.of(
-                new VerifyReport.Check("missing", missingCount == 0, missingCount, missing,
+        List<String> phantoms = new ArrayList<>();
+        long phantomCount = 0;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql.get("check/phantoms.sql"))) {
+            while (rs.next()) {
+                if (phantomCount++ < sampleLimit) {
+                    phantoms.add(rs.getString(1) + "/" + rs.getString(2) + " (row " + rs.getString(4) + ", newest remaining "
+                            + (rs.getString(6) == null ? "none" : rs.getString(6)) + ")");
+                }
+            }
+        }
+        List<String> orphans = new ArrayList<>();
+        long orphanCount = 0;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql.get("check/orphans.sql"))) {
+            while (rs.next()) {
+                if (orphanCount++ < sampleLimit) {
+                    orphans.add(rs.getString(1) + "/" + rs.getString(2) + " (" + rs.getString(3) + ")");
+                }
+            }
+        }
+        return List.of(
+                check("missing", missingCount == 0, missingCount, missing,
                         "partitions with messages but no lookup row (of " + truthRows + " partitions with messages)"),
-                new VerifyReport.Check("stale", staleCount == 0, staleCount, stale,
-                        "lookup rows behind their partition's newest message"));
-        return new VerifyReport(missingCount == 0 && staleCount == 0, point, checks);
+                check("stale", staleCount == 0, staleCount, stale, "lookup rows behind their partition's newest message"),
+                check("phantom", phantomCount == 0, phantomCount, phantoms,
+                        "rows ahead of every remaining message while a consumer is behind them (repair: resync --phantoms)"),
+                check("orphan", orphanCount == 0, orphanCount, orphans, "rows of deleted partitions or filed under the wrong queue"));
     }
 
-    private void requireLookupTable(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL, to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, Identifiers.quote(settings.queueSchema()) + ".partition_lookup");
-            ps.setString(2, Identifiers.quote(settings.queueSchema()) + ".messages");
+    private static VerifyReport.Check check(String name, boolean passed, long count, List<String> partitions, String detail) {
+        return new VerifyReport.Check(name, passed, count, partitions, detail);
+    }
+
+    private record SlotInfo(boolean present, boolean active, Integer pid) {}
+
+    private SlotInfo slot(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT active, active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, settings.slot());
             try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                if (!rs.getBoolean(2)) {
-                    throw new DatabaseNotReadyException("table " + settings.queueSchema() + ".messages does not exist: point verify at the queue's database");
+                if (!rs.next()) {
+                    return new SlotInfo(false, false, null);
                 }
-                if (!rs.getBoolean(1)) {
-                    throw new DatabaseNotReadyException("table " + settings.queueSchema() + ".partition_lookup does not exist: run `lookupkeeper install`");
-                }
+                return new SlotInfo(true, rs.getBoolean(1), rs.getBoolean(1) ? rs.getInt(2) : null);
             }
         }
     }
 
-    /**
-     * With a sidecar streaming, inserts a watermark and waits until the sink applied it.
-     * Without one, the table is judged as it is: a lookup nobody maintains is stale, truthfully.
-     */
-    private String waitForStreamPoint(Connection c, Duration wait) throws SQLException, InterruptedException {
-        String schema = Identifiers.quote(settings.schema());
-        boolean streaming;
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT to_regclass(?) IS NOT NULL AND EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = ? AND active)")) {
-            ps.setString(1, schema + ".watermark");
-            ps.setString(2, settings.slot());
+    private String publicationProblem(Connection c) throws SQLException {
+        Set<String> tables = new TreeSet<>();
+        boolean found = false;
+        boolean inserts = false;
+        boolean all = false;
+        try (PreparedStatement ps = c.prepareStatement(sql.get("install/publication_tables.sql"))) {
+            ps.setString(1, settings.publication());
             try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                streaming = rs.getBoolean(1);
-            }
-        }
-        if (!streaming) {
-            return "no sidecar is streaming from slot " + settings.slot() + "; compared with the table as it is";
-        }
-        long mark;
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("INSERT INTO " + schema + ".watermark DEFAULT VALUES RETURNING id")) {
-            rs.next();
-            mark = rs.getLong(1);
-        }
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (true) {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT applied_watermark FROM " + schema + ".streams WHERE stream = 'main'")) {
-                if (rs.next() && rs.getLong(1) >= mark) {
-                    break;
+                while (rs.next()) {
+                    found = true;
+                    all = rs.getBoolean(1);
+                    inserts = rs.getBoolean(2);
+                    if (rs.getString(3) != null) {
+                        tables.add(rs.getString(3) + "." + rs.getString(4));
+                    }
                 }
             }
-            if (System.nanoTime() > deadline) {
-                throw new DatabaseNotReadyException("the sidecar streaming from slot " + settings.slot() + " did not apply watermark " + mark
-                        + " within " + wait.toSeconds() + " s: it is stalled or far behind (raise --wait or check its logs)");
+        }
+        if (!found) {
+            return "publication " + settings.publication() + " is missing: run `lookupkeeper install`";
+        }
+        if (all || !inserts || !tables.contains(settings.queueSchema() + ".messages")) {
+            return "publication " + settings.publication() + " does not publish inserts on " + settings.queueSchema() + ".messages alone";
+        }
+        return null;
+    }
+
+    private boolean uniqueKey(Connection c) throws SQLException {
+        String q = "SELECT count(*) FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
+                + " WHERE n.nspname = ? AND t.relname = 'partition_lookup' AND i.indisunique AND i.indnatts = 2"
+                + " AND (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a"
+                + "      WHERE a.attrelid = t.oid AND a.attnum = ANY(i.indkey)) = ARRAY['partition_id', 'queue_name']";
+        try (PreparedStatement ps = c.prepareStatement(q)) {
+            ps.setString(1, settings.queueSchema());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) > 0;
             }
-            Thread.sleep(20);
         }
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + schema + ".watermark WHERE id < ?")) {
-            ps.setLong(1, mark);
-            ps.executeUpdate();
+    }
+
+    private static boolean regclass(Connection c, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
         }
-        return "watermark " + mark + " applied by the stream";
     }
 }

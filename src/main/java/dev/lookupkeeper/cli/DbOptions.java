@@ -34,8 +34,11 @@ public class DbOptions {
     @Option(names = "--connect-attempts", paramLabel = "N", description = "Attempts to reach PostgreSQL before exit 3 (default: 5)")
     Integer connectAttempts;
 
+    /** Values a command sets on top of the flags (e.g. a command-specific option). */
+    final Map<String, String> extra = new HashMap<>();
+
     protected Map<String, String> flags() {
-        Map<String, String> m = new HashMap<>();
+        Map<String, String> m = new HashMap<>(extra);
         put(m, "db-url", dbUrl);
         put(m, "password-file", passwordFile);
         put(m, "queue-schema", queueSchema);

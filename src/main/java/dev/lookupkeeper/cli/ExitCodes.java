@@ -12,6 +12,8 @@ public final class ExitCodes {
     public static final int DATABASE_NOT_READY = 3;
     /** The stream failed while running (see the log line before it). */
     public static final int RUNTIME_FAILURE = 4;
+    /** switch: refused (another switch, no sidecar, opposite switch in progress) or timed out; resumable. */
+    public static final int SWITCH_REFUSED = 5;
 
     private ExitCodes() {}
 }

@@ -1,17 +1,24 @@
 package dev.lookupkeeper.cli;
 
+import dev.lookupkeeper.check.Resync;
 import dev.lookupkeeper.config.ConfigException;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.install.Installer;
+import dev.lookupkeeper.mode.ModeStore;
+import dev.lookupkeeper.mode.SwitchRefusedException;
+import dev.lookupkeeper.mode.TriggerMode;
 import dev.lookupkeeper.pg.Database;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "install", mixinStandardHelpOptions = true,
-        description = "Create the lookup table (only when missing), lookupkeeper's schema and the insert-only publication. Idempotent.")
+        description = "Create the lookup table (only when missing), lookupkeeper's schema and the insert-only publication; with --mode trigger"
+                + " also the statement-level trigger, then backfill. Idempotent.")
 final class InstallCommand implements Callable<Integer> {
     @Mixin
     DbOptions db;
@@ -24,15 +31,43 @@ final class InstallCommand implements Callable<Integer> {
         if (!mode.equals("cdc") && !mode.equals("trigger")) {
             throw new ConfigException("--mode must be cdc or trigger, not '" + mode + "'");
         }
-        if (mode.equals("trigger")) {
-            throw new ConfigException("--mode trigger is not available in this version yet; install in cdc mode");
-        }
         Settings s = db.settings();
+        boolean trigger = mode.equals("trigger");
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-install", s.connectAttempts())) {
-            Installer.Report r = new Installer(s).install(c, true);
+            Installer.Report r = new Installer(s).install(c, !trigger);
             r.actions().forEach(a -> System.out.println("  " + a));
-            System.out.println("installed (mode cdc): start `lookupkeeper run` to bootstrap the slot and stream");
+            ModeStore store = new ModeStore(s);
+            ModeStore.ModeState st = store.read(c);
+            if (st.switching()) {
+                throw new SwitchRefusedException("a switch to " + st.switchTarget() + " is in progress: finish it with `switch --resume`");
+            }
+            if (trigger && !"trigger".equals(st.mode())) {
+                if (slotPresent(c, s.slot())) {
+                    throw new SwitchRefusedException("this database runs in CDC mode (slot " + s.slot() + " exists): use `switch --to trigger`");
+                }
+                store.setMode(c, "trigger");
+            } else if (!trigger && "trigger".equals(st.mode())) {
+                System.out.println("  mode stays trigger: use `switch --to cdc` to move to CDC mode");
+            }
+            if (trigger) {
+                // the seed's rule: the trigger first, then the backfill, so there is no gap
+                boolean created = new TriggerMode(s).create(c);
+                System.out.println("  trigger lookupkeeper_partition_lookup: " + (created ? "created" : "exists"));
+                Resync.Result rs = new Resync(s).run(c, false);
+                System.out.printf("  backfill: %d rows inserted, %d advanced, %d unchanged%n", rs.inserted(), rs.advanced(), rs.unchanged());
+            }
+            System.out.println("installed (mode " + store.read(c).mode() + "): start `lookupkeeper run`"
+                    + (trigger ? " to serve; it streams nothing in trigger mode" : " to bootstrap the slot and stream"));
         }
         return ExitCodes.OK;
+    }
+
+    private static boolean slotPresent(Connection c, String slot) throws Exception {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 }

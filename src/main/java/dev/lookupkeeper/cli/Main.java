@@ -10,14 +10,16 @@ import picocli.CommandLine.Command;
 /** Entry point of target/lookupkeeper.jar. */
 @Command(name = "lookupkeeper", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Keeps queen.partition_lookup correct from a logical replication slot instead of a write-path trigger.",
-        subcommands = {InstallCommand.class, RunCommand.class, VerifyCommand.class, DemoCommand.class, BenchCommand.class},
+        subcommands = {InstallCommand.class, RunCommand.class, SwitchCommand.class, StatusCommand.class, VerifyCommand.class, ResyncCommand.class,
+            UninstallCommand.class, DemoCommand.class, BenchCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:done (verify: all checks passed)",
             "1:verify: a check failed",
             "2:usage or configuration error; nothing was written",
             "3:database not ready (unreachable, wal_level, privileges, missing tables, conflicting objects)",
-            "4:the stream failed while running"})
+            "4:the stream failed while running",
+            "5:switch refused or timed out (the message says why; the switch can be resumed)"})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -46,6 +48,9 @@ public final class Main implements Runnable {
             message = e.getMessage();
         } else if (e instanceof DatabaseNotReadyException) {
             code = ExitCodes.DATABASE_NOT_READY;
+            message = e.getMessage();
+        } else if (e instanceof dev.lookupkeeper.mode.SwitchRefusedException) {
+            code = ExitCodes.SWITCH_REFUSED;
             message = e.getMessage();
         } else if (e instanceof SQLException sql) {
             boolean connection = sql.getSQLState() != null && sql.getSQLState().startsWith("08");

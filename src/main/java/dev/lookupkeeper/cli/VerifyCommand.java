@@ -1,7 +1,5 @@
 package dev.lookupkeeper.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lookupkeeper.check.VerifyReport;
 import dev.lookupkeeper.check.Verifier;
 import dev.lookupkeeper.config.Settings;
@@ -56,11 +54,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     static void print(VerifyReport report, PrintStream out, boolean json) {
         if (json) {
-            try {
-                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+            out.println(Json.write(report));
             return;
         }
         out.println("verify: " + (report.passed() ? "PASS" : "FAIL") + " (" + report.point() + ")");

@@ -153,6 +153,11 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             // fall through to the assertion, which reports the difference
         }
+        assertLookupEqualsOracle();
+    }
+
+    /** Asserts now, without waiting: for trigger mode, which is synchronous. */
+    public void assertLookupEqualsOracle() throws SQLException {
         Map<UUID, Pos> truth = oracle();
         assertThat(truth).as("the oracle has rows").isNotEmpty();
         assertThat(lookup()).as("partition_lookup equals the truth from queen.messages").isEqualTo(truth);

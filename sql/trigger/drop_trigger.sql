@@ -1,0 +1,1 @@
+DROP TRIGGER IF EXISTS lookupkeeper_partition_lookup ON {{queue_schema}}.messages;

@@ -1,0 +1,51 @@
+package dev.lookupkeeper.cli;
+
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.ops.StatusReader;
+import dev.lookupkeeper.ops.StatusReport;
+import dev.lookupkeeper.pg.Database;
+import java.sql.Connection;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Mode, switch in progress, slot (activity, lag, retained WAL), publication, trigger, last batch, lookup rows.")
+final class StatusCommand implements Callable<Integer> {
+    @Mixin
+    DbOptions db;
+
+    @Option(names = "--json", description = "Print as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Settings s = db.settings();
+        StatusReport r;
+        try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-status", s.connectAttempts())) {
+            r = new StatusReader(s).read(c);
+        }
+        if (json) {
+            System.out.println(Json.write(r));
+            return ExitCodes.OK;
+        }
+        System.out.println("mode:         " + r.mode());
+        System.out.println("switch:       " + (r.switchInProgress() == null ? "none"
+                : "to " + r.switchInProgress().target() + ", at step " + r.switchInProgress().step() + " (since " + r.switchInProgress().startedAt() + ")"));
+        StatusReport.Slot sl = r.slot();
+        System.out.println("slot:         " + sl.name() + (sl.present()
+                ? (sl.active() ? ", active (server pid " + sl.activePid() + ")" : ", inactive") + ", confirmed " + sl.confirmedFlushLsn()
+                  + ", lag " + sl.lagBytes() + " bytes, retained WAL " + sl.retainedWalBytes() + " bytes"
+                : " absent"));
+        System.out.println("publication:  " + r.publication().name() + (r.publication().present() ? " on " + String.join(", ", r.publication().tables()) : " absent"));
+        System.out.println("trigger:      " + (r.trigger().present()
+                ? (r.trigger().enabled() ? "enabled" : "DISABLED") + (r.trigger().statementLevel() ? ", statement-level" : ", ROW-level") : "absent"));
+        System.out.println("sidecar:      " + (r.sidecar().seenAt() == null ? "never seen" : "last seen " + r.sidecar().seenAt()
+                + (r.sidecar().streaming() ? ", streaming" : ", not streaming")));
+        System.out.println("last batch:   " + (r.lastBatch() == null || r.lastBatch().at() == null ? "none"
+                : r.lastBatch().at() + " up to " + r.lastBatch().lsn()));
+        System.out.println("lookup rows:  " + r.lookupRows());
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,98 @@
+package dev.lookupkeeper.mode;
+
+import dev.lookupkeeper.config.Identifiers;
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.pg.DatabaseNotReadyException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+
+/** The one row of lookupkeeper.state: the mode the sidecar follows and any switch in progress. */
+public final class ModeStore {
+    /** A snapshot of the state row. */
+    public record ModeState(String mode, String switchTarget, String switchStep, Long switchWatermark,
+                            Instant switchStartedAt, Instant sidecarSeenAt, boolean sidecarStreaming) {
+        public boolean switching() {
+            return switchTarget != null;
+        }
+
+        /** A sidecar reported within the bound. */
+        public boolean sidecarAlive(java.time.Duration bound) {
+            return sidecarSeenAt != null && sidecarSeenAt.isAfter(Instant.now().minus(bound));
+        }
+    }
+
+    private final String table;
+
+    public ModeStore(Settings settings) {
+        this.table = Identifiers.quote(settings.schema()) + ".state";
+    }
+
+    public ModeState read(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT mode, switch_target, switch_step, switch_watermark, switch_started_at,"
+                + " sidecar_seen_at, sidecar_streaming FROM " + table);
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                throw new DatabaseNotReadyException("lookupkeeper's state row is missing: run `lookupkeeper install`");
+            }
+            long wm = rs.getLong(4);
+            Long watermark = rs.wasNull() ? null : wm;
+            return new ModeState(rs.getString(1), rs.getString(2), rs.getString(3), watermark,
+                    instant(rs.getTimestamp(5)), instant(rs.getTimestamp(6)), rs.getBoolean(7));
+        }
+    }
+
+    public void setMode(Connection c, String mode) throws SQLException {
+        update(c, "mode = ?", mode);
+    }
+
+    public void beginSwitch(Connection c, String target) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET switch_target = ?, switch_step = 'begin',"
+                + " switch_watermark = NULL, switch_started_at = now(), updated_at = now()")) {
+            ps.setString(1, target);
+            ps.executeUpdate();
+        }
+    }
+
+    public void setStep(Connection c, String step) throws SQLException {
+        update(c, "switch_step = ?", step);
+    }
+
+    public void setSwitchWatermark(Connection c, long watermark) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET switch_watermark = ?, updated_at = now()")) {
+            ps.setLong(1, watermark);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Ends a switch: the target mode is now the mode. */
+    public void finishSwitch(Connection c, String mode) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET mode = ?, switch_target = NULL, switch_step = NULL,"
+                + " switch_watermark = NULL, switch_started_at = NULL, updated_at = now()")) {
+            ps.setString(1, mode);
+            ps.executeUpdate();
+        }
+    }
+
+    /** The sidecar's sign of life, every poll. */
+    public void heartbeat(Connection c, boolean streaming) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET sidecar_seen_at = now(), sidecar_streaming = ?")) {
+            ps.setBoolean(1, streaming);
+            ps.executeUpdate();
+        }
+    }
+
+    private void update(Connection c, String assignment, String value) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET " + assignment + ", updated_at = now()")) {
+            ps.setString(1, value);
+            ps.executeUpdate();
+        }
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+}

@@ -1,0 +1,260 @@
+package dev.lookupkeeper.mode;
+
+import dev.lookupkeeper.bootstrap.Bootstrapper;
+import dev.lookupkeeper.check.Resync;
+import dev.lookupkeeper.check.Verifier;
+import dev.lookupkeeper.config.Identifiers;
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.install.Installer;
+import dev.lookupkeeper.runtime.StreamTarget;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves a live database between trigger and CDC mode with no window in which a committed message
+ * is missing from the lookup. Both writers overlap while the switch runs; every step is
+ * idempotent and recorded in lookupkeeper.state, so a switch killed anywhere resumes from its
+ * step. A session advisory lock refuses a second concurrent switch.
+ *
+ * To CDC: slot (+ publication) → sidecar streams (mode = cdc; trigger still on) → the stream has
+ * applied a watermark inserted after the switch began → drop the trigger.
+ * To trigger: create trigger → resync (covers whatever the stream had not applied) → stop
+ * streaming (mode = trigger) → drop the slot (a forgotten slot retains WAL forever).
+ */
+public final class Switcher {
+    private static final Logger LOG = LoggerFactory.getLogger(Switcher.class);
+    static final List<String> TO_CDC = List.of("begin", "slot_created", "streaming", "caught_up", "trigger_dropped");
+    static final List<String> TO_TRIGGER = List.of("begin", "trigger_created", "resynced", "stream_stopped", "slot_dropped");
+    private static final Duration SIDECAR_ALIVE = Duration.ofSeconds(10);
+
+    private final Settings settings;
+    private final ModeStore store;
+    private final Duration timeout;
+    private final Consumer<String> progress;
+
+    public Switcher(Settings settings, Duration timeout, Consumer<String> progress) {
+        this.settings = settings;
+        this.store = new ModeStore(settings);
+        this.timeout = timeout;
+        this.progress = progress;
+    }
+
+    /** The finished switch: from which mode, to which, and the steps this call performed. */
+    public record Outcome(String from, String to, List<String> steps, boolean alreadyThere) {}
+
+    /** @param target "cdc", "trigger", or null to resume the switch in progress */
+    public Outcome run(Connection c, String target) throws SQLException, InterruptedException {
+        if (!tryLock(c)) {
+            throw new SwitchRefusedException("another switch is running right now; wait for it, or for its process to end, then run `switch --resume`");
+        }
+        try {
+            ModeStore.ModeState st = store.read(c);
+            if (st.switching()) {
+                if (target != null && !target.equals(st.switchTarget())) {
+                    throw new SwitchRefusedException("a switch to " + st.switchTarget() + " is in progress (step " + st.switchStep()
+                            + "): finish it with `switch --resume` first");
+                }
+                target = st.switchTarget();
+                LOG.info("resuming the switch to {} after step {}", target, st.switchStep());
+            } else {
+                if (target == null) {
+                    throw new SwitchRefusedException("no switch is in progress; the mode is " + st.mode());
+                }
+                if (target.equals(st.mode())) {
+                    return new Outcome(st.mode(), target, List.of(), true);
+                }
+                if ("cdc".equals(target) && !st.sidecarAlive(SIDECAR_ALIVE)) {
+                    throw new SwitchRefusedException("switch --to cdc needs a running sidecar to stream: start `lookupkeeper run` first");
+                }
+                store.beginSwitch(c, target);
+                LOG.info("switch to {} begins (mode {})", target, st.mode());
+            }
+            String from = "cdc".equals(target) ? "trigger" : "cdc";
+            List<String> done = "cdc".equals(target) ? toCdc(c) : toTrigger(c);
+            store.finishSwitch(c, target);
+            LOG.info("switch to {} complete", target);
+            return new Outcome(from, target, done, false);
+        } finally {
+            unlock(c);
+        }
+    }
+
+    private List<String> toCdc(Connection c) throws SQLException, InterruptedException {
+        List<String> done = new ArrayList<>();
+        StreamTarget main = StreamTarget.main(settings);
+        int at = TO_CDC.indexOf(store.read(c).switchStep());
+        if (at < 1) {
+            new Installer(settings).install(c, true); // publication, and the checks CDC mode needs
+            if (!slotExists(c, main.slot())) {
+                Bootstrapper.createSlot(c, settings, main);
+            }
+            // the trigger kept the table complete: the stream starts at the slot, no backfill
+            Bootstrapper.markDone(c, settings, main);
+            step(c, "slot_created", done);
+        }
+        if (at < 2) {
+            store.setMode(c, "cdc");
+            awaitUntil(c, "the sidecar to stream from slot " + main.slot(), () -> {
+                ModeStore.ModeState s = store.read(c);
+                if (!s.sidecarAlive(SIDECAR_ALIVE)) {
+                    throw new SwitchRefusedException("no sidecar has reported for " + SIDECAR_ALIVE.toSeconds()
+                            + " s: start `lookupkeeper run`, then `switch --resume`");
+                }
+                return s.sidecarStreaming() && slotActive(c, main.slot());
+            });
+            step(c, "streaming", done);
+        }
+        if (at < 3) {
+            long mark = insertWatermark(c);
+            store.setSwitchWatermark(c, mark);
+            awaitUntil(c, "the stream to apply watermark " + mark, () -> Verifier.appliedWatermark(c, settings, StreamTarget.MAIN) >= mark);
+            step(c, "caught_up", done);
+        }
+        if (at < 4) {
+            new TriggerMode(settings).drop(c);
+            step(c, "trigger_dropped", done);
+        }
+        return done;
+    }
+
+    private List<String> toTrigger(Connection c) throws SQLException, InterruptedException {
+        List<String> done = new ArrayList<>();
+        StreamTarget main = StreamTarget.main(settings);
+        int at = TO_TRIGGER.indexOf(store.read(c).switchStep());
+        if (at < 1) {
+            new TriggerMode(settings).create(c);
+            step(c, "trigger_created", done);
+        }
+        if (at < 2) {
+            Resync.Result r = new Resync(settings).run(c, false);
+            progress.accept("resync: " + r.inserted() + " inserted, " + r.advanced() + " advanced, " + r.unchanged() + " unchanged");
+            step(c, "resynced", done);
+        }
+        if (at < 3) {
+            store.setMode(c, "trigger");
+            awaitUntil(c, "the sidecar to stop streaming from slot " + main.slot(), () -> !slotActive(c, main.slot()));
+            step(c, "stream_stopped", done);
+        }
+        if (at < 4) {
+            dropSlot(c, main);
+            step(c, "slot_dropped", done);
+        }
+        return done;
+    }
+
+    /** Drops the stream's slot and forgets its offsets and bootstrap, together. */
+    public static void dropSlot(Connection c, Settings settings, StreamTarget target) throws SQLException {
+        if (slotExists(c, target.slot())) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+                ps.setString(1, target.slot());
+                ps.execute();
+            }
+            LOG.info("slot {} dropped", target.slot());
+        }
+        String schema = Identifiers.quote(settings.schema());
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + schema + ".source_offsets WHERE stream = ?")) {
+            ps.setString(1, target.name());
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + schema + ".streams SET bootstrap_status = 'pending', backfill_after = NULL,"
+                + " backfill_rows = 0, updated_at = now() WHERE stream = ?")) {
+            ps.setString(1, target.name());
+            ps.executeUpdate();
+        }
+    }
+
+    private void dropSlot(Connection c, StreamTarget main) throws SQLException, InterruptedException {
+        awaitUntil(c, "slot " + main.slot() + " to be released", () -> !slotActive(c, main.slot()));
+        dropSlot(c, settings, main);
+    }
+
+    private void step(Connection c, String step, List<String> done) throws SQLException {
+        store.setStep(c, step);
+        done.add(step);
+        progress.accept("step " + step + " done");
+        LOG.info("switch step {} done", step);
+        crashPoint(step);
+    }
+
+    /**
+     * Fault injection for the switch's crash tests: LOOKUPKEEPER_FAILPOINT=switch-after:STEP ends the
+     * process abruptly (like SIGKILL) right after STEP is recorded. Unset in production.
+     */
+    private static void crashPoint(String step) {
+        String fp = System.getenv("LOOKUPKEEPER_FAILPOINT");
+        if (fp != null && fp.equals("switch-after:" + step)) {
+            LOG.warn("failpoint {}: halting", fp);
+            Runtime.getRuntime().halt(137);
+        }
+    }
+
+    private long insertWatermark(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("INSERT INTO " + Identifiers.quote(settings.schema()) + ".watermark DEFAULT VALUES RETURNING id")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Condition {
+        boolean holds() throws SQLException;
+    }
+
+    private void awaitUntil(Connection c, String what, Condition condition) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.holds()) {
+            if (System.nanoTime() > deadline) {
+                throw new SwitchRefusedException("timed out after " + timeout.toSeconds() + " s waiting for " + what
+                        + "; the switch stays at its last step: fix the cause, then `switch --resume`");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    static boolean slotExists(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    static boolean slotActive(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ? AND active")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private boolean tryLock(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(hashtext(?))")) {
+            ps.setString(1, "lookupkeeper-switch:" + settings.schema());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    private void unlock(Connection c) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(hashtext(?))")) {
+            ps.setString(1, "lookupkeeper-switch:" + settings.schema());
+            ps.execute();
+        } catch (SQLException e) {
+            // the session ends with the command, which releases the lock anyway
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.lookupkeeper.ops;
+
+import dev.lookupkeeper.config.Identifiers;
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.mode.ModeStore;
+import dev.lookupkeeper.mode.TriggerMode;
+import dev.lookupkeeper.pg.DatabaseNotReadyException;
+import dev.lookupkeeper.pg.SqlTemplates;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads everything `status` reports, in one pass of small catalog queries. */
+public final class StatusReader {
+    private final Settings settings;
+
+    public StatusReader(Settings settings) {
+        this.settings = settings;
+    }
+
+    public StatusReport read(Connection c) throws SQLException {
+        String schema = Identifiers.quote(settings.schema());
+        if (!exists(c, schema + ".state")) {
+            throw new DatabaseNotReadyException("lookupkeeper is not installed in this database (no " + settings.schema()
+                    + ".state): run `lookupkeeper install`");
+        }
+        ModeStore.ModeState st = new ModeStore(settings).read(c);
+        StatusReport.Switch sw = st.switching()
+                ? new StatusReport.Switch(st.switchTarget(), st.switchStep(), String.valueOf(st.switchStartedAt())) : null;
+        TriggerMode.TriggerState ts = new TriggerMode(settings).state(c);
+        StatusReport.LastBatch last = null;
+        try (PreparedStatement ps = c.prepareStatement("SELECT last_batch_at, last_batch_lsn, applied_watermark FROM " + schema
+                + ".streams WHERE stream = 'main'"); ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+                last = new StatusReport.LastBatch(rs.getString(1), rs.getString(2), rs.getLong(3));
+            }
+        }
+        long rows = 0;
+        if (exists(c, Identifiers.quote(settings.queueSchema()) + ".partition_lookup")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + Identifiers.quote(settings.queueSchema()) + ".partition_lookup");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                rows = rs.getLong(1);
+            }
+        }
+        return new StatusReport(st.mode(), sw, slot(c), publication(c),
+                new StatusReport.Trigger(ts.present(), ts.enabled(), ts.statementLevel()),
+                new StatusReport.Sidecar(st.sidecarSeenAt() == null ? null : st.sidecarSeenAt().toString(), st.sidecarStreaming()),
+                last, rows);
+    }
+
+    private StatusReport.Slot slot(Connection c) throws SQLException {
+        String q = "SELECT active, active_pid, confirmed_flush_lsn::text, restart_lsn::text,"
+                + " pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint,"
+                + " pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint"
+                + " FROM pg_replication_slots WHERE slot_name = ?";
+        try (PreparedStatement ps = c.prepareStatement(q)) {
+            ps.setString(1, settings.slot());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return new StatusReport.Slot(settings.slot(), false, false, null, null, null, null, null);
+                }
+                boolean active = rs.getBoolean(1);
+                return new StatusReport.Slot(settings.slot(), true, active, active ? rs.getInt(2) : null, rs.getString(3),
+                        rs.getLong(5), rs.getLong(6), rs.getString(4));
+            }
+        }
+    }
+
+    private StatusReport.Publication publication(Connection c) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        boolean present = false;
+        try (PreparedStatement ps = c.prepareStatement(SqlTemplates.of(settings).get("install/publication_tables.sql"))) {
+            ps.setString(1, settings.publication());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    present = true;
+                    if (rs.getString(3) != null) {
+                        tables.add(rs.getString(3) + "." + rs.getString(4));
+                    }
+                }
+            }
+        }
+        return new StatusReport.Publication(settings.publication(), present, tables);
+    }
+
+    private static boolean exists(Connection c, String regclass) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, regclass);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package dev.lookupkeeper.ops;
+
+import java.util.List;
+
+/** What `status` shows; serialised as is for `status --json`. */
+public record StatusReport(
+        String mode,
+        Switch switchInProgress,
+        Slot slot,
+        Publication publication,
+        Trigger trigger,
+        Sidecar sidecar,
+        LastBatch lastBatch,
+        long lookupRows) {
+
+    public record Switch(String target, String step, String startedAt) {}
+
+    public record Slot(String name, boolean present, boolean active, Integer activePid, String confirmedFlushLsn,
+                       Long lagBytes, Long retainedWalBytes, String restartLsn) {}
+
+    public record Publication(String name, boolean present, List<String> tables) {}
+
+    public record Trigger(boolean present, boolean enabled, boolean statementLevel) {}
+
+    public record Sidecar(String seenAt, boolean streaming) {}
+
+    public record LastBatch(String at, String lsn, long appliedWatermark) {}
+}
