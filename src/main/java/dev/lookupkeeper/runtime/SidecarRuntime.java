@@ -46,6 +46,7 @@ public final class SidecarRuntime implements AutoCloseable {
             // trigger mode needs neither wal_level=logical nor REPLICATION unless a shadow streams
             new Installer(settings).install(c, "cdc".equals(mode) || shadow);
             ModeStore store = new ModeStore(settings);
+            store.heartbeat(c, false);
             LOG.info("mode: {}", store.read(c).mode());
             String followed = null;
             while (stop.getCount() > 0) {

@@ -117,9 +117,7 @@ class SwitchIT {
         if (sidecar != null) {
             sidecar.close();
         }
-        sidecar = Sidecar.start(db.env(), "run");
-        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> sidecar.output().contains("mode: ") || !sidecar.isAlive());
-        assertThat(sidecar.isAlive()).as(sidecar.output()).isTrue();
+        sidecar = Sidecar.start(db.env(), "run").awaitOutput("mode: ");
     }
 
     private static void assertOk(Sidecar.Result r) {

@@ -23,9 +23,12 @@ class VerifyCliIT {
 
     @Test
     void verifyPassesThenNamesMissingAndStalePartitions() throws Exception {
-        Sidecar.Result cannot = Sidecar.run(db.env(), "verify");
+        Sidecar.Result noTable = Sidecar.run(db.env(), "verify");
+        assertThat(noTable.exitCode()).as(noTable.output()).isEqualTo(1);
+        assertThat(noTable.output()).contains("✗ table").contains("partition_lookup does not exist: run `lookupkeeper install`");
+        Sidecar.Result cannot = Sidecar.run(db.env(), "verify", "--queue-schema", "nosuchschema");
         assertThat(cannot.exitCode()).as(cannot.output()).isEqualTo(2);
-        assertThat(cannot.output()).contains("partition_lookup does not exist: run `lookupkeeper install`");
+        assertThat(cannot.output()).contains("cannot run").contains("nosuchschema.messages does not exist");
 
         List<UUID> partitions = db.createQueues("ver", 1, 50);
         try (CdcPipeline pipeline = new CdcPipeline(db.settings(), new PipelineStats())) {
@@ -40,7 +43,8 @@ class VerifyCliIT {
             JsonNode json = new ObjectMapper().readTree(pass.output().substring(pass.output().indexOf('{')));
             assertThat(json.get("passed").asBoolean()).isTrue();
             assertThat(json.get("point").asText()).startsWith("watermark");
-            assertThat(json.get("checks")).hasSize(2);
+            assertThat(json.get("checks")).extracting(c -> c.get("name").asText())
+                    .containsExactly("table", "unique_key", "trigger", "slot", "publication", "missing", "stale", "phantom", "orphan");
         }
         // sidecar stopped: break two rows by hand
         UUID missing = partitions.get(0);
@@ -55,7 +59,17 @@ class VerifyCliIT {
         assertThat(failJson.exitCode()).isEqualTo(1);
         JsonNode json = new ObjectMapper().readTree(failJson.output().substring(failJson.output().indexOf('{')));
         assertThat(json.get("passed").asBoolean()).isFalse();
-        assertThat(json.get("checks").get(0).get("count").asLong()).isEqualTo(1);
-        assertThat(json.get("checks").get(1).get("count").asLong()).isEqualTo(1);
+        assertThat(check(json, "missing").get("count").asLong()).isEqualTo(1);
+        assertThat(check(json, "stale").get("count").asLong()).isEqualTo(1);
+        assertThat(check(json, "slot").get("passed").asBoolean()).as("the slot stays while the sidecar is down").isTrue();
+    }
+
+    static JsonNode check(JsonNode report, String name) {
+        for (JsonNode c : report.get("checks")) {
+            if (c.get("name").asText().equals(name)) {
+                return c;
+            }
+        }
+        throw new AssertionError("no check " + name + " in " + report);
     }
 }

@@ -67,10 +67,15 @@ public final class Sidecar implements AutoCloseable {
 
     /** Waits until `run` logs that it streams; fails with its output if it died instead. */
     public Sidecar awaitStreaming() {
+        return awaitOutput("streaming from slot");
+    }
+
+    /** Waits until the output contains the text; fails with the output if the process died first. */
+    public Sidecar awaitOutput(String text) {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(90)).pollInterval(java.time.Duration.ofMillis(100))
-                .until(() -> output().contains("streaming from slot") || !isAlive());
-        if (!isAlive()) {
-            throw new AssertionError("lookupkeeper exited before streaming:\n" + output());
+                .until(() -> output().contains(text) || !isAlive());
+        if (!output().contains(text)) {
+            throw new AssertionError("lookupkeeper exited before printing '" + text + "':\n" + output());
         }
         return this;
     }
