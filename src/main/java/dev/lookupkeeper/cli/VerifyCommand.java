@@ -1,5 +1,6 @@
 package dev.lookupkeeper.cli;
 
+import dev.lookupkeeper.check.ParityCheck;
 import dev.lookupkeeper.check.VerifyReport;
 import dev.lookupkeeper.check.Verifier;
 import dev.lookupkeeper.config.Settings;
@@ -30,13 +31,17 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", description = "Partitions named per failing check (default: 20)")
     int limit = 20;
 
+    @Option(names = "--parity", description = "Compare the shadow table (`run --shadow`) with the trigger's table instead")
+    boolean parity;
+
     @Override
     public Integer call() {
         VerifyReport report;
         try {
             Settings s = db.settings();
             try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-verify", s.connectAttempts())) {
-                report = new Verifier(s, Math.max(1, limit)).verify(c, Duration.ofSeconds(Math.max(1, waitSeconds)));
+                Duration wait = Duration.ofSeconds(Math.max(1, waitSeconds));
+                report = parity ? new ParityCheck(s, Math.max(1, limit)).verify(c, wait) : new Verifier(s, Math.max(1, limit)).verify(c, wait);
             }
         } catch (SQLException e) {
             System.err.println("lookupkeeper verify: cannot run: " + PgErrors.brief(e));
