@@ -10,7 +10,9 @@ import dev.lookupkeeper.install.Installer;
 import dev.lookupkeeper.ops.PipelineStats;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.EmbeddedServer;
+import dev.lookupkeeper.mode.Switcher;
 import dev.lookupkeeper.runtime.CdcPipeline;
+import dev.lookupkeeper.runtime.StreamTarget;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -41,7 +43,21 @@ public final class Benchmark {
     private final PrintStream out;
     private final List<String> sidecarJvmOptions;
 
+    private final boolean drain;
+    private final boolean insert;
+    private final int insertRounds;
+    private final int insertSeconds;
+
     public Benchmark(int backlog, int lagRate, int lagSeconds, List<String> sidecarJvmOptions, PrintStream out) {
+        this(backlog, lagRate, lagSeconds, sidecarJvmOptions, true, true, 3, 3, out);
+    }
+
+    public Benchmark(int backlog, int lagRate, int lagSeconds, List<String> sidecarJvmOptions, boolean drain, boolean insert,
+                     int insertRounds, int insertSeconds, PrintStream out) {
+        this.drain = drain;
+        this.insert = insert;
+        this.insertRounds = insertRounds;
+        this.insertSeconds = insertSeconds;
         this.sidecarJvmOptions = List.copyOf(sidecarJvmOptions);
         this.backlog = backlog;
         this.lagRate = lagRate;
@@ -51,6 +67,7 @@ public final class Benchmark {
 
     public void run() throws Exception {
         List<String[]> rows = new ArrayList<>();
+        List<String> insertTable = List.of();
         try (EmbeddedServer server = EmbeddedServer.start()) {
             ConnectionSettings conn = server.connection();
             Settings settings = new SettingsLoader(Map.of()).load(null, Map.of()).withConnection(conn);
@@ -63,58 +80,71 @@ public final class Benchmark {
                 try (Statement st = c.createStatement()) {
                     st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', 'bench_raw')");
                 }
-                out.printf("building a backlog of %,d inserts over %d partitions...%n", backlog, partitions.size());
-                fillBacklog(c, partitions, "drain");
-                double peakRate = rawPeekRate(c, settings);
-                rows.add(new String[] {"raw pgoutput decode (pg_logical_slot_peek_binary_changes)", fmt(peakRate) + " events/s", "1.00"});
-                PipelineStats stats = new PipelineStats();
-                long t0 = System.nanoTime();
-                try (CdcPipeline pipeline = new CdcPipeline(settings, stats)) {
-                    pipeline.start(Bootstrapper.ProgressSink.none());
-                    long tStream = System.nanoTime();
-                    while (stats.events() < backlog) {
-                        if (!pipeline.isStreaming()) {
-                            throw new IllegalStateException("the pipeline stopped during the drain");
+                if (drain) {
+                    out.printf("building a backlog of %,d inserts over %d partitions...%n", backlog, partitions.size());
+                    fillBacklog(c, partitions, "drain");
+                    double peakRate = rawPeekRate(c, settings);
+                    rows.add(new String[] {"raw pgoutput decode (pg_logical_slot_peek_binary_changes)", fmt(peakRate) + " events/s", "1.00"});
+                    PipelineStats stats = new PipelineStats();
+                    long t0 = System.nanoTime();
+                    try (CdcPipeline pipeline = new CdcPipeline(settings, stats)) {
+                        pipeline.start(Bootstrapper.ProgressSink.none());
+                        long tStream = System.nanoTime();
+                        while (stats.events() < backlog) {
+                            if (!pipeline.isStreaming()) {
+                                throw new IllegalStateException("the pipeline stopped during the drain");
+                            }
+                            Thread.sleep(5);
                         }
-                        Thread.sleep(5);
+                        long tEnd = System.nanoTime();
+                        double drain = backlog / ((tEnd - tStream) / 1e9);
+                        double drainWithStart = backlog / ((tEnd - t0) / 1e9);
+                        rows.add(new String[] {"lookupkeeper drain (stream start to last event applied)", fmt(drain) + " events/s", String.format("%.2f", drain / peakRate)});
+                        rows.add(new String[] {"share of the drain spent in the sink (coalesce + upsert + commit)",
+                                String.format("%.0f %% (%,d batches, %,d lookup rows changed)", 100.0 * stats.writeNanos() / (tEnd - tStream), stats.batches(), stats.rowsChanged()), ""});
+                        rows.add(new String[] {"lookupkeeper drain incl. engine start-up", fmt(drainWithStart) + " events/s", String.format("%.2f", drainWithStart / peakRate)});
+                        out.printf("lag run: %d msg/s for %d s...%n", lagRate, lagSeconds);
+                        stats.lagInterval();
+                        try (PushLoad load = new PushLoad(conn, partitions, new PushLoad.Options(4, lagRate, 10, 0, 7)).start()) {
+                            Thread.sleep(lagSeconds * 1000L);
+                        }
+                        Thread.sleep(500);
+                        Histogram lag = stats.lagInterval();
+                        rows.add(new String[] {"lag at " + lagRate + " msg/s, p50 / p99 / max (commit to lookup commit)",
+                                lag.getValueAtPercentile(50) + " / " + lag.getValueAtPercentile(99) + " / " + lag.getMaxValue() + " ms", ""});
                     }
-                    long tEnd = System.nanoTime();
-                    double drain = backlog / ((tEnd - tStream) / 1e9);
-                    double drainWithStart = backlog / ((tEnd - t0) / 1e9);
-                    rows.add(new String[] {"lookupkeeper drain (stream start to last event applied)", fmt(drain) + " events/s", String.format("%.2f", drain / peakRate)});
-                    rows.add(new String[] {"share of the drain spent in the sink (coalesce + upsert + commit)",
-                            String.format("%.0f %% (%,d batches, %,d lookup rows changed)", 100.0 * stats.writeNanos() / (tEnd - tStream), stats.batches(), stats.rowsChanged()), ""});
-                    rows.add(new String[] {"lookupkeeper drain incl. engine start-up", fmt(drainWithStart) + " events/s", String.format("%.2f", drainWithStart / peakRate)});
-                    out.printf("lag run: %d msg/s for %d s...%n", lagRate, lagSeconds);
-                    stats.lagInterval();
-                    try (PushLoad load = new PushLoad(conn, partitions, new PushLoad.Options(4, lagRate, 10, 0, 7)).start()) {
-                        Thread.sleep(lagSeconds * 1000L);
+                    rows.add(new String[] {"in-process run above: peak heap used (JVM default heap, lazy GC)", mb(peakHeap()) + " MB", ""});
+                    out.printf("memory run: a sidecar child JVM (%s) drains another %,d-message backlog...%n", String.join(" ", sidecarJvmOptions), backlog);
+                    fillBacklog(c, partitions, "memory");
+                    long mark;
+                    try (Statement st = c.createStatement();
+                         ResultSet rs = st.executeQuery("INSERT INTO " + settings.schema() + ".watermark DEFAULT VALUES RETURNING id")) {
+                        rs.next();
+                        mark = rs.getLong(1);
                     }
-                    Thread.sleep(500);
-                    Histogram lag = stats.lagInterval();
-                    rows.add(new String[] {"lag at " + lagRate + " msg/s, p50 / p99 / max (commit to lookup commit)",
-                            lag.getValueAtPercentile(50) + " / " + lag.getValueAtPercentile(99) + " / " + lag.getMaxValue() + " ms", ""});
+                    ChildRun child = drainInChild(conn, settings, c, mark);
+                    rows.add(new String[] {"sidecar child JVM (" + String.join(" ", sidecarJvmOptions) + ") drain, start-up included", fmt(backlog / child.seconds()) + " events/s",
+                            String.format("%.2f", backlog / child.seconds() / peakRate)});
+                    rows.add(new String[] {"sidecar child JVM peak RSS (VmHWM) during that drain", mb(child.peakRssBytes()) + " MB", ""});
                 }
-                rows.add(new String[] {"in-process run above: peak heap used (JVM default heap, lazy GC)", mb(peakHeap()) + " MB", ""});
-                out.printf("memory run: a sidecar child JVM (%s) drains another %,d-message backlog...%n", String.join(" ", sidecarJvmOptions), backlog);
-                fillBacklog(c, partitions, "memory");
-                long mark;
-                try (Statement st = c.createStatement();
-                     ResultSet rs = st.executeQuery("INSERT INTO " + settings.schema() + ".watermark DEFAULT VALUES RETURNING id")) {
-                    rs.next();
-                    mark = rs.getLong(1);
+                if (insert) {
+                    Switcher.dropSlot(c, settings, StreamTarget.main(settings));
+                    out.printf("insert benchmark: %d rounds of %d cells x 3 modes, %d s each...%n", insertRounds, 8, insertSeconds);
+                    insertTable = new InsertBenchmark(conn, settings, partitions, insertRounds, insertSeconds, out).run();
                 }
-                ChildRun child = drainInChild(conn, settings, c, mark);
-                rows.add(new String[] {"sidecar child JVM (" + String.join(" ", sidecarJvmOptions) + ") drain, start-up included", fmt(backlog / child.seconds()) + " events/s",
-                        String.format("%.2f", backlog / child.seconds() / peakRate)});
-                rows.add(new String[] {"sidecar child JVM peak RSS (VmHWM) during that drain", mb(child.peakRssBytes()) + " MB", ""});
             }
         }
-        out.println();
-        out.println("| measure | value | ratio to raw decode |");
-        out.println("|---|---|---|");
-        for (String[] r : rows) {
-            out.println("| " + r[0] + " | " + r[1] + " | " + r[2] + " |");
+        if (drain) {
+            out.println();
+            out.println("| measure | value | ratio to raw decode |");
+            out.println("|---|---|---|");
+            for (String[] r : rows) {
+                out.println("| " + r[0] + " | " + r[1] + " | " + r[2] + " |");
+            }
+        }
+        if (insert) {
+            out.println();
+            insertTable.forEach(out::println);
         }
     }
 

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmark on an embedded PostgreSQL: drain rate vs raw pgoutput decode, lag at a steady rate, memory. Prints a Markdown table.")
+        description = "Benchmark on an embedded PostgreSQL: drain rate vs raw pgoutput decode, lag at a steady rate, memory, and write-path"
+                + " throughput with no maintenance vs trigger vs CDC. Prints Markdown tables.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--backlog", paramLabel = "N", description = "Messages in the drain backlog (default: 1000000)")
     int backlog = 1_000_000;
@@ -21,9 +22,23 @@ final class BenchCommand implements Callable<Integer> {
             description = "JVM options of the sidecar child in the memory run (default: the recommended \"-Xmx160m -XX:+UseSerialGC\")")
     java.util.List<String> sidecarJvmOptions = java.util.List.of("-Xmx160m", "-XX:+UseSerialGC");
 
+    @Option(names = "--suite", paramLabel = "all|drain|insert",
+            description = "drain: drain, lag and memory; insert: write-path throughput with no maintenance vs trigger vs CDC (default: all)")
+    String suite = "all";
+
+    @Option(names = "--insert-rounds", paramLabel = "N", description = "Interleaved rounds of the insert benchmark (default: 3)")
+    int insertRounds = 3;
+
+    @Option(names = "--insert-seconds", paramLabel = "S", description = "Seconds per cell and mode and round (default: 3)")
+    int insertSeconds = 3;
+
     @Override
     public Integer call() throws Exception {
-        new Benchmark(backlog, lagRate, lagSeconds, sidecarJvmOptions, System.out).run();
+        if (!java.util.Set.of("all", "drain", "insert").contains(suite) || insertRounds < 1 || insertSeconds < 1) {
+            throw new dev.lookupkeeper.config.ConfigException("--suite must be all, drain or insert; --insert-rounds and --insert-seconds at least 1");
+        }
+        new Benchmark(backlog, lagRate, lagSeconds, sidecarJvmOptions, !suite.equals("insert"), !suite.equals("drain"),
+                insertRounds, insertSeconds, System.out).run();
         return ExitCodes.OK;
     }
 }

@@ -22,8 +22,15 @@ public final class PushLoad implements AutoCloseable {
     private static final String PUSH = "INSERT INTO queen.messages (id, transaction_id, partition_id, payload)"
             + " SELECT u.id, u.tx, ?, '{\"kind\":\"demo\"}'::jsonb FROM unnest(?::uuid[], ?::text[]) AS u(id, tx)";
 
-    /** @param ratePerSecond total messages per second over all writers; 0 = as fast as possible */
-    public record Options(int writers, double ratePerSecond, int maxRowsPerPush, int maxCommitDelayMs, long seed) {}
+    /**
+     * @param ratePerSecond total messages per second over all writers; 0 = as fast as possible
+     * @param exactRows every push has exactly maxRowsPerPush rows (else 1 to maxRowsPerPush)
+     */
+    public record Options(int writers, double ratePerSecond, int maxRowsPerPush, int maxCommitDelayMs, long seed, boolean exactRows) {
+        public Options(int writers, double ratePerSecond, int maxRowsPerPush, int maxCommitDelayMs, long seed) {
+            this(writers, ratePerSecond, maxRowsPerPush, maxCommitDelayMs, seed, false);
+        }
+    }
 
     private final ConnectionSettings connection;
     private final List<UUID> partitions;
@@ -60,7 +67,7 @@ public final class PushLoad implements AutoCloseable {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(PUSH)) {
                 while (running) {
-                    int rows = 1 + random.nextInt(options.maxRowsPerPush());
+                    int rows = options.exactRows() ? options.maxRowsPerPush() : 1 + random.nextInt(options.maxRowsPerPush());
                     UUID partition = partitions.get(random.nextInt(partitions.size()));
                     UUID[] ids = new UUID[rows];
                     String[] tx = new String[rows];

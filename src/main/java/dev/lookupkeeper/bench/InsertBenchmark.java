@@ -1,0 +1,128 @@
+package dev.lookupkeeper.bench;
+
+import dev.lookupkeeper.config.ConnectionSettings;
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.demo.PushLoad;
+import dev.lookupkeeper.mode.Switcher;
+import dev.lookupkeeper.mode.TriggerMode;
+import dev.lookupkeeper.ops.PipelineStats;
+import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.runtime.CdcPipeline;
+import dev.lookupkeeper.runtime.StreamTarget;
+import dev.lookupkeeper.bootstrap.Bootstrapper;
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Write-path cost, measured side by side: insert throughput with no maintenance, with the trigger,
+ * and with the CDC sidecar streaming (in this JVM, on the same cores), interleaved so that drift
+ * of the machine or the table's growth hits every mode alike. Each cell is pushed for a few
+ * seconds per round; the table is truncated between rounds.
+ */
+final class InsertBenchmark {
+    enum Mode { NONE, TRIGGER, CDC }
+
+    record Cell(int clients, int rows, boolean hot) {
+        String label() {
+            return clients + " | " + rows + " | " + (hot ? "hot set of 10" : "1,000");
+        }
+    }
+
+    private final ConnectionSettings conn;
+    private final Settings settings;
+    private final List<UUID> partitions;
+    private final int rounds;
+    private final int seconds;
+    private final PrintStream out;
+
+    InsertBenchmark(ConnectionSettings conn, Settings settings, List<UUID> partitions, int rounds, int seconds, PrintStream out) {
+        this.conn = conn;
+        this.settings = settings;
+        this.partitions = partitions;
+        this.rounds = rounds;
+        this.seconds = seconds;
+        this.out = out;
+    }
+
+    List<String> run() throws Exception {
+        List<Cell> cells = new ArrayList<>();
+        for (int clients : new int[] {1, 8}) {
+            for (int rows : new int[] {1, 20}) {
+                for (boolean hot : new boolean[] {false, true}) {
+                    cells.add(new Cell(clients, rows, hot));
+                }
+            }
+        }
+        Map<Cell, EnumMap<Mode, Long>> rowsDone = new LinkedHashMap<>();
+        Map<Cell, EnumMap<Mode, Double>> secondsDone = new LinkedHashMap<>();
+        Mode[] modes = Mode.values();
+        try (Connection c = Database.connect(conn, "lookupkeeper-bench-insert")) {
+            for (int round = 0; round < rounds; round++) {
+                try (Statement st = c.createStatement()) {
+                    st.execute("TRUNCATE queen.messages, queen.partition_lookup");
+                }
+                for (Cell cell : cells) {
+                    for (int i = 0; i < modes.length; i++) {
+                        Mode mode = modes[(i + round + cells.indexOf(cell)) % modes.length]; // rotate the order
+                        long[] measured = measure(c, cell, mode);
+                        rowsDone.computeIfAbsent(cell, k -> new EnumMap<>(Mode.class)).merge(mode, measured[0], Long::sum);
+                        secondsDone.computeIfAbsent(cell, k -> new EnumMap<>(Mode.class)).merge(mode, measured[1] / 1e9, Double::sum);
+                    }
+                }
+                out.printf("insert benchmark: round %d of %d done%n", round + 1, rounds);
+            }
+        }
+        List<String> table = new ArrayList<>();
+        table.add("| clients | rows per push | partitions | no maintenance (rows/s) | trigger (rows/s, ratio) | CDC running (rows/s, ratio) |");
+        table.add("|---|---|---|---|---|---|");
+        for (Cell cell : cells) {
+            double none = rowsDone.get(cell).get(Mode.NONE) / secondsDone.get(cell).get(Mode.NONE);
+            double trig = rowsDone.get(cell).get(Mode.TRIGGER) / secondsDone.get(cell).get(Mode.TRIGGER);
+            double cdc = rowsDone.get(cell).get(Mode.CDC) / secondsDone.get(cell).get(Mode.CDC);
+            table.add(String.format("| %s | %,.0f | %,.0f (%.2f) | %,.0f (%.2f) |", cell.label(), none, trig, trig / none, cdc, cdc / none));
+        }
+        return table;
+    }
+
+    /** @return rows pushed and nanoseconds measured */
+    private long[] measure(Connection c, Cell cell, Mode mode) throws Exception {
+        TriggerMode trigger = new TriggerMode(settings);
+        CdcPipeline pipeline = null;
+        if (mode == Mode.TRIGGER) {
+            trigger.create(c);
+        } else if (mode == Mode.CDC) {
+            pipeline = new CdcPipeline(settings, new PipelineStats());
+            pipeline.start(Bootstrapper.ProgressSink.none());
+        }
+        try {
+            List<UUID> set = cell.hot() ? partitions.subList(0, 10) : partitions;
+            PushLoad load = new PushLoad(conn, set, new PushLoad.Options(cell.clients(), 0, cell.rows(), 0, 17, true)).start();
+            Thread.sleep(500); // warm-up, not counted
+            long r0 = load.written();
+            long t0 = System.nanoTime();
+            Thread.sleep(seconds * 1000L);
+            long r1 = load.written();
+            long t1 = System.nanoTime();
+            load.close();
+            if (load.failure() != null) {
+                throw new IllegalStateException("a writer failed: " + load.failure().getMessage(), load.failure());
+            }
+            return new long[] {r1 - r0, t1 - t0};
+        } finally {
+            if (mode == Mode.TRIGGER) {
+                trigger.drop(c);
+            } else if (pipeline != null) {
+                pipeline.close();
+                // no slot between CDC cells: the next CDC cell must not drain the other modes' inserts
+                Switcher.dropSlot(c, settings, StreamTarget.main(settings));
+            }
+        }
+    }
+}
