@@ -47,6 +47,8 @@ public final class Benchmark {
     private final boolean insert;
     private final int insertRounds;
     private final int insertSeconds;
+    private boolean pin = true;
+    private boolean walsenderWithSidecar = true;
 
     public Benchmark(int backlog, int lagRate, int lagSeconds, List<String> sidecarJvmOptions, PrintStream out) {
         this(backlog, lagRate, lagSeconds, sidecarJvmOptions, true, true, 3, 3, out);
@@ -63,6 +65,18 @@ public final class Benchmark {
         this.lagRate = lagRate;
         this.lagSeconds = lagSeconds;
         this.out = out;
+    }
+
+    /** Whether the insert benchmark pins PostgreSQL and the sidecar to separate CPUs (default yes). */
+    public Benchmark pin(boolean value) {
+        this.pin = value;
+        return this;
+    }
+
+    /** Pinned insert runs: the slot's walsender on the sidecar's CPU (default) or on PostgreSQL's. */
+    public Benchmark walsenderWithSidecar(boolean value) {
+        this.walsenderWithSidecar = value;
+        return this;
     }
 
     public void run() throws Exception {
@@ -130,7 +144,12 @@ public final class Benchmark {
                 if (insert) {
                     Switcher.dropSlot(c, settings, StreamTarget.main(settings));
                     out.printf("insert benchmark: %d rounds of %d cells x 3 modes, %d s each...%n", insertRounds, 8, insertSeconds);
-                    insertTable = new InsertBenchmark(conn, settings, partitions, insertRounds, insertSeconds, out).run();
+                    boolean pinned = pin && CpuPinning.available();
+                    out.println(!pinned ? "insert benchmark: all processes share all CPUs, the sidecar runs in this JVM"
+                            : "insert benchmark: PostgreSQL and writers on CPU 0, the sidecar (child JVM) on CPU 1, the slot's walsender on CPU "
+                              + (walsenderWithSidecar ? "1" : "0"));
+                    insertTable = new InsertBenchmark(conn, settings, partitions, insertRounds, insertSeconds, pinned, sidecarJvmOptions, out)
+                            .walsenderWithSidecar(walsenderWithSidecar).run();
                 }
             }
         }

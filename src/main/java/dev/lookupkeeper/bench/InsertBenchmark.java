@@ -40,15 +40,32 @@ final class InsertBenchmark {
     private final List<UUID> partitions;
     private final int rounds;
     private final int seconds;
+    private final boolean pin;
+    private boolean walsenderWithSidecar = true;
+    private final List<String> sidecarJvmOptions;
     private final PrintStream out;
 
-    InsertBenchmark(ConnectionSettings conn, Settings settings, List<UUID> partitions, int rounds, int seconds, PrintStream out) {
+    /**
+     * @param pin PostgreSQL and the benchmark's writers on CPU 0, the sidecar (a child JVM) on CPU 1,
+     *            as in a deployment where the sidecar has its own CPU; otherwise everything shares all
+     *            cores and the sidecar runs in this JVM
+     */
+    InsertBenchmark(ConnectionSettings conn, Settings settings, List<UUID> partitions, int rounds, int seconds, boolean pin,
+                    List<String> sidecarJvmOptions, PrintStream out) {
+        this.pin = pin;
+        this.sidecarJvmOptions = sidecarJvmOptions;
         this.conn = conn;
         this.settings = settings;
         this.partitions = partitions;
         this.rounds = rounds;
         this.seconds = seconds;
         this.out = out;
+    }
+
+    /** Pinned runs: whether the slot's walsender (where PostgreSQL decodes) joins the sidecar's CPU. */
+    InsertBenchmark walsenderWithSidecar(boolean value) {
+        this.walsenderWithSidecar = value;
+        return this;
     }
 
     List<String> run() throws Exception {
@@ -64,6 +81,9 @@ final class InsertBenchmark {
         Map<Cell, EnumMap<Mode, Double>> secondsDone = new LinkedHashMap<>();
         Mode[] modes = Mode.values();
         try (Connection c = Database.connect(conn, "lookupkeeper-bench-insert")) {
+            if (pin) {
+                CpuPinning.pinPostgresAndSelf(c, "0");
+            }
             for (int round = 0; round < rounds; round++) {
                 try (Statement st = c.createStatement()) {
                     st.execute("TRUNCATE queen.messages, queen.partition_lookup");
@@ -91,12 +111,45 @@ final class InsertBenchmark {
         return table;
     }
 
+    private void awaitStreaming(Connection c, Process child) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!slotActive(c)) {
+            if (!child.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("the sidecar child did not start streaming");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private void awaitSlotReleased(Connection c) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (slotActive(c) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+    }
+
+    private boolean slotActive(Connection c) throws Exception {
+        try (var ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ? AND active")) {
+            ps.setString(1, settings.slot());
+            try (var rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
     /** @return rows pushed and nanoseconds measured */
     private long[] measure(Connection c, Cell cell, Mode mode) throws Exception {
         TriggerMode trigger = new TriggerMode(settings);
         CdcPipeline pipeline = null;
+        Process child = null;
         if (mode == Mode.TRIGGER) {
             trigger.create(c);
+        } else if (mode == Mode.CDC && pin) {
+            child = CpuPinning.startSidecar(conn, sidecarJvmOptions, "1");
+            awaitStreaming(c, child);
+            if (walsenderWithSidecar) {
+                CpuPinning.pinSlotHolder(c, settings.slot(), "1");
+            }
         } else if (mode == Mode.CDC) {
             pipeline = new CdcPipeline(settings, new PipelineStats());
             pipeline.start(Bootstrapper.ProgressSink.none());
@@ -118,8 +171,17 @@ final class InsertBenchmark {
         } finally {
             if (mode == Mode.TRIGGER) {
                 trigger.drop(c);
-            } else if (pipeline != null) {
-                pipeline.close();
+            } else if (mode == Mode.CDC) {
+                if (pipeline != null) {
+                    pipeline.close();
+                }
+                if (child != null) {
+                    child.destroy();
+                    if (!child.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
+                        child.destroyForcibly();
+                    }
+                    awaitSlotReleased(c);
+                }
                 // no slot between CDC cells: the next CDC cell must not drain the other modes' inserts
                 Switcher.dropSlot(c, settings, StreamTarget.main(settings));
             }

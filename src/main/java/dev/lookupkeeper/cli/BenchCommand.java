@@ -32,13 +32,19 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--insert-seconds", paramLabel = "S", description = "Seconds per cell and mode and round (default: 3)")
     int insertSeconds = 3;
 
+    @Option(names = "--no-pin", description = "Insert benchmark: let PostgreSQL, writers and the sidecar share all CPUs (the sidecar then runs in this JVM)")
+    boolean noPin;
+
+    @Option(names = "--walsender-on-pg-cpu", description = "Pinned insert benchmark: keep the slot's walsender (where PostgreSQL decodes) on PostgreSQL's CPU")
+    boolean walsenderOnPgCpu;
+
     @Override
     public Integer call() throws Exception {
         if (!java.util.Set.of("all", "drain", "insert").contains(suite) || insertRounds < 1 || insertSeconds < 1) {
             throw new dev.lookupkeeper.config.ConfigException("--suite must be all, drain or insert; --insert-rounds and --insert-seconds at least 1");
         }
         new Benchmark(backlog, lagRate, lagSeconds, sidecarJvmOptions, !suite.equals("insert"), !suite.equals("drain"),
-                insertRounds, insertSeconds, System.out).run();
+                insertRounds, insertSeconds, System.out).pin(!noPin).walsenderWithSidecar(!walsenderOnPgCpu).run();
         return ExitCodes.OK;
     }
 }
