@@ -14,6 +14,8 @@ public final class ExitCodes {
     public static final int RUNTIME_FAILURE = 4;
     /** switch: refused (another switch, no sidecar, opposite switch in progress) or timed out; resumable. */
     public static final int SWITCH_REFUSED = 5;
+    /** run: the slot was dropped or invalidated from outside while streaming. */
+    public static final int SLOT_LOST = 6;
 
     private ExitCodes() {}
 }

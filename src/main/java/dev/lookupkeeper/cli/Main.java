@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lookupkeeper", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Keeps queen.partition_lookup correct from a logical replication slot instead of a write-path trigger.",
         subcommands = {InstallCommand.class, RunCommand.class, SwitchCommand.class, StatusCommand.class, VerifyCommand.class, ResyncCommand.class,
+            SelectCommand.class,
             UninstallCommand.class, DemoCommand.class, BenchCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -19,7 +20,8 @@ import picocli.CommandLine.Command;
             "2:usage or configuration error; nothing was written",
             "3:database not ready (unreachable, wal_level, privileges, missing tables, conflicting objects)",
             "4:the stream failed while running",
-            "5:switch refused or timed out (the message says why; the switch can be resumed)"})
+            "5:switch refused or timed out (the message says why; the switch can be resumed)",
+            "6:run: the slot was dropped or invalidated from outside while streaming"})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -48,6 +50,9 @@ public final class Main implements Runnable {
             message = e.getMessage();
         } else if (e instanceof DatabaseNotReadyException) {
             code = ExitCodes.DATABASE_NOT_READY;
+            message = e.getMessage();
+        } else if (e instanceof dev.lookupkeeper.runtime.SlotLostException) {
+            code = ExitCodes.SLOT_LOST;
             message = e.getMessage();
         } else if (e instanceof dev.lookupkeeper.mode.SwitchRefusedException) {
             code = ExitCodes.SWITCH_REFUSED;

@@ -1,6 +1,8 @@
 package dev.lookupkeeper.cli;
 
+import dev.lookupkeeper.runtime.SidecarOptions;
 import dev.lookupkeeper.runtime.SidecarRuntime;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,7 +12,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the sidecar in the foreground, following the stored mode: in CDC mode bootstrap the slot when needed and stream"
-                + " inserts into the lookup; in trigger mode stream nothing. SIGTERM stops it cleanly.")
+                + " inserts into the lookup (or wait as a standby while another process holds the slot); in trigger mode stream nothing."
+                + " Serves the selection, health and metrics over HTTP. SIGTERM stops it cleanly.")
 final class RunCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
@@ -20,9 +23,27 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--shadow", description = "In trigger mode, stream into lookupkeeper.shadow_lookup for `verify --parity`")
     boolean shadow;
 
+    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "${env:LOOKUPKEEPER_HTTP_PORT:-8080}",
+            description = "HTTP API port, 0 = off (default: 8080)")
+    int httpPort;
+
+    @Option(names = "--heartbeat-ms", paramLabel = "MS", defaultValue = "${env:LOOKUPKEEPER_HEARTBEAT_MS:-10000}",
+            description = "Heartbeat through the slot, so WAL is released on an idle queue (default: 10000)")
+    long heartbeatMs;
+
+    @Option(names = "--max-retained-wal-mb", paramLabel = "MB", defaultValue = "${env:LOOKUPKEEPER_MAX_RETAINED_WAL_MB:-1024}",
+            description = "Warn (log and metric) when the slot retains more WAL than this (default: 1024)")
+    long maxRetainedWalMb;
+
+    @Option(names = "--log-format", paramLabel = "text|json", defaultValue = "${env:LOOKUPKEEPER_LOG_FORMAT:-text}",
+            description = "Log lines as text (default) or one JSON object per line")
+    String logFormat;
+
     @Override
     public Integer call() throws Exception {
-        try (SidecarRuntime runtime = new SidecarRuntime(options.settings(), shadow, Progress.forTerminal("backfill"))) {
+        LogFormat.apply(logFormat);
+        SidecarOptions sidecar = new SidecarOptions(httpPort, Duration.ofMillis(heartbeatMs), maxRetainedWalMb * 1024 * 1024);
+        try (SidecarRuntime runtime = new SidecarRuntime(options.settings(), sidecar, shadow, Progress.forTerminal("backfill"))) {
             Signals.onTerminate(runtime::stop);
             runtime.run();
         }

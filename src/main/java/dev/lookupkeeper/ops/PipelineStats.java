@@ -18,6 +18,30 @@ public final class PipelineStats {
     private final AtomicLong lastBatchAtMs = new AtomicLong();
     private final Recorder lagMs = new Recorder(3_600_000L, 3);
     private final Histogram total = new Histogram(3_600_000L, 3);
+    private volatile BatchListener listener;
+
+    /** Told after each written batch: its write time and the lag of each of its events. */
+    @FunctionalInterface
+    public interface BatchListener {
+        void written(long writeNanos, long[] lagsMs);
+    }
+
+    public void onBatch(BatchListener l) {
+        this.listener = l;
+    }
+
+    /** One written batch: counts, write time and per-event lag, in one call from the sink. */
+    public void recordWritten(int eventCount, int changed, int ignoredCount, long nanos, long[] lagsMs) {
+        recordBatch(eventCount, changed, ignoredCount);
+        writeNanos.add(nanos);
+        for (long l : lagsMs) {
+            recordLag(l);
+        }
+        BatchListener l = listener;
+        if (l != null) {
+            l.written(nanos, lagsMs);
+        }
+    }
 
     public void recordBatch(int eventCount, int changed, int ignoredCount) {
         events.add(eventCount);
@@ -25,11 +49,6 @@ public final class PipelineStats {
         rowsChanged.add(changed);
         ignored.add(ignoredCount);
         lastBatchAtMs.set(System.currentTimeMillis());
-    }
-
-    /** Time spent coalescing and writing (the sink's share of the pipeline). */
-    public void recordWrite(long nanos) {
-        writeNanos.add(nanos);
     }
 
     public long writeNanos() {

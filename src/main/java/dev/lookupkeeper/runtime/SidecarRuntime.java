@@ -1,40 +1,66 @@
 package dev.lookupkeeper.runtime;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.lookupkeeper.bootstrap.Bootstrapper;
+import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.install.Installer;
 import dev.lookupkeeper.mode.ModeStore;
 import dev.lookupkeeper.mode.Switcher;
+import dev.lookupkeeper.ops.HttpApi;
+import dev.lookupkeeper.ops.Metrics;
 import dev.lookupkeeper.ops.PipelineStats;
 import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.pg.DatabaseNotReadyException;
+import dev.lookupkeeper.select.PartitionSelector;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
+import java.sql.Statement;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What `run` runs: follows the mode stored in lookupkeeper.state. In CDC mode it streams into the
- * lookup; in trigger mode it streams nothing (or, with shadow, streams into the shadow table for
- * parity checks). It reports a heartbeat so `switch` can tell that a sidecar is there.
+ * What `run` runs. It follows the mode stored in lookupkeeper.state: in CDC mode it streams into
+ * the lookup, unless another process holds the slot — then it waits as a standby and takes over
+ * when the slot is released; in trigger mode it streams nothing (or, with shadow, into the shadow
+ * table). Every mode serves the selection over HTTP. The control loop also sends the heartbeat
+ * that keeps the slot moving on an idle queue, and watches the slot: a slot dropped or invalidated
+ * from outside ends the process within seconds instead of letting Debezium retry for half an hour.
  */
 public final class SidecarRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SidecarRuntime.class);
     private static final long POLL_MS = 200;
+    private static final long SLOT_CHECK_MS = 1000;
+    private static final long WAL_CHECK_MS = 5000;
 
     private final Settings settings;
+    private final SidecarOptions options;
     private final boolean shadow;
     private final Bootstrapper.ProgressSink progress;
     private final PipelineStats stats = new PipelineStats();
+    private final Metrics metrics = new Metrics(stats);
     private final CountDownLatch stop = new CountDownLatch(1);
     private CdcPipeline main;
     private CdcPipeline shadowPipeline;
+    private HikariDataSource selectPool;
+    private HttpApi http;
     private volatile Throwable failure;
+    private volatile String mode = "cdc";
+    private volatile boolean standby;
+    private volatile long loopAtMs;
+    private String standbyHolder;
+    private long lastHeartbeatMs;
+    private long lastSlotCheckMs;
+    private long lastWalCheckMs;
+    private long lastWalWarnMs;
 
-    public SidecarRuntime(Settings settings, boolean shadow, Bootstrapper.ProgressSink progress) {
+    public SidecarRuntime(Settings settings, SidecarOptions options, boolean shadow, Bootstrapper.ProgressSink progress) {
         this.settings = settings;
+        this.options = options;
         this.shadow = shadow;
         this.progress = progress;
     }
@@ -42,15 +68,20 @@ public final class SidecarRuntime implements AutoCloseable {
     /** Checks and installs (before anything streams), then follows the mode until {@link #stop()}. */
     public void run() throws Exception {
         try (Connection c = Database.connectWithRetry(settings.connection(), "lookupkeeper-control", settings.connectAttempts())) {
-            String mode = currentMode(c);
+            String initial = currentMode(c);
             // trigger mode needs neither wal_level=logical nor REPLICATION unless a shadow streams
-            new Installer(settings).install(c, "cdc".equals(mode) || shadow);
+            new Installer(settings).install(c, "cdc".equals(initial) || shadow);
             ModeStore store = new ModeStore(settings);
+            if (options.httpPort() > 0) {
+                selectPool = Database.pool(settings.connection(), "lookupkeeper-select", 4);
+                http = new HttpApi(options.httpPort(), new PartitionSelector(selectPool, settings), metrics, this::ready, this::readiness);
+            }
             store.heartbeat(c, false);
             LOG.info("mode: {}", store.read(c).mode());
             String followed = null;
             while (stop.getCount() > 0) {
                 ModeStore.ModeState st = store.read(c);
+                mode = st.mode();
                 if (!st.mode().equals(followed)) {
                     if (followed != null) {
                         LOG.info("mode changed: {} -> {}", followed, st.mode());
@@ -58,10 +89,14 @@ public final class SidecarRuntime implements AutoCloseable {
                     followed = st.mode();
                 }
                 follow(c, st);
-                store.heartbeat(c, main != null && main.isStreaming());
+                boolean streaming = main != null && main.isStreaming();
+                store.heartbeat(c, streaming);
+                metrics.mode("cdc".equals(st.mode()), streaming, standby);
+                watch(c, streaming);
                 if (failure != null) {
                     throw new StreamFailedException(CdcPipeline.rootMessage(failure), failure);
                 }
+                loopAtMs = System.currentTimeMillis();
                 stop.await(POLL_MS, TimeUnit.MILLISECONDS);
             }
             LOG.info("stopping: finishing the batch in flight and releasing the slot");
@@ -74,16 +109,21 @@ public final class SidecarRuntime implements AutoCloseable {
     private void follow(Connection c, ModeStore.ModeState st) throws Exception {
         boolean wantMain = "cdc".equals(st.mode());
         if (wantMain && main == null) {
-            main = start(StreamTarget.main(settings));
+            tryStartMain(c);
         } else if (!wantMain && main != null) {
             LOG.info("trigger mode: stopping the stream");
             closeMain();
         }
+        if (!wantMain) {
+            standby = false;
+        }
         if (main != null && !main.isStreaming()) {
-            failure = main.awaitTermination();
-            if (failure == null) {
-                failure = new IllegalStateException("the stream stopped");
+            Throwable t = main.awaitTermination();
+            closeMain();
+            if (!slotExists(c, settings.slot())) {
+                throw slotLost();
             }
+            failure = t != null ? t : new IllegalStateException("the stream stopped");
         }
         boolean wantShadow = shadow && "trigger".equals(st.mode()) && !st.switching();
         if (wantShadow && shadowPipeline == null) {
@@ -93,15 +133,121 @@ public final class SidecarRuntime implements AutoCloseable {
         }
     }
 
+    /** Starts streaming unless another process holds the slot; then stays (or becomes) a standby. */
+    private void tryStartMain(Connection c) throws Exception {
+        Integer holder = slotHolder(c, settings.slot());
+        if (holder != null) {
+            becomeStandby("server pid " + holder);
+            return;
+        }
+        try {
+            main = start(StreamTarget.main(settings));
+            if (standby) {
+                LOG.info("taking over: slot {} was released, this process streams now", settings.slot());
+            }
+            standby = false;
+            standbyHolder = null;
+            lastHeartbeatMs = 0;
+        } catch (DatabaseNotReadyException | IllegalStateException e) {
+            Integer now = slotHolder(c, settings.slot());
+            if (now == null) {
+                throw e;
+            }
+            becomeStandby("server pid " + now); // lost the race for the slot: the other process streams
+        }
+    }
+
+    private void becomeStandby(String holder) {
+        if (!holder.equals(standbyHolder)) {
+            LOG.info("standby: slot {} is held by {}; serving selection and waiting to take over", settings.slot(), holder);
+            standbyHolder = holder;
+        }
+        standby = true;
+    }
+
+    /** Heartbeat, slot presence, retained WAL. */
+    private void watch(Connection c, boolean streaming) throws SQLException {
+        long now = System.currentTimeMillis();
+        if (streaming && now - lastHeartbeatMs >= options.heartbeat().toMillis()) {
+            heartbeat(c);
+            lastHeartbeatMs = now;
+        }
+        if (streaming && now - lastSlotCheckMs >= SLOT_CHECK_MS) {
+            lastSlotCheckMs = now;
+            if (!slotExists(c, settings.slot())) {
+                throw slotLost();
+            }
+        }
+        if (now - lastWalCheckMs >= WAL_CHECK_MS) {
+            lastWalCheckMs = now;
+            checkRetainedWal(c, now);
+        }
+    }
+
+    private void heartbeat(Connection c) throws SQLException {
+        String schema = Identifiers.quote(settings.schema());
+        try (Statement st = c.createStatement()) {
+            st.execute("INSERT INTO " + schema + ".watermark DEFAULT VALUES");
+            // rows every stream has applied are no longer needed
+            st.execute("DELETE FROM " + schema + ".watermark WHERE id < (SELECT coalesce(min(applied_watermark), 0) FROM " + schema + ".streams"
+                    + " WHERE bootstrap_status = 'done')");
+        }
+    }
+
+    private void checkRetainedWal(Connection c, long now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint,"
+                + " pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, settings.slot());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    metrics.slot(-1, -1, false);
+                    return;
+                }
+                long lag = rs.getLong(1);
+                long retained = rs.getLong(2);
+                boolean alert = retained > options.retainedWalAlertBytes();
+                metrics.slot(lag, retained, alert);
+                if (alert && now - lastWalWarnMs > 60_000) {
+                    lastWalWarnMs = now;
+                    LOG.warn("slot {} retains {} MB of WAL (alert above {} MB): is the sidecar streaming and keeping up?",
+                            settings.slot(), retained >> 20, options.retainedWalAlertBytes() >> 20);
+                }
+            }
+        }
+    }
+
+    private SlotLostException slotLost() {
+        return new SlotLostException("replication slot " + settings.slot() + " was dropped or invalidated from outside while streaming;"
+                + " restart `lookupkeeper run` to re-bootstrap (slot first, then backfill)");
+    }
+
     private CdcPipeline start(StreamTarget target) throws Exception {
         CdcPipeline p = new CdcPipeline(settings, target, target.isMain() ? stats : new PipelineStats());
         try {
-            p.start(progress);
+            p.start(target.isMain() ? withMetrics(progress) : progress);
         } catch (Exception e) {
             p.close();
             throw e;
         }
         return p;
+    }
+
+    private Bootstrapper.ProgressSink withMetrics(Bootstrapper.ProgressSink inner) {
+        return new Bootstrapper.ProgressSink() {
+            public void start(long total, long done) {
+                metrics.bootstrapProgress(done);
+                inner.start(total, done);
+            }
+
+            public void step(long done) {
+                metrics.bootstrapProgress(done);
+                inner.step(done);
+            }
+
+            public void finish() {
+                inner.finish();
+            }
+        };
     }
 
     private void closeMain() {
@@ -121,10 +267,38 @@ public final class SidecarRuntime implements AutoCloseable {
         }
     }
 
+    /** Ready: the control loop is alive, and in CDC mode this process streams with a recent batch or heartbeat. */
+    public boolean ready() {
+        long now = System.currentTimeMillis();
+        if (now - loopAtMs > 10_000) {
+            return false;
+        }
+        if ("trigger".equals(mode)) {
+            return true;
+        }
+        CdcPipeline m = main;
+        return m != null && m.isStreaming() && now - stats.lastBatchAtMs() < options.readyBound().toMillis();
+    }
+
+    public String readiness() {
+        if ("trigger".equals(mode)) {
+            return "trigger mode";
+        }
+        if (standby) {
+            return "standby: another process streams from slot " + settings.slot();
+        }
+        CdcPipeline m = main;
+        if (m == null || !m.isStreaming()) {
+            return "not streaming";
+        }
+        long age = System.currentTimeMillis() - stats.lastBatchAtMs();
+        return "streaming; last batch or heartbeat " + age + " ms ago";
+    }
+
     private String currentMode(Connection c) throws SQLException {
-        try (var ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, dev.lookupkeeper.config.Identifiers.quote(settings.schema()) + ".state");
-            try (var rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, Identifiers.quote(settings.schema()) + ".state");
+            try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (!rs.getBoolean(1)) {
                     return "cdc";
@@ -134,8 +308,31 @@ public final class SidecarRuntime implements AutoCloseable {
         return new ModeStore(settings).read(c).mode();
     }
 
+    private static Integer slotHolder(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ? AND active")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : null;
+            }
+        }
+    }
+
+    private static boolean slotExists(Connection c, String slot) throws SQLException {
+        // wal_status (PostgreSQL 13+) says 'lost' for a slot invalidated by max_slot_wal_keep_size
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_jsonb(s) ->> 'wal_status' FROM pg_replication_slots s WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && !"lost".equals(rs.getString(1));
+            }
+        }
+    }
+
     public PipelineStats stats() {
         return stats;
+    }
+
+    public int httpPort() {
+        return http == null ? 0 : http.port();
     }
 
     public void stop() {
@@ -148,6 +345,12 @@ public final class SidecarRuntime implements AutoCloseable {
         if (shadowPipeline != null) {
             shadowPipeline.close();
         }
+        if (http != null) {
+            http.close();
+        }
+        if (selectPool != null) {
+            selectPool.close();
+        }
     }
 
     /** The stream failed while running (exit 4). */
@@ -155,9 +358,5 @@ public final class SidecarRuntime implements AutoCloseable {
         public StreamFailedException(String message, Throwable cause) {
             super(message, cause);
         }
-    }
-
-    static Duration pollInterval() {
-        return Duration.ofMillis(POLL_MS);
     }
 }

@@ -11,10 +11,16 @@ import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
 
-/** The queue's round-robin partition selection, answered from the maintained lookup table. */
+/**
+ * The queue's round-robin partition selection, answered from the maintained lookup table: for a
+ * queue and a consumer group, partitions whose lease is free or expired and that hold a message
+ * newer than the group's cursor (by the (created_at, id) tuple), ordered by last_consumed_at ASC
+ * NULLS FIRST, last_message_created_at DESC, honouring the queue's window_buffer.
+ */
 public final class PartitionSelector {
     public static final String DEFAULT_GROUP = "__QUEUE_MODE__";
     public static final int DEFAULT_LIMIT = 100;
+    public static final int MAX_LIMIT = 10_000;
 
     /** A partition that has messages newer than the group's cursor and no live lease. */
     public record Candidate(UUID id, String name) {}
@@ -27,12 +33,34 @@ public final class PartitionSelector {
         this.query = SqlTemplates.of(settings).get("select/candidates.sql");
     }
 
+    /** Checks the arguments the way every entry point (API, CLI, HTTP) needs them checked. */
+    public static void validate(String queue, String consumerGroup, int limit) {
+        if (queue == null || queue.isEmpty() || queue.length() > 255) {
+            throw new IllegalArgumentException("queue must be 1 to 255 characters");
+        }
+        if (consumerGroup != null && (consumerGroup.isEmpty() || consumerGroup.length() > 255)) {
+            throw new IllegalArgumentException("group must be 1 to 255 characters");
+        }
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT + ", not " + limit);
+        }
+    }
+
+    /** @param consumerGroup null for the queue mode's default group */
     public List<Candidate> candidates(String queue, String consumerGroup, int limit) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(query)) {
+        try (Connection c = dataSource.getConnection()) {
+            return candidates(c, queue, consumerGroup, limit);
+        }
+    }
+
+    /** The same on a connection the caller owns. */
+    public List<Candidate> candidates(Connection c, String queue, String consumerGroup, int limit) throws SQLException {
+        validate(queue, consumerGroup, limit);
+        try (PreparedStatement ps = c.prepareStatement(query)) {
             ps.setString(1, consumerGroup == null ? DEFAULT_GROUP : consumerGroup);
             ps.setString(2, queue);
             ps.setInt(3, limit);
-            List<Candidate> out = new ArrayList<>();
+            List<Candidate> out = new ArrayList<>(Math.min(limit, 256));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new Candidate((UUID) rs.getObject(1), rs.getString(2)));

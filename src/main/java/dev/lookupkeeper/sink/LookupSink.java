@@ -30,14 +30,16 @@ public final class LookupSink implements BatchHandler {
         long start = System.nanoTime();
         List<LatestMessage> rows = Coalescer.coalesce(events);
         int changed = writer.write(rows, batch.watermark(), batch.lastPosition());
-        stats.recordWrite(System.nanoTime() - start);
+        long nanos = System.nanoTime() - start;
         long now = System.currentTimeMillis();
+        long[] lags = new long[events.size()];
+        int n = 0;
         for (MessageInserted e : events) {
             if (e.commitTimeMs() > 0) {
-                stats.recordLag(now - e.commitTimeMs());
+                lags[n++] = now - e.commitTimeMs();
             }
         }
-        stats.recordBatch(events.size(), changed, batch.ignored());
+        stats.recordWritten(events.size(), changed, batch.ignored(), nanos, n == lags.length ? lags : java.util.Arrays.copyOf(lags, n));
         if (LOG.isDebugEnabled()) {
             LOG.debug("batch: {} events, {} partitions, {} rows changed, watermark {}, up to {} in {} ms",
                     events.size(), rows.size(), changed, batch.watermark(), batch.lastPosition(), (System.nanoTime() - start) / 1_000_000);

@@ -103,6 +103,7 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
         env.put("PGPASSWORD", connection.password());
         env.put("PGSSLMODE", "disable");
         env.put("LOOKUPKEEPER_SLOT", name);
+        env.put("LOOKUPKEEPER_HTTP_PORT", "0"); // tests run several sidecars at once; HTTP tests pick a free port
         return env;
     }
 

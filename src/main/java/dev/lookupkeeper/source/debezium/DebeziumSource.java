@@ -114,7 +114,10 @@ public final class DebeziumSource implements AutoCloseable {
                         lastLsn = m.position() != null ? m.position() : lastLsn;
                     }
                 }
-                case WATERMARK -> watermark = Math.max(watermark, decoder.watermark(r));
+                case WATERMARK -> {
+                    watermark = Math.max(watermark, decoder.watermark(r));
+                    lastLsn = RecordDecoder.position(r);
+                }
                 case OTHER -> ignored++;
             }
         }

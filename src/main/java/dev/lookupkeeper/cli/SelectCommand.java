@@ -1,0 +1,51 @@
+package dev.lookupkeeper.cli;
+
+import dev.lookupkeeper.config.ConfigException;
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.select.PartitionSelector;
+import java.sql.Connection;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "select", mixinStandardHelpOptions = true,
+        description = "Print the queue's selection candidates, in order, from the maintained lookup table.")
+final class SelectCommand implements Callable<Integer> {
+    @Mixin
+    DbOptions db;
+
+    @Option(names = "--queue", required = true, paramLabel = "NAME", description = "Queue name")
+    String queue;
+
+    @Option(names = "--group", paramLabel = "NAME", description = "Consumer group (default: __QUEUE_MODE__)")
+    String group;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Most candidates (default: 100)")
+    int limit = PartitionSelector.DEFAULT_LIMIT;
+
+    @Option(names = "--json", description = "Print a JSON array of {\"id\", \"name\"}")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        try {
+            PartitionSelector.validate(queue, group, limit);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--" + e.getMessage());
+        }
+        Settings s = db.settings();
+        List<PartitionSelector.Candidate> list;
+        try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-select", s.connectAttempts())) {
+            list = new PartitionSelector(null, s).candidates(c, queue, group, limit);
+        }
+        if (json) {
+            System.out.println(Json.write(list));
+        } else {
+            list.forEach(c -> System.out.println(c.id() + "  " + c.name()));
+        }
+        return ExitCodes.OK;
+    }
+}

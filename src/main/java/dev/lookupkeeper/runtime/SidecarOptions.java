@@ -1,0 +1,36 @@
+package dev.lookupkeeper.runtime;
+
+import dev.lookupkeeper.config.ConfigException;
+import java.time.Duration;
+
+/**
+ * What only a running sidecar needs.
+ *
+ * @param httpPort port of the HTTP API (0 = off)
+ * @param heartbeat how often a watermark row goes through the slot, so the slot's position moves
+ *                  (and WAL is released) even when the queue is idle
+ * @param retainedWalAlertBytes retained WAL above this raises a warning and the alert metric
+ */
+public record SidecarOptions(int httpPort, Duration heartbeat, long retainedWalAlertBytes) {
+    public SidecarOptions {
+        if (httpPort < 0 || httpPort > 65535) {
+            throw new ConfigException("--http-port must be between 0 (off) and 65535");
+        }
+        if (heartbeat.toMillis() < 100 || heartbeat.toMinutes() > 60) {
+            throw new ConfigException("--heartbeat-ms must be between 100 and 3600000");
+        }
+        if (retainedWalAlertBytes < 1024 * 1024) {
+            throw new ConfigException("--max-retained-wal-mb must be at least 1");
+        }
+    }
+
+    public static SidecarOptions defaults() {
+        return new SidecarOptions(0, Duration.ofSeconds(10), 1024L * 1024 * 1024);
+    }
+
+    /** Readiness fails when neither a batch nor a heartbeat went through for this long. */
+    public Duration readyBound() {
+        Duration three = heartbeat.multipliedBy(3);
+        return three.compareTo(Duration.ofSeconds(30)) < 0 ? Duration.ofSeconds(30) : three;
+    }
+}
