@@ -49,6 +49,7 @@ public final class Benchmark {
     private final int insertSeconds;
     private boolean pin = true;
     private boolean walsenderWithSidecar = true;
+    private List<Integer> selectSizes = List.of();
 
     public Benchmark(int backlog, int lagRate, int lagSeconds, List<String> sidecarJvmOptions, PrintStream out) {
         this(backlog, lagRate, lagSeconds, sidecarJvmOptions, true, true, 3, 3, out);
@@ -73,6 +74,12 @@ public final class Benchmark {
         return this;
     }
 
+    /** Queue sizes of the selection benchmark (empty = skip it). */
+    public Benchmark selectSizes(List<Integer> sizes) {
+        this.selectSizes = List.copyOf(sizes);
+        return this;
+    }
+
     /** Pinned insert runs: the slot's walsender on the sidecar's CPU (default) or on PostgreSQL's. */
     public Benchmark walsenderWithSidecar(boolean value) {
         this.walsenderWithSidecar = value;
@@ -82,6 +89,7 @@ public final class Benchmark {
     public void run() throws Exception {
         List<String[]> rows = new ArrayList<>();
         List<String> insertTable = List.of();
+        List<String> selectTable = List.of();
         try (EmbeddedServer server = EmbeddedServer.start()) {
             ConnectionSettings conn = server.connection();
             Settings settings = new SettingsLoader(Map.of()).load(null, Map.of()).withConnection(conn);
@@ -141,6 +149,9 @@ public final class Benchmark {
                             String.format("%.2f", backlog / child.seconds() / peakRate)});
                     rows.add(new String[] {"sidecar child JVM peak RSS (VmHWM) during that drain", mb(child.peakRssBytes()) + " MB", ""});
                 }
+                if (!selectSizes.isEmpty()) {
+                    selectTable = new SelectBenchmark(conn, settings, selectSizes, 200, out).run();
+                }
                 if (insert) {
                     Switcher.dropSlot(c, settings, StreamTarget.main(settings));
                     out.printf("insert benchmark: %d rounds of %d cells x 3 modes, %d s each...%n", insertRounds, 8, insertSeconds);
@@ -164,6 +175,10 @@ public final class Benchmark {
         if (insert) {
             out.println();
             insertTable.forEach(out::println);
+        }
+        if (!selectTable.isEmpty()) {
+            out.println();
+            selectTable.forEach(out::println);
         }
     }
 

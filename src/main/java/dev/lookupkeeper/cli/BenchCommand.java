@@ -22,9 +22,13 @@ final class BenchCommand implements Callable<Integer> {
             description = "JVM options of the sidecar child in the memory run (default: the recommended \"-Xmx160m -XX:+UseSerialGC\")")
     java.util.List<String> sidecarJvmOptions = java.util.List.of("-Xmx160m", "-XX:+UseSerialGC");
 
-    @Option(names = "--suite", paramLabel = "all|drain|insert",
-            description = "drain: drain, lag and memory; insert: write-path throughput with no maintenance vs trigger vs CDC (default: all)")
+    @Option(names = "--suite", paramLabel = "all|drain|insert|select",
+            description = "drain: drain, lag and memory; insert: write-path throughput with no maintenance vs trigger vs CDC;"
+                    + " select: selection latency at growing queue sizes (default: all)")
     String suite = "all";
+
+    @Option(names = "--select-sizes", paramLabel = "N,N,...", split = ",", description = "Queue sizes of the selection benchmark (default: 100,10000,100000)")
+    java.util.List<Integer> selectSizes = java.util.List.of(100, 10_000, 100_000);
 
     @Option(names = "--insert-rounds", paramLabel = "N", description = "Interleaved rounds of the insert benchmark (default: 3)")
     int insertRounds = 3;
@@ -40,11 +44,13 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!java.util.Set.of("all", "drain", "insert").contains(suite) || insertRounds < 1 || insertSeconds < 1) {
-            throw new dev.lookupkeeper.config.ConfigException("--suite must be all, drain or insert; --insert-rounds and --insert-seconds at least 1");
+        if (!java.util.Set.of("all", "drain", "insert", "select").contains(suite) || insertRounds < 1 || insertSeconds < 1) {
+            throw new dev.lookupkeeper.config.ConfigException("--suite must be all, drain, insert or select; --insert-rounds and --insert-seconds at least 1");
         }
-        new Benchmark(backlog, lagRate, lagSeconds, sidecarJvmOptions, !suite.equals("insert"), !suite.equals("drain"),
-                insertRounds, insertSeconds, System.out).pin(!noPin).walsenderWithSidecar(!walsenderOnPgCpu).run();
+        boolean all = suite.equals("all");
+        new Benchmark(backlog, lagRate, lagSeconds, sidecarJvmOptions, all || suite.equals("drain"), all || suite.equals("insert"),
+                insertRounds, insertSeconds, System.out).pin(!noPin).walsenderWithSidecar(!walsenderOnPgCpu)
+                .selectSizes(all || suite.equals("select") ? selectSizes : java.util.List.of()).run();
         return ExitCodes.OK;
     }
 }

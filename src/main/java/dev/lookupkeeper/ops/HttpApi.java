@@ -28,6 +28,14 @@ public final class HttpApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    static {
+        // headers and body go out in separate writes; without TCP_NODELAY, Nagle's algorithm and the
+        // client's delayed ACK add ~40 ms to every response
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private final HttpServer server;
     private final ExecutorService executor;
 
@@ -57,7 +65,7 @@ public final class HttpApi implements AutoCloseable {
         server.createContext("/metrics", ex -> respond(ex, 200, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8"));
         server.createContext("/v1/queues/", ex -> select(ex, selector, metrics));
         server.start();
-        LOG.info("HTTP on port {}: /v1/queues/{{queue}}/partitions, /health/live, /health/ready, /metrics", port());
+        LOG.info("HTTP on port {}: /v1/queues/<queue>/partitions, /health/live, /health/ready, /metrics", port());
     }
 
     public int port() {

@@ -1,0 +1,168 @@
+package dev.lookupkeeper.bench;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.lookupkeeper.config.ConnectionSettings;
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.ops.HttpApi;
+import dev.lookupkeeper.ops.Metrics;
+import dev.lookupkeeper.ops.PipelineStats;
+import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.select.PartitionSelector;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Selection latency at growing queue sizes: the Java API and HTTP next to the verbatim lookup query
+ * and the naive query on queen.messages that the lookup replaced. Each size gets its own queue in
+ * a realistic steady state: most partitions consumed before, a third with new messages, some
+ * leased, a few never consumed.
+ */
+final class SelectBenchmark {
+    private static final String VERBATIM = "SELECT p.id, p.name FROM queen.partition_lookup pl"
+            + " JOIN queen.partitions p ON p.id = pl.partition_id"
+            + " LEFT JOIN queen.partition_consumers pc ON pc.partition_id = pl.partition_id AND pc.consumer_group = ?"
+            + " WHERE pl.queue_name = ? AND (pc.lease_expires_at IS NULL OR pc.lease_expires_at <= NOW())"
+            + " AND (pc.last_consumed_created_at IS NULL OR pl.last_message_created_at > pc.last_consumed_created_at"
+            + "      OR (pl.last_message_created_at = pc.last_consumed_created_at AND pl.last_message_id > pc.last_consumed_id))"
+            + " ORDER BY pc.last_consumed_at ASC NULLS FIRST, pl.last_message_created_at DESC LIMIT ?";
+    private static final String NAIVE = "SELECT p.id, p.name FROM queen.partitions p JOIN queen.queues q ON q.id = p.queue_id"
+            + " LEFT JOIN queen.partition_consumers pc ON pc.partition_id = p.id AND pc.consumer_group = ?"
+            + " WHERE q.name = ? AND (pc.lease_expires_at IS NULL OR pc.lease_expires_at <= NOW())"
+            + " AND EXISTS (SELECT 1 FROM queen.messages m WHERE m.partition_id = p.id AND (pc.last_consumed_created_at IS NULL"
+            + "      OR (m.created_at, m.id) > (pc.last_consumed_created_at, pc.last_consumed_id)))"
+            + " ORDER BY pc.last_consumed_at ASC NULLS FIRST LIMIT ?";
+
+    private final ConnectionSettings conn;
+    private final Settings settings;
+    private final List<Integer> sizes;
+    private final int iterations;
+    private final PrintStream out;
+
+    SelectBenchmark(ConnectionSettings conn, Settings settings, List<Integer> sizes, int iterations, PrintStream out) {
+        this.conn = conn;
+        this.settings = settings;
+        this.sizes = sizes;
+        this.iterations = iterations;
+        this.out = out;
+    }
+
+    List<String> run() throws Exception {
+        List<String> table = new ArrayList<>();
+        table.add("| partitions in the queue | Java API p50 / p99 (ms) | HTTP p50 / p99 (ms) | verbatim lookup query p50 / p99 (ms) | naive query on messages p50 / p99 (ms) |");
+        table.add("|---|---|---|---|---|");
+        try (HikariDataSource pool = Database.pool(conn, "lookupkeeper-bench-select", 4);
+             Connection c = Database.connect(conn, "lookupkeeper-bench-select")) {
+            PartitionSelector selector = new PartitionSelector(pool, settings);
+            try (HttpApi http = new HttpApi(0, selector, new Metrics(new PipelineStats()), () -> true, () -> "bench")) {
+                HttpClient client = HttpClient.newHttpClient();
+                for (int size : sizes) {
+                    String queue = "sel-" + size;
+                    out.printf("selection benchmark: preparing a queue of %,d partitions...%n", size);
+                    prepare(c, queue, size);
+                    Histogram api = time(() -> selector.candidates(queue, null, 100));
+                    Histogram web = time(() -> {
+                        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port()
+                                + "/v1/queues/" + queue + "/partitions?limit=100")).GET().build(), HttpResponse.BodyHandlers.ofString());
+                        if (r.statusCode() != 200) {
+                            throw new IllegalStateException("HTTP " + r.statusCode());
+                        }
+                    });
+                    Histogram verbatim = time(() -> query(c, VERBATIM, queue));
+                    Histogram naive = time(() -> query(c, NAIVE, queue));
+                    table.add(String.format("| %,d | %s | %s | %s | %s |", size, ms(api), ms(web), ms(verbatim), ms(naive)));
+                }
+                out.println("selection plan at the largest size:");
+                try (PreparedStatement ps = c.prepareStatement("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + SqlText.of(settings))) {
+                    ps.setString(1, PartitionSelector.DEFAULT_GROUP);
+                    ps.setString(2, "sel-" + sizes.get(sizes.size() - 1));
+                    ps.setInt(3, 100);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            out.println("    " + rs.getString(1));
+                        }
+                    }
+                }
+            }
+        }
+        return table;
+    }
+
+    /** The selection statement as lookupkeeper runs it, for EXPLAIN. */
+    static final class SqlText {
+        static String of(Settings s) {
+            return dev.lookupkeeper.pg.SqlTemplates.of(s).get("select/candidates.sql");
+        }
+    }
+
+    private static void query(Connection c, String sql, String queue) throws Exception {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, PartitionSelector.DEFAULT_GROUP);
+            ps.setString(2, queue);
+            ps.setInt(3, 100);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rs.getObject(1);
+                }
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Call {
+        void run() throws Exception;
+    }
+
+    private Histogram time(Call call) throws Exception {
+        for (int i = 0; i < Math.max(10, iterations / 10); i++) {
+            call.run();
+        }
+        Histogram h = new Histogram(60_000_000_000L, 3);
+        for (int i = 0; i < iterations; i++) {
+            long t = System.nanoTime();
+            call.run();
+            h.recordValue(System.nanoTime() - t);
+        }
+        return h;
+    }
+
+    private static String ms(Histogram h) {
+        return String.format("%.2f / %.2f", h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6);
+    }
+
+    /** One queue of the given size: 3 messages per partition, lookup rows, consumers in a steady state. */
+    private static void prepare(Connection c, String queue, int size) throws Exception {
+        try (Statement st = c.createStatement()) {
+            st.execute("INSERT INTO queen.queues (name) VALUES ('" + queue + "')");
+            st.execute("INSERT INTO queen.partitions (queue_id, name) SELECT q.id, 'p-' || g FROM queen.queues q, generate_series(1, " + size
+                    + ") g WHERE q.name = '" + queue + "'");
+            st.execute("INSERT INTO queen.messages (transaction_id, partition_id, payload, created_at)"
+                    + " SELECT 't-' || p.id || '-' || g, p.id, '{}', now() - interval '1 hour' + (random() * 3000 || ' seconds')::interval"
+                    + " FROM queen.partitions p JOIN queen.queues q ON q.id = p.queue_id, generate_series(1, 3) g WHERE q.name = '" + queue + "'");
+            st.execute("INSERT INTO queen.partition_lookup AS pl (queue_name, partition_id, last_message_id, last_message_created_at)"
+                    + " SELECT '" + queue + "', m.partition_id, m.id, m.created_at FROM (SELECT DISTINCT ON (mm.partition_id) mm.partition_id, mm.id, mm.created_at"
+                    + "  FROM queen.messages mm JOIN queen.partitions p ON p.id = mm.partition_id JOIN queen.queues q ON q.id = p.queue_id"
+                    + "  WHERE q.name = '" + queue + "' ORDER BY mm.partition_id, mm.created_at DESC, mm.id DESC) m"
+                    + " ON CONFLICT (queue_name, partition_id) DO NOTHING");
+            // 97 % consumed before; of those a third is behind (new messages), a few are leased
+            st.execute("INSERT INTO queen.partition_consumers (partition_id, consumer_group, last_consumed_id, last_consumed_created_at,"
+                    + " last_consumed_at, lease_expires_at)"
+                    + " SELECT pl.partition_id, '__QUEUE_MODE__', m.id, m.created_at, now() - (random() * 600 || ' seconds')::interval,"
+                    + "  CASE WHEN random() < 0.05 THEN now() + interval '5 minutes' END"
+                    + " FROM queen.partition_lookup pl"
+                    + " CROSS JOIN LATERAL (SELECT id, created_at FROM queen.messages mm WHERE mm.partition_id = pl.partition_id"
+                    + "   ORDER BY created_at DESC, id DESC OFFSET (CASE WHEN random() < 0.33 THEN 1 ELSE 0 END) LIMIT 1) m"
+                    + " WHERE pl.queue_name = '" + queue + "' AND random() < 0.97");
+            st.execute("ANALYZE queen.partition_lookup, queen.partition_consumers, queen.messages, queen.partitions");
+        }
+    }
+}
