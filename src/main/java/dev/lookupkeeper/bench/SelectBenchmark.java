@@ -8,6 +8,7 @@ import dev.lookupkeeper.ops.Metrics;
 import dev.lookupkeeper.ops.PipelineStats;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.select.PartitionSelector;
+import dev.lookupkeeper.select.SelectionStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -58,17 +59,31 @@ final class SelectBenchmark {
 
     List<String> run() throws Exception {
         List<String> table = new ArrayList<>();
-        table.add("| partitions in the queue | Java API p50 / p99 (ms) | HTTP p50 / p99 (ms) | verbatim lookup query p50 / p99 (ms) | naive query on messages p50 / p99 (ms) |");
-        table.add("|---|---|---|---|---|");
+        table.add("| partitions in the queue | in memory, Java API p50 / p99 (ms) | in memory, HTTP p50 / p99 (ms) | SQL, Java API p50 / p99 (ms)"
+                + " | verbatim lookup query p50 / p99 (ms) | naive query on messages p50 / p99 (ms) |");
+        table.add("|---|---|---|---|---|---|");
         try (HikariDataSource pool = Database.pool(conn, "lookupkeeper-bench-select", 4);
-             Connection c = Database.connect(conn, "lookupkeeper-bench-select")) {
+             Connection c = Database.connect(conn, "lookupkeeper-bench-select");
+             SelectionStream memory = new SelectionStream(settings)) {
             PartitionSelector selector = new PartitionSelector(pool, settings);
-            try (HttpApi http = new HttpApi(0, selector, new Metrics(new PipelineStats()), () -> true, () -> "bench")) {
+            if (!memory.start(c)) {
+                throw new IllegalStateException("no selection publication: run install first");
+            }
+            try (HttpApi http = new HttpApi(0, memory::candidates, new Metrics(new PipelineStats()), () -> true, () -> "bench")) {
                 HttpClient client = HttpClient.newHttpClient();
                 for (int size : sizes) {
                     String queue = "sel-" + size;
                     out.printf("selection benchmark: preparing a queue of %,d partitions...%n", size);
                     prepare(c, queue, size);
+                    long deadline = System.nanoTime() + 120_000_000_000L;
+                    while (!memory.ready() || !new java.util.HashSet<>(memory.candidates(queue, null, PartitionSelector.MAX_LIMIT))
+                            .equals(new java.util.HashSet<>(selector.candidates(queue, null, PartitionSelector.MAX_LIMIT)))) {
+                        if (System.nanoTime() > deadline) {
+                            throw new IllegalStateException("the in-memory selection did not catch up with the database");
+                        }
+                        Thread.sleep(200);
+                    }
+                    Histogram mem = time(() -> memory.candidates(queue, null, 100));
                     Histogram api = time(() -> selector.candidates(queue, null, 100));
                     Histogram web = time(() -> {
                         HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port()
@@ -79,7 +94,7 @@ final class SelectBenchmark {
                     });
                     Histogram verbatim = time(() -> query(c, VERBATIM, queue));
                     Histogram naive = time(() -> query(c, NAIVE, queue));
-                    table.add(String.format("| %,d | %s | %s | %s | %s |", size, ms(api), ms(web), ms(verbatim), ms(naive)));
+                    table.add(String.format("| %,d | %s | %s | %s | %s | %s |", size, ms(mem), ms(web), ms(api), ms(verbatim), ms(naive)));
                 }
                 out.println("selection plan at the largest size:");
                 try (PreparedStatement ps = c.prepareStatement("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + SqlText.of(settings))) {

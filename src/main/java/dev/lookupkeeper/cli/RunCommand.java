@@ -35,6 +35,10 @@ final class RunCommand implements Callable<Integer> {
             description = "Warn (log and metric) when the slot retains more WAL than this (default: 1024)")
     long maxRetainedWalMb;
 
+    @Option(names = "--selection", paramLabel = "memory|sql", defaultValue = "${env:LOOKUPKEEPER_SELECTION:-memory}",
+            description = "Serve HTTP selection from memory (a change stream of the selection's tables; SQL until it has caught up) or always by SQL (default: memory)")
+    String selectionMode;
+
     @Option(names = "--log-format", paramLabel = "text|json", defaultValue = "${env:LOOKUPKEEPER_LOG_FORMAT:-text}",
             description = "Log lines as text (default) or one JSON object per line")
     String logFormat;
@@ -42,7 +46,11 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LogFormat.apply(logFormat);
-        SidecarOptions sidecar = new SidecarOptions(httpPort, Duration.ofMillis(heartbeatMs), maxRetainedWalMb * 1024 * 1024);
+        if (!"memory".equals(selectionMode) && !"sql".equals(selectionMode)) {
+            throw new dev.lookupkeeper.config.ConfigException("--selection must be memory or sql, not '" + selectionMode + "'");
+        }
+        SidecarOptions sidecar = new SidecarOptions(httpPort, Duration.ofMillis(heartbeatMs), maxRetainedWalMb * 1024 * 1024,
+                "memory".equals(selectionMode));
         try (SidecarRuntime runtime = new SidecarRuntime(options.settings(), sidecar, shadow, Progress.forTerminal("backfill"))) {
             Signals.onTerminate(runtime::stop);
             runtime.run();

@@ -39,6 +39,16 @@ public record Settings(
         requireRange("--connect-attempts", connectAttempts, 1, 1000);
     }
 
+    /** Publication of the tables the in-memory selection follows. */
+    public String selectionPublication() {
+        return (publication.length() > 53 ? publication.substring(0, 53) : publication) + "_selection";
+    }
+
+    /** Slot of the selection stream; owned by whichever process streams the main slot. */
+    public String selectionSlot() {
+        return (slot.length() > 53 ? slot.substring(0, 53) : slot) + "_selection";
+    }
+
     private static void requireRange(String option, long value, long min, long max) {
         if (value < min || value > max) {
             throw new ConfigException(option + " is " + value + "; it must be between " + min + " and " + max);

@@ -54,6 +54,7 @@ public final class Installer {
                 actions.add("schema " + settings.schema() + ": " + (schemaExisted ? "exists, brought up to date" : "created"));
             }
             actions.add("publication " + settings.publication() + ": " + ensurePublication(c, st, facts));
+            actions.add("publication " + settings.selectionPublication() + ": " + ensureSelectionPublication(c, st, facts));
             c.commit();
         } catch (SQLException | RuntimeException e) {
             // rollback before anything else: restoring autocommit below would commit the work
@@ -111,6 +112,21 @@ public final class Installer {
             return "exists, watermark table added";
         }
         return "exists, correct";
+    }
+
+    /** The in-memory selection's publication; left out (selection then runs as SQL) without logical WAL. */
+    private String ensureSelectionPublication(Connection c, Statement st, Preflight.ServerFacts facts) throws SQLException {
+        if (exists(c, "SELECT 1 FROM pg_publication WHERE pubname = ?", settings.selectionPublication())) {
+            return "exists";
+        }
+        try (ResultSet rs = st.executeQuery("SELECT current_setting('wal_level')")) {
+            rs.next();
+            if (!"logical".equals(rs.getString(1))) {
+                return "not created (wal_level is not logical: the selection is served by SQL)";
+            }
+        }
+        st.execute(sql.get(facts.columnLists() ? "install/selection_publication_columns.sql" : "install/selection_publication_plain.sql"));
+        return "created (partition_lookup, partition_consumers, partitions, queues: the in-memory selection)";
     }
 
     private String quoted(String which) {

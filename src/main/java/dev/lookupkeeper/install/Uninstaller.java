@@ -27,7 +27,8 @@ public final class Uninstaller {
 
     public List<String> uninstall(Connection c, boolean dropTable, boolean force) throws SQLException, InterruptedException {
         List<String> actions = new ArrayList<>();
-        List<StreamTarget> streams = List.of(StreamTarget.main(settings), StreamTarget.shadow(settings));
+        List<StreamTarget> streams = List.of(StreamTarget.main(settings), StreamTarget.shadow(settings),
+                new StreamTarget("selection", settings.selectionSlot(), ""));
         for (StreamTarget t : streams) {
             Integer pid = activePid(c, t.slot());
             if (pid != null) {
@@ -59,9 +60,11 @@ public final class Uninstaller {
             }
         }
         try (var st = c.createStatement()) {
-            if (exists(c, "SELECT 1 FROM pg_publication WHERE pubname = ?", settings.publication())) {
-                st.execute("DROP PUBLICATION IF EXISTS " + Identifiers.quote(settings.publication()));
-                actions.add("publication " + settings.publication() + " dropped");
+            for (String pub : List.of(settings.publication(), settings.selectionPublication())) {
+                if (exists(c, "SELECT 1 FROM pg_publication WHERE pubname = ?", pub)) {
+                    st.execute("DROP PUBLICATION IF EXISTS " + Identifiers.quote(pub));
+                    actions.add("publication " + pub + " dropped");
+                }
             }
             if (exists(c, "SELECT 1 FROM pg_namespace WHERE nspname = ?", settings.schema())) {
                 st.execute("DROP SCHEMA IF EXISTS " + Identifiers.quote(settings.schema()) + " CASCADE");

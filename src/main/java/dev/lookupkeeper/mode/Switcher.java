@@ -175,6 +175,15 @@ public final class Switcher {
     private void dropSlot(Connection c, StreamTarget main) throws SQLException, InterruptedException {
         awaitUntil(c, "slot " + main.slot() + " to be released", () -> !slotActive(c, main.slot()));
         dropSlot(c, settings, main);
+        // the in-memory selection's slot lives only while the main slot streams
+        String selection = settings.selectionSlot();
+        awaitUntil(c, "slot " + selection + " to be released", () -> !slotActive(c, selection));
+        if (slotExists(c, selection)) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+                ps.setString(1, selection);
+                ps.execute();
+            }
+        }
     }
 
     private void step(Connection c, String step, List<String> done) throws SQLException {

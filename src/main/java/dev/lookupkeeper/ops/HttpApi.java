@@ -43,7 +43,7 @@ public final class HttpApi implements AutoCloseable {
      * @param ready whether the sidecar is ready (streaming or trigger mode, and fresh)
      * @param readiness a short explanation of the readiness state, for the body
      */
-    public HttpApi(int port, PartitionSelector selector, Metrics metrics, BooleanSupplier ready, Supplier<String> readiness) throws IOException {
+    public HttpApi(int port, dev.lookupkeeper.select.CandidateSource selector, Metrics metrics, BooleanSupplier ready, Supplier<String> readiness) throws IOException {
         try {
             server = HttpServer.create(new InetSocketAddress(port), 64);
         } catch (java.net.BindException e) {
@@ -72,7 +72,7 @@ public final class HttpApi implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    private static void select(HttpExchange ex, PartitionSelector selector, Metrics metrics) throws IOException {
+    private static void select(HttpExchange ex, dev.lookupkeeper.select.CandidateSource selector, Metrics metrics) throws IOException {
         String path = ex.getRequestURI().getRawPath();
         String rest = path.substring("/v1/queues/".length());
         if (!"GET".equals(ex.getRequestMethod()) || !rest.endsWith("/partitions") || rest.length() <= "/partitions".length()) {

@@ -36,6 +36,7 @@ public final class SqlTemplates {
                 "queue_schema", Identifiers.quote(s.queueSchema()),
                 "schema", Identifiers.quote(s.schema()),
                 "publication", Identifiers.quote(s.publication()),
+                "selection_publication", Identifiers.quote(s.selectionPublication()),
                 "lookup_table", lookupTable));
     }
 

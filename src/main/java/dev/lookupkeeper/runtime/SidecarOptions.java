@@ -10,8 +10,9 @@ import java.time.Duration;
  * @param heartbeat how often a watermark row goes through the slot, so the slot's position moves
  *                  (and WAL is released) even when the queue is idle
  * @param retainedWalAlertBytes retained WAL above this raises a warning and the alert metric
+ * @param memorySelection serve HTTP selection from the in-memory model (fed by its own slot) when it can
  */
-public record SidecarOptions(int httpPort, Duration heartbeat, long retainedWalAlertBytes) {
+public record SidecarOptions(int httpPort, Duration heartbeat, long retainedWalAlertBytes, boolean memorySelection) {
     public SidecarOptions {
         if (httpPort < 0 || httpPort > 65535) {
             throw new ConfigException("--http-port must be between 0 (off) and 65535");
@@ -25,7 +26,7 @@ public record SidecarOptions(int httpPort, Duration heartbeat, long retainedWalA
     }
 
     public static SidecarOptions defaults() {
-        return new SidecarOptions(0, Duration.ofSeconds(10), 1024L * 1024 * 1024);
+        return new SidecarOptions(0, Duration.ofSeconds(10), 1024L * 1024 * 1024, true);
     }
 
     /** Readiness fails when neither a batch nor a heartbeat went through for this long. */

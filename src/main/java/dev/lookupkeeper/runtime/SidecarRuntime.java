@@ -45,6 +45,8 @@ public final class SidecarRuntime implements AutoCloseable {
     private final Metrics metrics = new Metrics(stats);
     private final CountDownLatch stop = new CountDownLatch(1);
     private CdcPipeline main;
+    private dev.lookupkeeper.select.SelectionStream selection;
+    private PartitionSelector sqlSelector;
     private CdcPipeline shadowPipeline;
     private HikariDataSource selectPool;
     private HttpApi http;
@@ -74,9 +76,13 @@ public final class SidecarRuntime implements AutoCloseable {
             ModeStore store = new ModeStore(settings);
             if (options.httpPort() > 0) {
                 selectPool = Database.pool(settings.connection(), "lookupkeeper-select", 4);
-                http = new HttpApi(options.httpPort(), new PartitionSelector(selectPool, settings), metrics, this::ready, this::readiness);
+                sqlSelector = new PartitionSelector(selectPool, settings);
+                http = new HttpApi(options.httpPort(), this::candidates, metrics, this::ready, this::readiness);
             }
             store.heartbeat(c, false);
+            if ("trigger".equals(store.read(c).mode())) {
+                dropLeftoverSelectionSlot(c);
+            }
             LOG.info("mode: {}", store.read(c).mode());
             String followed = null;
             while (stop.getCount() > 0) {
@@ -93,6 +99,7 @@ public final class SidecarRuntime implements AutoCloseable {
                 store.heartbeat(c, streaming);
                 metrics.mode("cdc".equals(st.mode()), streaming, standby);
                 watch(c, streaming);
+                announceSelection();
                 if (failure != null) {
                     throw new StreamFailedException(CdcPipeline.rootMessage(failure), failure);
                 }
@@ -142,6 +149,7 @@ public final class SidecarRuntime implements AutoCloseable {
         }
         try {
             main = start(StreamTarget.main(settings));
+            startSelection(c);
             if (standby) {
                 LOG.info("taking over: slot {} was released, this process streams now", settings.slot());
             }
@@ -251,10 +259,54 @@ public final class SidecarRuntime implements AutoCloseable {
     }
 
     private void closeMain() {
+        if (selection != null) {
+            selection.close();
+            selection = null;
+        }
         if (main != null) {
             main.close();
             main = null;
         }
+    }
+
+    /** A selection slot left by a process that died while streaming retains WAL: nobody streams it in trigger mode. */
+    private void dropLeftoverSelectionSlot(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                + " WHERE slot_name = ? AND NOT active")) {
+            ps.setString(1, settings.selectionSlot());
+            ps.execute();
+        }
+    }
+
+    private boolean selectionAnnounced;
+
+    private void announceSelection() {
+        dev.lookupkeeper.select.SelectionStream s = selection;
+        boolean ready = s != null && s.ready();
+        if (ready && !selectionAnnounced) {
+            LOG.info("selection served from memory ({})", s.describe());
+        }
+        selectionAnnounced = ready;
+    }
+
+    /** The in-memory selection runs in the process that streams the main slot (it owns the selection slot). */
+    private void startSelection(Connection c) throws SQLException {
+        if (!options.memorySelection() || http == null) {
+            return;
+        }
+        dev.lookupkeeper.select.SelectionStream s = new dev.lookupkeeper.select.SelectionStream(settings);
+        if (s.start(c)) {
+            selection = s;
+        }
+    }
+
+    /** From memory once the selection stream has caught up; from SQL before, after, or without it. */
+    public java.util.List<PartitionSelector.Candidate> candidates(String queue, String group, int limit) throws SQLException {
+        dev.lookupkeeper.select.SelectionStream s = selection;
+        if (s != null && s.ready()) {
+            return s.candidates(queue, group, limit);
+        }
+        return sqlSelector.candidates(queue, group, limit);
     }
 
     /** The shadow slot only serves comparisons: it is dropped with the shadow so it retains no WAL. */

@@ -17,7 +17,7 @@ import javax.sql.DataSource;
  * newer than the group's cursor (by the (created_at, id) tuple), ordered by last_consumed_at ASC
  * NULLS FIRST, last_message_created_at DESC, honouring the queue's window_buffer.
  */
-public final class PartitionSelector {
+public final class PartitionSelector implements CandidateSource {
     public static final String DEFAULT_GROUP = "__QUEUE_MODE__";
     public static final int DEFAULT_LIMIT = 100;
     public static final int MAX_LIMIT = 10_000;
@@ -47,6 +47,7 @@ public final class PartitionSelector {
     }
 
     /** @param consumerGroup null for the queue mode's default group */
+    @Override
     public List<Candidate> candidates(String queue, String consumerGroup, int limit) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             return candidates(c, queue, consumerGroup, limit);

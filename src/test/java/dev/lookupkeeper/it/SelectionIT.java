@@ -51,10 +51,10 @@ class SelectionIT {
         try (HikariDataSource ds = Database.pool(db.connection(), "tests", 2)) {
             PartitionSelector selector = new PartitionSelector(ds, db.settings());
             for (int state = 0; state < 6; state++) {
-                randomize(r);
+                randomize(db, r);
                 for (String queue : List.of("sel-0", "sel-1", "no-such-queue")) {
                     for (String group : new String[] {null, "__QUEUE_MODE__", "analytics"}) {
-                        List<Row> truth = verbatim(queue, group == null ? PartitionSelector.DEFAULT_GROUP : group);
+                        List<Row> truth = verbatim(db, queue, group == null ? PartitionSelector.DEFAULT_GROUP : group);
                         List<PartitionSelector.Candidate> all = selector.candidates(queue, group, PartitionSelector.MAX_LIMIT);
                         assertThat(ids(all)).as("state %d, %s, group %s", state, queue, group).isEqualTo(rowIds(truth));
                         assertOrdered(all.stream().map(PartitionSelector.Candidate::id).toList(), truth);
@@ -87,10 +87,10 @@ class SelectionIT {
         assertThat(none.output().trim()).endsWith("[ ]");
     }
 
-    private record Row(UUID id, java.sql.Timestamp consumedAt, java.sql.Timestamp createdAt) {}
+    record Row(UUID id, java.sql.Timestamp consumedAt, java.sql.Timestamp createdAt) {}
 
     /** Messages, consumers with all kinds of cursors and leases, in both groups. */
-    private static void randomize(Random r) throws Exception {
+    static void randomize(PgDatabase db, Random r) throws Exception {
         try (Connection c = db.connect()) {
             c.createStatement().execute("DELETE FROM queen.partition_consumers");
             List<UUID> ids = new ArrayList<>();
@@ -140,7 +140,7 @@ class SelectionIT {
         }
     }
 
-    private static List<Row> verbatim(String queue, String group) throws Exception {
+    static List<Row> verbatim(PgDatabase db, String queue, String group) throws Exception {
         List<Row> out = new ArrayList<>();
         try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(VERBATIM)) {
             ps.setString(1, group);
@@ -168,7 +168,7 @@ class SelectionIT {
     }
 
     /** Sort key of the queue's order: (NULLS FIRST consumed_at ASC, created_at DESC). */
-    private static int compare(Row a, Row b) {
+    static int compare(Row a, Row b) {
         if (a.consumedAt() == null || b.consumedAt() == null) {
             if (a.consumedAt() != b.consumedAt()) {
                 return a.consumedAt() == null ? -1 : 1;
@@ -182,7 +182,7 @@ class SelectionIT {
         return b.createdAt().compareTo(a.createdAt());
     }
 
-    private static void assertOrdered(List<UUID> list, List<Row> truth) {
+    static void assertOrdered(List<UUID> list, List<Row> truth) {
         java.util.Map<UUID, Row> byId = new java.util.HashMap<>();
         truth.forEach(x -> byId.put(x.id(), x));
         for (int i = 1; i < list.size(); i++) {
@@ -191,7 +191,7 @@ class SelectionIT {
     }
 
     /** Every returned row sorts no later than every row left out. */
-    private static void assertValidTopN(List<PartitionSelector.Candidate> top, List<Row> truth, int n) {
+    static void assertValidTopN(List<PartitionSelector.Candidate> top, List<Row> truth, int n) {
         assertThat(top).hasSize(Math.min(n, truth.size()));
         java.util.Map<UUID, Row> byId = new java.util.HashMap<>();
         truth.forEach(x -> byId.put(x.id(), x));

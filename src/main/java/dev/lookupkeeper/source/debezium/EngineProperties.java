@@ -5,22 +5,41 @@ import dev.lookupkeeper.config.Settings;
 import java.util.Properties;
 
 /** Debezium embedded-engine configuration for lookupkeeper's slot and publication. */
-final class EngineProperties {
+public final class EngineProperties {
     /** Topic prefix of the records the engine produces; never leaves the process. */
     static final String TOPIC_PREFIX = "lookupkeeper";
 
     private EngineProperties() {}
 
     static Properties build(Settings s, dev.lookupkeeper.runtime.StreamTarget target, String offsetRegistryKey) {
-        var c = s.connection();
-        Properties p = new Properties();
-        p.setProperty("name", "lookupkeeper-" + target.slot());
-        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        Properties p = connection(s, target.slot());
         p.setProperty("offset.storage", DatabaseOffsetStore.class.getName());
         p.setProperty(DatabaseOffsetStore.REGISTRY_KEY, offsetRegistryKey);
         // Offsets are flushed after every batch the sink has committed, never on a timer.
         p.setProperty("offset.flush.interval.ms", "0");
         p.setProperty("offset.flush.timeout.ms", "10000");
+        p.setProperty("slot.name", target.slot());
+        p.setProperty("slot.drop.on.stop", "false");
+        p.setProperty("publication.name", s.publication());
+        // The slot and the backfill replace Debezium's snapshot (slot first, then backfill).
+        p.setProperty("snapshot.mode", "no_data");
+        p.setProperty("table.include.list", s.queueSchema() + ".messages," + s.schema() + ".watermark");
+        p.setProperty("column.include.list",
+                s.queueSchema() + ".messages.id," + s.queueSchema() + ".messages.partition_id," + s.queueSchema() + ".messages.created_at,"
+                        + s.schema() + ".watermark.id");
+        p.setProperty("max.batch.size", Integer.toString(s.maxBatchSize()));
+        // two batches in the queue keep the engine busy while the sink writes, and bound the heap
+        p.setProperty("max.queue.size", Integer.toString(s.maxBatchSize() * 2 + 1));
+        p.setProperty("poll.interval.ms", Long.toString(s.pollInterval().toMillis()));
+        return p;
+    }
+
+    /** Connection, slot and the settings every lookupkeeper engine shares. */
+    public static Properties connection(Settings s, String slot) {
+        var c = s.connection();
+        Properties p = new Properties();
+        p.setProperty("name", "lookupkeeper-" + slot);
+        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
         p.setProperty("database.hostname", c.host());
         p.setProperty("database.port", Integer.toString(c.port()));
         p.setProperty("database.user", c.user());
@@ -32,22 +51,9 @@ final class EngineProperties {
         p.setProperty("database.tcpKeepAlive", "true");
         p.setProperty("topic.prefix", TOPIC_PREFIX);
         p.setProperty("plugin.name", "pgoutput");
-        p.setProperty("slot.name", target.slot());
-        p.setProperty("slot.drop.on.stop", "false");
-        p.setProperty("publication.name", s.publication());
-        // lookupkeeper creates and validates the publication itself (install).
+        // lookupkeeper creates and validates its publications itself (install).
         p.setProperty("publication.autocreate.mode", "disabled");
-        // The slot and the backfill replace Debezium's snapshot (slot first, then backfill).
-        p.setProperty("snapshot.mode", "no_data");
-        p.setProperty("table.include.list", s.queueSchema() + ".messages," + s.schema() + ".watermark");
-        p.setProperty("column.include.list",
-                s.queueSchema() + ".messages.id," + s.queueSchema() + ".messages.partition_id," + s.queueSchema() + ".messages.created_at,"
-                        + s.schema() + ".watermark.id");
         p.setProperty("tombstones.on.delete", "false");
-        p.setProperty("max.batch.size", Integer.toString(s.maxBatchSize()));
-        // two batches in the queue keep the engine busy while the sink writes, and bound the heap
-        p.setProperty("max.queue.size", Integer.toString(s.maxBatchSize() * 2 + 1));
-        p.setProperty("poll.interval.ms", Long.toString(s.pollInterval().toMillis()));
         p.setProperty("status.update.interval.ms", "1000");
         p.setProperty("time.precision.mode", "adaptive");
         p.setProperty("include.unknown.datatypes", "false");
