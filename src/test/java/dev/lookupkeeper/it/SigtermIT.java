@@ -20,8 +20,12 @@ class SigtermIT {
     void sigtermStopsCleanlyAndReleasesTheSlot() throws Exception {
         List<UUID> partitions = db.createQueues("term", 1, 100);
         try (PushLoad load = new PushLoad(db.connection(), partitions, new PushLoad.Options(2, 1000, 10, 2, 3)).start();
-             Sidecar sidecar = Sidecar.start(db.env(), "run")) {
+             Sidecar sidecar = Sidecar.start(db.env(), "run", "--log-format", "json")) {
             sidecar.awaitStreaming();
+            String streamingLine = sidecar.output().lines().filter(l -> l.contains("streaming from slot")).findFirst().orElseThrow();
+            com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(streamingLine);
+            assertThat(json.get("level").asText()).isEqualTo("INFO");
+            assertThat(json.get("formattedMessage").asText()).startsWith("streaming from slot " + db.name());
             Thread.sleep(2000);
             long t = System.nanoTime();
             int code = sidecar.sigterm(10);
