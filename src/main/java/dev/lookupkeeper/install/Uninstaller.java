@@ -5,6 +5,7 @@ import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.mode.TriggerMode;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
 import dev.lookupkeeper.pg.ShortLocks;
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.runtime.StreamTarget;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -30,7 +31,7 @@ public final class Uninstaller {
         List<StreamTarget> streams = List.of(StreamTarget.main(settings), StreamTarget.shadow(settings),
                 new StreamTarget("selection", settings.selectionSlot(), ""));
         for (StreamTarget t : streams) {
-            Integer pid = activePid(c, t.slot());
+            Integer pid = Slots.activePid(c, t.slot());
             if (pid != null) {
                 if (!force) {
                     throw new DatabaseNotReadyException("slot " + t.slot() + " is held by a running sidecar (server pid " + pid
@@ -41,7 +42,7 @@ public final class Uninstaller {
                     ps.execute();
                 }
                 long deadline = System.nanoTime() + 10_000_000_000L;
-                while (activePid(c, t.slot()) != null && System.nanoTime() < deadline) {
+                while (Slots.activePid(c, t.slot()) != null && System.nanoTime() < deadline) {
                     Thread.sleep(100);
                 }
                 actions.add("ended the sidecar connection holding slot " + t.slot());
@@ -51,11 +52,7 @@ public final class Uninstaller {
             actions.add("trigger dropped");
         }
         for (StreamTarget t : streams) {
-            if (activePid(c, t.slot()) == null && slotExists(c, t.slot())) {
-                try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
-                    ps.setString(1, t.slot());
-                    ps.execute();
-                }
+            if (Slots.dropIfInactive(c, t.slot())) {
                 actions.add("slot " + t.slot() + " dropped");
             }
         }
@@ -80,18 +77,7 @@ public final class Uninstaller {
         return actions;
     }
 
-    private static Integer activePid(Connection c, String slot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ? AND active")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getInt(1) : null;
-            }
-        }
-    }
 
-    private static boolean slotExists(Connection c, String slot) throws SQLException {
-        return exists(c, "SELECT 1 FROM pg_replication_slots WHERE slot_name = ?", slot);
-    }
 
     private static boolean exists(Connection c, String q, String p) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(q)) {

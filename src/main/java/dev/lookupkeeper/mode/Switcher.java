@@ -6,6 +6,7 @@ import dev.lookupkeeper.check.Verifier;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.install.Installer;
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.runtime.StreamTarget;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -178,12 +179,7 @@ public final class Switcher {
         // the in-memory selection's slot lives only while the main slot streams
         String selection = settings.selectionSlot();
         awaitUntil(c, "slot " + selection + " to be released", () -> !slotActive(c, selection));
-        if (slotExists(c, selection)) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
-                ps.setString(1, selection);
-                ps.execute();
-            }
-        }
+        Slots.dropIfInactive(c, selection);
     }
 
     private void step(Connection c, String step, List<String> done) throws SQLException {
@@ -240,12 +236,7 @@ public final class Switcher {
     }
 
     static boolean slotActive(Connection c, String slot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ? AND active")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        }
+        return Slots.activePid(c, slot) != null;
     }
 
     private boolean tryLock(Connection c) throws SQLException {

@@ -62,14 +62,10 @@ public final class CdcPipeline implements AutoCloseable {
     }
 
     private void refuseIfSlotHeld(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ? AND active")) {
-            ps.setString(1, target.slot());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    throw new DatabaseNotReadyException("replication slot " + target.slot() + " is in use by server process " + rs.getInt(1)
-                            + " (another lookupkeeper run?): stop it first, or use another --slot");
-                }
-            }
+        Integer pid = dev.lookupkeeper.pg.Slots.activePid(c, target.slot());
+        if (pid != null) {
+            throw new DatabaseNotReadyException("replication slot " + target.slot() + " is in use by server process " + pid
+                    + " (another lookupkeeper run?): stop it first, or use another --slot");
         }
     }
 

@@ -12,6 +12,7 @@ import dev.lookupkeeper.ops.Metrics;
 import dev.lookupkeeper.ops.PipelineStats;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.select.PartitionSelector;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -81,7 +82,8 @@ public final class SidecarRuntime implements AutoCloseable {
             }
             store.heartbeat(c, false);
             if ("trigger".equals(store.read(c).mode())) {
-                dropLeftoverSelectionSlot(c);
+                // a selection slot left by a process that died while streaming retains WAL: nobody streams it in trigger mode
+                Slots.dropIfInactive(c, settings.selectionSlot());
             }
             LOG.info("mode: {}", store.read(c).mode());
             String followed = null;
@@ -127,7 +129,7 @@ public final class SidecarRuntime implements AutoCloseable {
         if (main != null && !main.isStreaming()) {
             Throwable t = main.awaitTermination();
             closeMain();
-            if (!slotExists(c, settings.slot())) {
+            if (!Slots.exists(c, settings.slot())) {
                 throw slotLost();
             }
             failure = t != null ? t : new IllegalStateException("the stream stopped");
@@ -142,7 +144,7 @@ public final class SidecarRuntime implements AutoCloseable {
 
     /** Starts streaming unless another process holds the slot; then stays (or becomes) a standby. */
     private void tryStartMain(Connection c) throws Exception {
-        Integer holder = slotHolder(c, settings.slot());
+        Integer holder = Slots.activePid(c, settings.slot());
         if (holder != null) {
             becomeStandby("server pid " + holder);
             return;
@@ -157,7 +159,7 @@ public final class SidecarRuntime implements AutoCloseable {
             standbyHolder = null;
             lastHeartbeatMs = 0;
         } catch (DatabaseNotReadyException | IllegalStateException e) {
-            Integer now = slotHolder(c, settings.slot());
+            Integer now = Slots.activePid(c, settings.slot());
             if (now == null) {
                 throw e;
             }
@@ -182,7 +184,7 @@ public final class SidecarRuntime implements AutoCloseable {
         }
         if (streaming && now - lastSlotCheckMs >= SLOT_CHECK_MS) {
             lastSlotCheckMs = now;
-            if (!slotExists(c, settings.slot())) {
+            if (!Slots.exists(c, settings.slot())) {
                 throw slotLost();
             }
         }
@@ -269,15 +271,6 @@ public final class SidecarRuntime implements AutoCloseable {
         }
     }
 
-    /** A selection slot left by a process that died while streaming retains WAL: nobody streams it in trigger mode. */
-    private void dropLeftoverSelectionSlot(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
-                + " WHERE slot_name = ? AND NOT active")) {
-            ps.setString(1, settings.selectionSlot());
-            ps.execute();
-        }
-    }
-
     private boolean selectionAnnounced;
 
     private void announceSelection() {
@@ -360,24 +353,7 @@ public final class SidecarRuntime implements AutoCloseable {
         return new ModeStore(settings).read(c).mode();
     }
 
-    private static Integer slotHolder(Connection c, String slot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ? AND active")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getInt(1) : null;
-            }
-        }
-    }
 
-    private static boolean slotExists(Connection c, String slot) throws SQLException {
-        // wal_status (PostgreSQL 13+) says 'lost' for a slot invalidated by max_slot_wal_keep_size
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_jsonb(s) ->> 'wal_status' FROM pg_replication_slots s WHERE slot_name = ?")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && !"lost".equals(rs.getString(1));
-            }
-        }
-    }
 
     public PipelineStats stats() {
         return stats;

@@ -59,11 +59,7 @@ public final class SelectionStream implements AutoCloseable {
             }
         }
         // an inactive leftover of a process that died holding it: this process owns it now
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
-                + " WHERE slot_name = ? AND NOT active")) {
-            ps.setString(1, settings.selectionSlot());
-            ps.execute();
-        }
+        dev.lookupkeeper.pg.Slots.dropIfInactive(c, settings.selectionSlot());
         String q = settings.queueSchema();
         Properties p = EngineProperties.connection(settings, settings.selectionSlot());
         p.setProperty("topic.prefix", PREFIX);
@@ -227,11 +223,8 @@ public final class SelectionStream implements AutoCloseable {
 
     /** The slot only serves this process's snapshot-then-stream: it must not retain WAL after it. */
     private void dropSlot() {
-        try (Connection c = dev.lookupkeeper.pg.Database.connect(settings.connection(), "lookupkeeper-selection");
-             PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
-                     + " WHERE slot_name = ? AND NOT active")) {
-            ps.setString(1, settings.selectionSlot());
-            ps.execute();
+        try (Connection c = dev.lookupkeeper.pg.Database.connect(settings.connection(), "lookupkeeper-selection")) {
+            dev.lookupkeeper.pg.Slots.dropIfInactive(c, settings.selectionSlot());
         } catch (SQLException e) {
             LOG.warn("could not drop slot {}: {}; the next sidecar drops it", settings.selectionSlot(), e.getMessage());
         }
