@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS {{schema}}.streams (
     backfill_after uuid,
     backfill_rows bigint NOT NULL DEFAULT 0,
     applied_watermark bigint NOT NULL DEFAULT 0,
+    skipped_events bigint NOT NULL DEFAULT 0,
     last_batch_at timestamptz,
     last_batch_lsn pg_lsn,
     updated_at timestamptz NOT NULL DEFAULT now()

@@ -45,6 +45,15 @@ public final class Resync {
                 }
             }
         }
+        // every partition now reflects its newest message: what a skipped event could have carried is repaired
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + Identifiers.quote(settings.schema()) + ".streams SET skipped_events = 0"
+                + " WHERE skipped_events > 0")) {
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            if (!"42P01".equals(e.getSQLState())) {
+                throw e;
+            }
+        }
         return new Result(counts.partitions(), counts.inserted(), counts.advanced(), counts.unchanged(), lowered, removed);
     }
 

@@ -55,6 +55,9 @@ public final class Verifier {
 
         String point = truthAndWait(c, mode, waitForStream);
         checks.addAll(dataChecks(c));
+        if (mode != null) {
+            checks.add(skippedCheck(c));
+        }
         boolean passed = checks.stream().allMatch(VerifyReport.Check::passed);
         return new VerifyReport(passed, point, checks);
     }
@@ -88,6 +91,8 @@ public final class Verifier {
         } else if (trigger) {
             out.add(check("slot", !slot.present, slot.present ? 1 : 0, List.of(), slot.present
                     ? "slot " + settings.slot() + " exists in trigger mode and retains WAL: drop it (`lookupkeeper switch --to trigger` does)" : "absent (trigger mode)"));
+        } else if (!slot.present && kafkaFed(c)) {
+            out.add(check("slot", true, 0, List.of(), "no slot of lookupkeeper's: the lookup is fed from Kafka (stream 'kafka')"));
         } else {
             out.add(check("slot", slot.present, slot.present ? 0 : 1, List.of(), !slot.present
                     ? "slot " + settings.slot() + " is missing in CDC mode: pushes are not reflected; restart `lookupkeeper run` (it re-bootstraps)"
@@ -205,6 +210,28 @@ public final class Verifier {
                 check("phantom", phantomCount == 0, phantomCount, phantoms,
                         "rows ahead of every remaining message while a consumer is behind them (repair: resync --phantoms)"),
                 check("orphan", orphanCount == 0, orphanCount, orphans, "rows of deleted partitions or filed under the wrong queue"));
+    }
+
+    private boolean kafkaFed(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + Identifiers.quote(settings.schema()) + ".streams WHERE stream = 'kafka'");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next();
+        }
+    }
+
+    /** Malformed events a source skipped (--on-malformed skip): the lookup may lack them until a resync. */
+    private VerifyReport.Check skippedCheck(Connection c) throws SQLException {
+        List<String> streams = new ArrayList<>();
+        long total = 0;
+        try (PreparedStatement ps = c.prepareStatement("SELECT stream, skipped_events FROM " + Identifiers.quote(settings.schema())
+                + ".streams WHERE skipped_events > 0 ORDER BY stream"); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                streams.add(rs.getString(1) + " (" + rs.getLong(2) + ")");
+                total += rs.getLong(2);
+            }
+        }
+        return check("skipped", total == 0, total, streams, total == 0 ? "no malformed events were skipped"
+                : "malformed events were skipped: their messages may be missing; run `lookupkeeper resync`");
     }
 
     private static VerifyReport.Check check(String name, boolean passed, long count, List<String> partitions, String detail) {

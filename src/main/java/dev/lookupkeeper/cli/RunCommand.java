@@ -39,6 +39,32 @@ final class RunCommand implements Callable<Integer> {
             description = "Serve HTTP selection from memory (a change stream of the selection's tables; SQL until it has caught up) or always by SQL (default: memory)")
     String selectionMode;
 
+    @Option(names = "--source", paramLabel = "slot|kafka", defaultValue = "slot",
+            description = "slot: stream from lookupkeeper's replication slot (CDC mode, default); kafka: consume Debezium events from Kafka")
+    String source;
+
+    @Option(names = "--kafka-bootstrap", paramLabel = "HOST:PORT", defaultValue = "${env:LOOKUPKEEPER_KAFKA_BOOTSTRAP}",
+            description = "Kafka bootstrap servers (with --source kafka)")
+    String kafkaBootstrap;
+
+    @Option(names = "--kafka-topic", paramLabel = "TOPIC", description = "Change topic of queen.messages (default: <topic prefix>.<queue schema>.messages)")
+    String kafkaTopic;
+
+    @Option(names = "--kafka-topic-prefix", paramLabel = "PREFIX", defaultValue = "${env:LOOKUPKEEPER_KAFKA_TOPIC_PREFIX:-queen}",
+            description = "The Debezium connector's topic.prefix, for the default topic (default: queen)")
+    String kafkaTopicPrefix;
+
+    @Option(names = "--kafka-group", paramLabel = "GROUP", defaultValue = "${env:LOOKUPKEEPER_KAFKA_GROUP:-lookupkeeper}",
+            description = "Consumer group; instances in one group share the topic's partitions (default: lookupkeeper)")
+    String kafkaGroup;
+
+    @Option(names = "--kafka-properties", paramLabel = "FILE", description = "Consumer properties (SASL, TLS, ...), never logged")
+    java.nio.file.Path kafkaProperties;
+
+    @Option(names = "--on-malformed", paramLabel = "stop|skip", defaultValue = "stop",
+            description = "stop (default): stop at a malformed record, naming its position; skip: count it, and verify fails until resync")
+    String onMalformed;
+
     @Option(names = "--log-format", paramLabel = "text|json", defaultValue = "${env:LOOKUPKEEPER_LOG_FORMAT:-text}",
             description = "Log lines as text (default) or one JSON object per line")
     String logFormat;
@@ -51,6 +77,23 @@ final class RunCommand implements Callable<Integer> {
         }
         SidecarOptions sidecar = new SidecarOptions(httpPort, Duration.ofMillis(heartbeatMs), maxRetainedWalMb * 1024 * 1024,
                 "memory".equals(selectionMode));
+        if ("kafka".equals(source)) {
+            if (!"stop".equals(onMalformed) && !"skip".equals(onMalformed)) {
+                throw new dev.lookupkeeper.config.ConfigException("--on-malformed must be stop or skip, not '" + onMalformed + "'");
+            }
+            dev.lookupkeeper.config.Settings s = options.settings();
+            String topic = kafkaTopic != null ? kafkaTopic : kafkaTopicPrefix + "." + s.queueSchema() + ".messages";
+            var kafka = new dev.lookupkeeper.source.kafka.KafkaOptions(kafkaBootstrap, topic, kafkaGroup, kafkaProperties, "skip".equals(onMalformed));
+            try (dev.lookupkeeper.runtime.KafkaRuntime runtime = new dev.lookupkeeper.runtime.KafkaRuntime(s, kafka, sidecar)) {
+                Signals.onTerminate(runtime::stop);
+                runtime.run();
+            }
+            LOG.info("stopped cleanly");
+            return ExitCodes.OK;
+        }
+        if (!"slot".equals(source)) {
+            throw new dev.lookupkeeper.config.ConfigException("--source must be slot or kafka, not '" + source + "'");
+        }
         try (SidecarRuntime runtime = new SidecarRuntime(options.settings(), sidecar, shadow, Progress.forTerminal("backfill"))) {
             Signals.onTerminate(runtime::stop);
             runtime.run();

@@ -68,7 +68,7 @@ final class VerifyCommand implements Callable<Integer> {
             for (String p : c.partitions()) {
                 out.println("        " + p);
             }
-            if (c.count() > c.partitions().size()) {
+            if (!c.partitions().isEmpty() && c.count() > c.partitions().size()) {
                 out.println("        ... and " + (c.count() - c.partitions().size()) + " more");
             }
         }
