@@ -2,7 +2,6 @@ package dev.lookupkeeper.source.debezium;
 
 import dev.lookupkeeper.source.MalformedEventException;
 import dev.lookupkeeper.source.MessageInserted;
-import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.UUID;
 import org.apache.kafka.connect.data.Field;
@@ -111,7 +110,6 @@ final class RecordDecoder {
 
     /** ISO-8601 instant (Debezium's ZonedTimestamp) to exact epoch microseconds. */
     static long micros(String iso) {
-        Instant i = Instant.parse(iso);
-        return Math.addExact(Math.multiplyExact(i.getEpochSecond(), 1_000_000L), i.getNano() / 1_000);
+        return dev.lookupkeeper.source.Timestamps.micros(iso);
     }
 }

@@ -1,11 +1,11 @@
 package dev.lookupkeeper.source.kafka;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.lookupkeeper.source.MalformedEventException;
 import dev.lookupkeeper.source.MessageInserted;
 import java.io.IOException;
-import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.UUID;
 
@@ -13,7 +13,8 @@ import java.util.UUID;
  * Reads Debezium change events for queen.messages as Kafka Connect's JsonConverter writes them,
  * with schemas enabled ({"schema": …, "payload": envelope}) or disabled (the envelope itself) —
  * detected per record. Snapshot (r) and insert (c) events are applied; tombstones, updates and
- * deletes carry nothing for the lookup.
+ * deletes carry nothing for the lookup. A streaming parse: the schema part, which is most of a
+ * schemas-enabled record, is skipped without building a tree.
  */
 public final class DebeziumJsonDecoder {
     /** The outcome for one record. */
@@ -23,58 +24,129 @@ public final class DebeziumJsonDecoder {
 
     public record Ignored(String why) implements Result {}
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /** The fields of an envelope that matter here. */
+    private static final class Envelope {
+        String op;
+        boolean hasAfter;
+        String id;
+        String partition;
+        String createdAt;
+        long commitMs;
+        boolean any;
+    }
 
     public Result decode(byte[] value, String position) {
         if (value == null) {
             return new Ignored("tombstone");
         }
-        JsonNode root;
-        try {
-            root = JSON.readTree(value);
+        Envelope env = new Envelope();
+        try (JsonParser p = JSON.createParser(value)) {
+            JsonToken first = p.nextToken();
+            if (first == null || first == JsonToken.VALUE_NULL) {
+                return new Ignored("tombstone");
+            }
+            if (first != JsonToken.START_OBJECT) {
+                throw new MalformedEventException("record at " + position + " is not a JSON object");
+            }
+            boolean wrapped = false;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                if ("schema".equals(name)) {
+                    p.skipChildren();
+                } else if ("payload".equals(name)) {
+                    wrapped = true;
+                    if (t == JsonToken.VALUE_NULL) {
+                        return new Ignored("tombstone");
+                    }
+                    if (t != JsonToken.START_OBJECT) {
+                        throw new MalformedEventException("record at " + position + " has a payload that is not an object");
+                    }
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String f = p.currentName();
+                        p.nextToken();
+                        envelopeField(p, f, env);
+                    }
+                } else {
+                    envelopeField(p, name, env);
+                }
+            }
+            if (!wrapped && !env.any) {
+                throw new MalformedEventException("record at " + position + " is not a Debezium change event (no op)");
+            }
         } catch (IOException e) {
-            throw new MalformedEventException("record at " + position + " is not JSON");
+            throw new MalformedEventException("record at " + position + " is not valid JSON");
         }
-        if (root == null || root.isNull()) {
-            return new Ignored("tombstone");
-        }
-        JsonNode envelope = root.has("payload") && root.has("schema") ? root.get("payload") : root;
-        if (envelope == null || envelope.isNull()) {
-            return new Ignored("tombstone");
-        }
-        JsonNode op = envelope.get("op");
-        if (op == null || !op.isTextual()) {
+        if (env.op == null) {
             throw new MalformedEventException("record at " + position + " is not a Debezium change event (no op)");
         }
-        switch (op.asText()) {
+        switch (env.op) {
             case "c", "r" -> { }
             case "u", "d", "t", "m" -> {
-                return new Ignored("op " + op.asText());
+                return new Ignored("op " + env.op);
             }
-            default -> throw new MalformedEventException("record at " + position + " has unknown op '" + op.asText() + "'");
+            default -> throw new MalformedEventException("record at " + position + " has unknown op '" + env.op + "'");
         }
-        JsonNode after = envelope.get("after");
-        if (after == null || !after.isObject()) {
+        if (!env.hasAfter) {
             throw new MalformedEventException("record at " + position + " has no 'after' row");
         }
-        JsonNode partition = after.get("partition_id");
-        if (partition == null || partition.isNull()) {
+        if (env.partition == null) {
             return new Ignored("message without partition");
         }
-        JsonNode id = after.get("id");
-        JsonNode createdAt = after.get("created_at");
-        if (id == null || !id.isTextual() || createdAt == null || !createdAt.isTextual()) {
+        if (env.id == null || env.createdAt == null) {
             throw new MalformedEventException("record at " + position + " lacks id or created_at (is the connector's column list"
                     + " id, partition_id, created_at and time.precision.mode adaptive?)");
         }
         try {
-            JsonNode source = envelope.get("source");
-            long commitMs = source != null && source.has("ts_ms") ? source.get("ts_ms").asLong() : 0;
-            Instant t = Instant.parse(createdAt.asText());
-            long micros = Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
-            return new Insert(new MessageInserted(UUID.fromString(partition.asText()), UUID.fromString(id.asText()), micros, commitMs, position));
+            long micros = dev.lookupkeeper.source.Timestamps.micros(env.createdAt);
+            return new Insert(new MessageInserted(UUID.fromString(env.partition), UUID.fromString(env.id), micros, env.commitMs, position));
         } catch (IllegalArgumentException | DateTimeParseException | ArithmeticException e) {
             throw new MalformedEventException("record at " + position + " cannot be read: " + e.getMessage());
+        }
+    }
+
+    private static void envelopeField(JsonParser p, String name, Envelope env) throws IOException {
+        switch (name) {
+            case "op" -> {
+                env.op = p.currentToken() == JsonToken.VALUE_STRING ? p.getText() : null;
+                env.any = true;
+            }
+            case "after" -> {
+                if (p.currentToken() == JsonToken.START_OBJECT) {
+                    env.hasAfter = true;
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String col = p.currentName();
+                        JsonToken v = p.nextToken();
+                        String text = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                        switch (col) {
+                            case "id" -> env.id = text;
+                            case "partition_id" -> env.partition = text;
+                            case "created_at" -> env.createdAt = text;
+                            default -> p.skipChildren();
+                        }
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+            case "source" -> {
+                if (p.currentToken() == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String f = p.currentName();
+                        JsonToken v = p.nextToken();
+                        if ("ts_ms".equals(f) && v == JsonToken.VALUE_NUMBER_INT) {
+                            env.commitMs = p.getLongValue();
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+            default -> p.skipChildren();
         }
     }
 }
