@@ -12,8 +12,9 @@ import picocli.CommandLine.Option;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the sidecar in the foreground, following the stored mode: in CDC mode bootstrap the slot when needed and stream"
-                + " inserts into the lookup (or wait as a standby while another process holds the slot); in trigger mode stream nothing."
-                + " Serves the selection, health and metrics over HTTP. SIGTERM stops it cleanly.")
+                + " inserts into the lookup (or wait as a standby while another process holds the slot); in trigger mode stream nothing;"
+                + " with --source kafka, consume Debezium events from Kafka instead. Serves the selection, health and metrics over HTTP."
+                + " SIGTERM stops it cleanly.")
 final class RunCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
