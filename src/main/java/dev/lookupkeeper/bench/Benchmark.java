@@ -50,6 +50,7 @@ public final class Benchmark {
     private boolean pin = true;
     private boolean walsenderWithSidecar = true;
     private List<Integer> selectSizes = List.of();
+    private int[][] rebuildSizes = new int[0][];
 
     public Benchmark(int backlog, int lagRate, int lagSeconds, List<String> sidecarJvmOptions, PrintStream out) {
         this(backlog, lagRate, lagSeconds, sidecarJvmOptions, true, true, 3, 3, out);
@@ -74,6 +75,12 @@ public final class Benchmark {
         return this;
     }
 
+    /** {messages, partitions} pairs of the rebuild benchmark (empty = skip it). */
+    public Benchmark rebuildSizes(int[][] sizes) {
+        this.rebuildSizes = sizes;
+        return this;
+    }
+
     /** Queue sizes of the selection benchmark (empty = skip it). */
     public Benchmark selectSizes(List<Integer> sizes) {
         this.selectSizes = List.copyOf(sizes);
@@ -90,6 +97,7 @@ public final class Benchmark {
         List<String[]> rows = new ArrayList<>();
         List<String> insertTable = List.of();
         List<String> selectTable = List.of();
+        List<String> rebuildTable = List.of();
         try (EmbeddedServer server = EmbeddedServer.start()) {
             ConnectionSettings conn = server.connection();
             Settings settings = new SettingsLoader(Map.of()).load(null, Map.of()).withConnection(conn);
@@ -149,6 +157,9 @@ public final class Benchmark {
                             String.format("%.2f", backlog / child.seconds() / peakRate)});
                     rows.add(new String[] {"sidecar child JVM peak RSS (VmHWM) during that drain", mb(child.peakRssBytes()) + " MB", ""});
                 }
+                if (rebuildSizes.length > 0) {
+                    rebuildTable = new RebuildBenchmark(conn, settings, out).run(rebuildSizes);
+                }
                 if (!selectSizes.isEmpty()) {
                     selectTable = new SelectBenchmark(conn, settings, selectSizes, 200, out).run();
                 }
@@ -175,6 +186,10 @@ public final class Benchmark {
         if (insert) {
             out.println();
             insertTable.forEach(out::println);
+        }
+        if (!rebuildTable.isEmpty()) {
+            out.println();
+            rebuildTable.forEach(out::println);
         }
         if (!selectTable.isEmpty()) {
             out.println();

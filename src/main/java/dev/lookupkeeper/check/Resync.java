@@ -67,8 +67,19 @@ public final class Resync {
         return out;
     }
 
-    /** @return 1 lowered, -1 removed, 0 no longer a phantom */
-    private int lowerOrRemove(Connection c, String queue, UUID partition) throws SQLException {
+    /** Monotonic upsert of the newest message of these partitions, in one statement. */
+    void upsertNewest(Connection c, List<UUID> partitions) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.get("check/upsert_newest.sql"))) {
+            ps.setArray(1, c.createArrayOf("uuid", partitions.toArray()));
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Lowers the row to the newest message its partition has, or removes it when there is none,
+     * under the row's lock. @return 1 lowered, -1 removed, 0 nothing to do
+     */
+    int lowerOrRemove(Connection c, String queue, UUID partition) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         try {

@@ -24,7 +24,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--suite", paramLabel = "all|drain|insert|select",
             description = "drain: drain, lag and memory; insert: write-path throughput with no maintenance vs trigger vs CDC;"
-                    + " select: selection latency at growing queue sizes (default: all)")
+                    + " select: selection latency at growing queue sizes; rebuild: rebuild time and push latency (default: all)")
     String suite = "all";
 
     @Option(names = "--select-sizes", paramLabel = "N,N,...", split = ",", description = "Queue sizes of the selection benchmark (default: 100,10000,100000)")
@@ -44,13 +44,14 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!java.util.Set.of("all", "drain", "insert", "select").contains(suite) || insertRounds < 1 || insertSeconds < 1) {
-            throw new dev.lookupkeeper.config.ConfigException("--suite must be all, drain, insert or select; --insert-rounds and --insert-seconds at least 1");
+        if (!java.util.Set.of("all", "drain", "insert", "select", "rebuild").contains(suite) || insertRounds < 1 || insertSeconds < 1) {
+            throw new dev.lookupkeeper.config.ConfigException("--suite must be all, drain, insert, select or rebuild; --insert-rounds and --insert-seconds at least 1");
         }
         boolean all = suite.equals("all");
         new Benchmark(backlog, lagRate, lagSeconds, sidecarJvmOptions, all || suite.equals("drain"), all || suite.equals("insert"),
                 insertRounds, insertSeconds, System.out).pin(!noPin).walsenderWithSidecar(!walsenderOnPgCpu)
-                .selectSizes(all || suite.equals("select") ? selectSizes : java.util.List.of()).run();
+                .selectSizes(all || suite.equals("select") ? selectSizes : java.util.List.of())
+                .rebuildSizes(all || suite.equals("rebuild") ? new int[][] {{1_000_000, 10_000}, {10_000_000, 100_000}} : new int[0][]).run();
         return ExitCodes.OK;
     }
 }

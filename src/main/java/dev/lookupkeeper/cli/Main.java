@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lookupkeeper", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Keeps queen.partition_lookup correct from a logical replication slot instead of a write-path trigger.",
         subcommands = {InstallCommand.class, RunCommand.class, SwitchCommand.class, StatusCommand.class, VerifyCommand.class, ResyncCommand.class,
-            SelectCommand.class, PushCommand.class,
+            SelectCommand.class, PushCommand.class, RebuildCommand.class,
             UninstallCommand.class, DemoCommand.class, BenchCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

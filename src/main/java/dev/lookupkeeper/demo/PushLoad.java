@@ -37,6 +37,7 @@ public final class PushLoad implements AutoCloseable {
     private final Options options;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong pushes = new AtomicLong();
+    private final AtomicLong maxPushNanos = new AtomicLong();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
@@ -78,6 +79,7 @@ public final class PushLoad implements AutoCloseable {
                     ps.setObject(1, partition);
                     ps.setArray(2, c.createArrayOf("uuid", ids));
                     ps.setArray(3, c.createArrayOf("text", tx));
+                    long pushStart = System.nanoTime();
                     try {
                         ps.executeUpdate();
                         if (options.maxCommitDelayMs() > 0) {
@@ -91,6 +93,8 @@ public final class PushLoad implements AutoCloseable {
                         }
                         throw e;
                     }
+                    long took = System.nanoTime() - pushStart;
+                    maxPushNanos.accumulateAndGet(took, Math::max);
                     mine += rows;
                     written.addAndGet(rows);
                     pushes.incrementAndGet();
@@ -116,6 +120,11 @@ public final class PushLoad implements AutoCloseable {
 
     public long pushes() {
         return pushes.get();
+    }
+
+    /** The longest push (insert and commit, commit delay included), in nanoseconds. */
+    public long maxPushNanos() {
+        return maxPushNanos.get();
     }
 
     public Throwable failure() {

@@ -65,6 +65,16 @@ class VerifyFaultsIT {
         assertThat(repair.output()).contains("1 phantoms lowered, 1 removed");
         ok(Sidecar.run(db.env(), "verify"));
         db.assertLookupEqualsOracle();
+
+        // trigger mode: rebuild moves rows back (and forward) in place
+        db.execute("UPDATE queen.partition_lookup SET last_message_created_at = last_message_created_at + interval '1 day'"
+                + " WHERE partition_id = '" + p.get(5) + "'");
+        db.execute("DELETE FROM queen.partition_lookup WHERE partition_id = '" + p.get(6) + "'");
+        Sidecar.Result rebuild = Sidecar.run(db.env(), "rebuild");
+        ok(rebuild);
+        assertThat(rebuild.output()).contains("2 differences");
+        ok(Sidecar.run(db.env(), "verify"));
+        db.assertLookupEqualsOracle();
     }
 
     @Test

@@ -1,0 +1,21 @@
+-- The newest message of the given partitions, applied with the monotonic guard (rebuild's
+-- repair of missing and behind rows). Parameter: partition ids uuid[].
+INSERT INTO {{queue_schema}}.partition_lookup AS pl
+    (queue_name, partition_id, last_message_id, last_message_created_at, updated_at)
+SELECT q.name, p.id, m.id, m.created_at, now()
+FROM unnest(?::uuid[]) AS w(partition_id)
+JOIN {{queue_schema}}.partitions p ON p.id = w.partition_id
+JOIN {{queue_schema}}.queues q ON q.id = p.queue_id
+CROSS JOIN LATERAL (
+    SELECT mm.id, mm.created_at FROM {{queue_schema}}.messages mm
+    WHERE mm.partition_id = p.id
+    ORDER BY mm.created_at DESC, mm.id DESC
+    LIMIT 1
+) m
+ORDER BY p.id
+ON CONFLICT (queue_name, partition_id) DO UPDATE
+    SET last_message_id = EXCLUDED.last_message_id,
+        last_message_created_at = EXCLUDED.last_message_created_at,
+        updated_at = EXCLUDED.updated_at
+    WHERE (pl.last_message_created_at, pl.last_message_id)
+        < (EXCLUDED.last_message_created_at, EXCLUDED.last_message_id)
