@@ -1,6 +1,5 @@
 package dev.lookupkeeper.check;
 
-import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.mode.ModeStore;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
@@ -60,19 +59,8 @@ public final class ParityCheck {
         } finally {
             c.setAutoCommit(true);
         }
-        long mark;
-        String schema = Identifiers.quote(settings.schema());
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("INSERT INTO " + schema + ".watermark DEFAULT VALUES RETURNING id")) {
-            rs.next();
-            mark = rs.getLong(1);
-        }
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (Verifier.appliedWatermark(c, settings, StreamTarget.SHADOW) < mark) {
-            if (System.nanoTime() > deadline) {
-                throw new DatabaseNotReadyException("the shadow stream did not apply watermark " + mark + " within " + wait.toSeconds() + " s");
-            }
-            Thread.sleep(20);
-        }
+        long mark = Watermarks.insert(c, settings);
+        Watermarks.await(c, settings, StreamTarget.SHADOW, mark, wait, "the shadow stream");
         List<String> behind = new ArrayList<>();
         List<String> ahead = new ArrayList<>();
         long behindCount = 0;

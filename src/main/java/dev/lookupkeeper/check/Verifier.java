@@ -129,19 +129,8 @@ public final class Verifier {
 
     private String waitForWatermark(Connection c, Duration wait) throws SQLException, InterruptedException {
         String schema = Identifiers.quote(settings.schema());
-        long mark;
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("INSERT INTO " + schema + ".watermark DEFAULT VALUES RETURNING id")) {
-            rs.next();
-            mark = rs.getLong(1);
-        }
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (appliedWatermark(c, settings, "main") < mark) {
-            if (System.nanoTime() > deadline) {
-                throw new DatabaseNotReadyException("the sidecar streaming from slot " + settings.slot() + " did not apply watermark " + mark
-                        + " within " + wait.toSeconds() + " s: it is stalled or far behind (raise --wait or check its logs)");
-            }
-            Thread.sleep(20);
-        }
+        long mark = Watermarks.insert(c, settings);
+        Watermarks.await(c, settings, "main", mark, wait, "the sidecar streaming from slot " + settings.slot());
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + schema + ".watermark WHERE id < ?")) {
             ps.setLong(1, mark);
             ps.executeUpdate();
@@ -149,15 +138,6 @@ public final class Verifier {
         return "watermark " + mark + " applied by the stream";
     }
 
-    /** The highest watermark a stream has applied (0 when it has none yet). */
-    public static long appliedWatermark(Connection c, Settings settings, String stream) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT applied_watermark FROM " + Identifiers.quote(settings.schema()) + ".streams WHERE stream = ?")) {
-            ps.setString(1, stream);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : 0;
-            }
-        }
-    }
 
     private List<VerifyReport.Check> dataChecks(Connection c) throws SQLException {
         List<String> missing = new ArrayList<>();

@@ -2,7 +2,7 @@ package dev.lookupkeeper.mode;
 
 import dev.lookupkeeper.bootstrap.Bootstrapper;
 import dev.lookupkeeper.check.Resync;
-import dev.lookupkeeper.check.Verifier;
+import dev.lookupkeeper.check.Watermarks;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.install.Installer;
@@ -115,9 +115,9 @@ public final class Switcher {
             step(c, "streaming", done);
         }
         if (at < 3) {
-            long mark = insertWatermark(c);
+            long mark = Watermarks.insert(c, settings);
             store.setSwitchWatermark(c, mark);
-            awaitUntil(c, "the stream to apply watermark " + mark, () -> Verifier.appliedWatermark(c, settings, StreamTarget.MAIN) >= mark);
+            awaitUntil(c, "the stream to apply watermark " + mark, () -> Watermarks.applied(c, settings, StreamTarget.MAIN) >= mark);
             step(c, "caught_up", done);
         }
         if (at < 4) {
@@ -202,13 +202,6 @@ public final class Switcher {
         }
     }
 
-    private long insertWatermark(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("INSERT INTO " + Identifiers.quote(settings.schema()) + ".watermark DEFAULT VALUES RETURNING id")) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
 
     @FunctionalInterface
     private interface Condition {
