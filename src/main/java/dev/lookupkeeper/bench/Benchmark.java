@@ -208,21 +208,15 @@ public final class Benchmark {
         cmd.addAll(sidecarJvmOptions);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.lookupkeeper.cli.Main", "run"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().put("PGHOST", conn.host());
-        pb.environment().put("PGPORT", Integer.toString(conn.port()));
-        pb.environment().put("PGDATABASE", conn.database());
-        pb.environment().put("PGUSER", conn.user());
-        pb.environment().put("PGSSLMODE", conn.sslMode());
+        pb.environment().putAll(conn.libpqEnvironment());
         long t0 = System.nanoTime();
         Process p = pb.start();
         long peak = 0;
-        try (PreparedStatement ps = c.prepareStatement("SELECT applied_watermark FROM " + settings.schema() + ".streams WHERE stream = 'main'")) {
+        try {
             while (true) {
                 peak = Math.max(peak, rssOf(p.pid()));
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next() && rs.getLong(1) >= mark) {
-                        break;
-                    }
+                if (dev.lookupkeeper.check.Watermarks.applied(c, settings, "main") >= mark) {
+                    break;
                 }
                 if (!p.isAlive()) {
                     throw new IllegalStateException("the sidecar child exited with " + p.exitValue() + " during the drain");

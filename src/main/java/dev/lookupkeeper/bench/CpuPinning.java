@@ -64,11 +64,7 @@ final class CpuPinning {
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.lookupkeeper.cli.Main", "run"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().put("PGHOST", conn.host());
-        pb.environment().put("PGPORT", Integer.toString(conn.port()));
-        pb.environment().put("PGDATABASE", conn.database());
-        pb.environment().put("PGUSER", conn.user());
-        pb.environment().put("PGSSLMODE", conn.sslMode());
+        pb.environment().putAll(conn.libpqEnvironment());
         return pb.start();
     }
 

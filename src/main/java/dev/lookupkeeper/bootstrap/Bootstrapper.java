@@ -9,7 +9,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.UUID;
-import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -134,16 +133,10 @@ public final class Bootstrapper {
         void finish();
 
         static ProgressSink none() {
-            return of(done -> { });
-        }
-
-        static ProgressSink of(LongConsumer onStep) {
             return new ProgressSink() {
                 public void start(long total, long done) {}
 
-                public void step(long done) {
-                    onStep.accept(done);
-                }
+                public void step(long done) {}
 
                 public void finish() {}
             };

@@ -2,11 +2,12 @@ package dev.lookupkeeper.check;
 
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.mode.ModeStore;
+import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.pg.SqlTemplates;
 import dev.lookupkeeper.runtime.StreamTarget;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -39,26 +40,10 @@ public final class ParityCheck {
                     + " with no switch in progress (mode is " + st.mode() + ")");
         }
         StreamTarget shadow = StreamTarget.shadow(settings);
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ? AND active")) {
-            ps.setString(1, shadow.slot());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw new DatabaseNotReadyException("no shadow stream is running (slot " + shadow.slot() + " is not active): start `lookupkeeper run --shadow`");
-                }
-            }
+        if (Slots.activePid(c, shadow.slot()) == null) {
+            throw new DatabaseNotReadyException("no shadow stream is running (slot " + shadow.slot() + " is not active): start `lookupkeeper run --shadow`");
         }
-        c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-            s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-            s.execute("DROP TABLE IF EXISTS pg_temp.lookupkeeper_parity");
-            s.execute(sql.get("check/parity_snapshot.sql"));
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
+        Catalog.snapshotIntoTemp(c, "lookupkeeper_parity", sql.get("check/parity_snapshot.sql"));
         long mark = Watermarks.insert(c, settings);
         Watermarks.await(c, settings, StreamTarget.SHADOW, mark, wait, "the shadow stream");
         List<String> behind = new ArrayList<>();

@@ -4,6 +4,7 @@ import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.mode.ModeStore;
 import dev.lookupkeeper.mode.TriggerMode;
+import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
 import dev.lookupkeeper.pg.SqlTemplates;
 import java.sql.Connection;
@@ -38,10 +39,10 @@ public final class Verifier {
 
     public VerifyReport verify(Connection c, Duration waitForStream) throws SQLException, InterruptedException {
         List<VerifyReport.Check> checks = new ArrayList<>();
-        if (!regclass(c, Identifiers.quote(settings.queueSchema()) + ".messages")) {
+        if (!Catalog.exists(c, Identifiers.quote(settings.queueSchema()) + ".messages")) {
             throw new DatabaseNotReadyException("table " + settings.queueSchema() + ".messages does not exist: point verify at the queue's database");
         }
-        boolean table = regclass(c, Identifiers.quote(settings.queueSchema()) + ".partition_lookup");
+        boolean table = Catalog.exists(c, Identifiers.quote(settings.queueSchema()) + ".partition_lookup");
         checks.add(check("table", table, table ? 0 : 1, List.of(), table ? lookup + " exists" : lookup + " does not exist: run `lookupkeeper install`"));
         if (!table) {
             return new VerifyReport(false, "no lookup table", checks);
@@ -50,7 +51,7 @@ public final class Verifier {
         checks.add(check("unique_key", unique, unique ? 0 : 1, List.of(), unique ? "UNIQUE (queue_name, partition_id) present"
                 : "no UNIQUE (queue_name, partition_id): the upserts need it as their ON CONFLICT target"));
 
-        ModeStore.ModeState mode = regclass(c, Identifiers.quote(settings.schema()) + ".state") ? new ModeStore(settings).read(c) : null;
+        ModeStore.ModeState mode = Catalog.exists(c, Identifiers.quote(settings.schema()) + ".state") ? new ModeStore(settings).read(c) : null;
         checks.addAll(modeChecks(c, mode));
 
         String point = truthAndWait(c, mode, waitForStream);
@@ -105,18 +106,7 @@ public final class Verifier {
     }
 
     private String truthAndWait(Connection c, ModeStore.ModeState mode, Duration wait) throws SQLException, InterruptedException {
-        c.setAutoCommit(false);
-        try (Statement st = c.createStatement()) {
-            st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-            st.execute("DROP TABLE IF EXISTS pg_temp.lookupkeeper_truth");
-            st.execute(sql.get("check/truth_snapshot.sql"));
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
+        Catalog.snapshotIntoTemp(c, "lookupkeeper_truth", sql.get("check/truth_snapshot.sql"));
         if (mode != null && "trigger".equals(mode.mode()) && !mode.switching()) {
             return "trigger mode: the lookup is written in each push's own transaction";
         }
@@ -273,13 +263,4 @@ public final class Verifier {
         }
     }
 
-    private static boolean regclass(Connection c, String name) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
-    }
 }

@@ -32,6 +32,11 @@ public record ConnectionSettings(String host, int port, String database, String 
         return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
+    /** The libpq environment for a child process (the password is left for the caller to pass, if at all). */
+    public java.util.Map<String, String> libpqEnvironment() {
+        return java.util.Map.of("PGHOST", host, "PGPORT", Integer.toString(port), "PGDATABASE", database, "PGUSER", user, "PGSSLMODE", sslMode);
+    }
+
     public ConnectionSettings withDatabase(String db) {
         return new ConnectionSettings(host, port, db, user, password, sslMode);
     }

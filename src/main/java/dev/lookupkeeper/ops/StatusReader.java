@@ -4,6 +4,7 @@ import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.mode.ModeStore;
 import dev.lookupkeeper.mode.TriggerMode;
+import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
 import dev.lookupkeeper.pg.SqlTemplates;
 import java.sql.Connection;
@@ -23,7 +24,7 @@ public final class StatusReader {
 
     public StatusReport read(Connection c) throws SQLException {
         String schema = Identifiers.quote(settings.schema());
-        if (!exists(c, schema + ".state")) {
+        if (!Catalog.exists(c, schema + ".state")) {
             throw new DatabaseNotReadyException("lookupkeeper is not installed in this database (no " + settings.schema()
                     + ".state): run `lookupkeeper install`");
         }
@@ -39,7 +40,7 @@ public final class StatusReader {
             }
         }
         long rows = 0;
-        if (exists(c, Identifiers.quote(settings.queueSchema()) + ".partition_lookup")) {
+        if (Catalog.exists(c, Identifiers.quote(settings.queueSchema()) + ".partition_lookup")) {
             try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + Identifiers.quote(settings.queueSchema()) + ".partition_lookup");
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -87,13 +88,4 @@ public final class StatusReader {
         return new StatusReport.Publication(settings.publication(), present, tables);
     }
 
-    private static boolean exists(Connection c, String regclass) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, regclass);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
-    }
 }

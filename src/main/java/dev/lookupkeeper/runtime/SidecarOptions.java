@@ -25,9 +25,6 @@ public record SidecarOptions(int httpPort, Duration heartbeat, long retainedWalA
         }
     }
 
-    public static SidecarOptions defaults() {
-        return new SidecarOptions(0, Duration.ofSeconds(10), 1024L * 1024 * 1024, true);
-    }
 
     /** Readiness fails when neither a batch nor a heartbeat went through for this long. */
     public Duration readyBound() {

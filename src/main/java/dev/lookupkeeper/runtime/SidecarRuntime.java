@@ -341,14 +341,8 @@ public final class SidecarRuntime implements AutoCloseable {
     }
 
     private String currentMode(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, Identifiers.quote(settings.schema()) + ".state");
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                if (!rs.getBoolean(1)) {
-                    return "cdc";
-                }
-            }
+        if (!dev.lookupkeeper.pg.Catalog.exists(c, Identifiers.quote(settings.schema()) + ".state")) {
+            return "cdc";
         }
         return new ModeStore(settings).read(c).mode();
     }
