@@ -57,3 +57,11 @@ CREATE TABLE IF NOT EXISTS {{schema}}.shadow_lookup (
     updated_at timestamptz DEFAULT now(),
     UNIQUE (queue_name, partition_id)
 ) WITH (fillfactor = 50);
+
+-- The replay window's clock: (LSN, time) pairs written by the streaming sidecar every few seconds.
+-- `replay --from-time T` starts at the newest mark at or before T; marks older than the replay
+-- slot's position are deleted as the window moves.
+CREATE TABLE IF NOT EXISTS {{schema}}.replay_marks (
+    lsn pg_lsn PRIMARY KEY,
+    at timestamptz NOT NULL
+);

@@ -2,6 +2,7 @@ package dev.lookupkeeper.check;
 
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.ops.Failpoints;
 import dev.lookupkeeper.pg.SqlTemplates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -74,22 +75,16 @@ public final class Rebuild {
                 break;
             }
             java.util.Set<UUID> upsert = new java.util.LinkedHashSet<>();
+            Map<UUID, String> misfiled = new java.util.LinkedHashMap<>();
+            Map<UUID, String> lower = new java.util.LinkedHashMap<>();
             for (Object[] r : rows) {
                 UUID partition = (UUID) r[0];
                 String queue = (String) r[1];
                 String diff = (String) r[2];
-                long misfiled = (Long) r[3];
-                if (misfiled > 0) {
+                if ((Long) r[3] > 0) {
                     note(counts, samples, Difference.MISFILED, queue, partition);
-                    if (apply) {
-                        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + q + ".partition_lookup WHERE partition_id = ?"
-                                + " AND queue_name IS DISTINCT FROM ?")) {
-                            ps.setObject(1, partition);
-                            ps.setString(2, queue);
-                            ps.executeUpdate();
-                        }
-                        upsert.add(partition);
-                    }
+                    misfiled.put(partition, queue);
+                    upsert.add(partition);
                 }
                 switch (diff) {
                     case "missing" -> {
@@ -102,27 +97,61 @@ public final class Rebuild {
                     }
                     case "ahead" -> {
                         note(counts, samples, Difference.AHEAD, queue, partition);
-                        if (apply) {
-                            repair.lowerOrRemove(c, queue, partition);
-                        }
+                        lower.put(partition, queue);
                     }
                     case "extra" -> {
                         note(counts, samples, Difference.EXTRA, queue, partition);
-                        if (apply) {
-                            repair.lowerOrRemove(c, queue, partition);
-                        }
+                        lower.put(partition, queue);
                     }
                     default -> { }
                 }
                 cursor = partition;
             }
+            // crash tests: LOOKUPKEEPER_FAILPOINT=rebuild-after:STEP halts after the first chunk that had work for STEP
+            if (apply && !(lower.isEmpty() && upsert.isEmpty())) {
+                Failpoints.hit("rebuild-after:scan");
+            }
+            if (apply && !lower.isEmpty()) {
+                for (Map.Entry<UUID, String> e : lower.entrySet()) {
+                    repair.lowerOrRemove(c, e.getValue(), e.getKey());
+                }
+                Failpoints.hit("rebuild-after:lower");
+            }
             if (apply && !upsert.isEmpty()) {
-                repair.upsertNewest(c, new ArrayList<>(upsert));
+                repairForward(c, repair, misfiled, upsert, q);
+                Failpoints.hit("rebuild-after:upsert");
             }
             partitions += rows.size();
             progress.accept(partitions);
         }
         return new Report(partitions, counts, samples);
+    }
+
+    /**
+     * Misfiled rows are removed and re-created under the right queue in the same transaction as the
+     * forward repair, so no partition is ever missing from the lookup, whenever the process dies.
+     */
+    private static void repairForward(Connection c, Resync repair, Map<UUID, String> misfiled, java.util.Set<UUID> upsert, String q)
+            throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + q + ".partition_lookup WHERE partition_id = ?"
+                    + " AND queue_name IS DISTINCT FROM ?")) {
+                for (Map.Entry<UUID, String> e : misfiled.entrySet()) {
+                    ps.setObject(1, e.getKey());
+                    ps.setString(2, e.getValue());
+                    ps.executeUpdate();
+                }
+            }
+            repair.upsertNewest(c, new ArrayList<>(upsert));
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(autoCommit);
+        }
     }
 
     private void note(Map<Difference, Long> counts, Map<Difference, List<String>> samples, Difference d, String queue, UUID partition) {

@@ -16,6 +16,8 @@ public final class ExitCodes {
     public static final int SWITCH_REFUSED = 5;
     /** run: the slot was dropped or invalidated from outside while streaming. */
     public static final int SLOT_LOST = 6;
+    /** replay: the replay window does not reach back that far (or there is none); the message names the earliest position. */
+    public static final int NOT_RETAINED = 7;
 
     private ExitCodes() {}
 }

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lookupkeeper", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Keeps queen.partition_lookup correct from a logical replication slot instead of a write-path trigger.",
         subcommands = {InstallCommand.class, RunCommand.class, SwitchCommand.class, StatusCommand.class, VerifyCommand.class, ResyncCommand.class,
-            SelectCommand.class, PushCommand.class, RebuildCommand.class,
+            SelectCommand.class, PushCommand.class, RebuildCommand.class, ReplayCommand.class,
             UninstallCommand.class, DemoCommand.class, BenchCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -21,7 +21,8 @@ import picocli.CommandLine.Command;
             "3:database not ready (unreachable, wal_level, privileges, missing tables, conflicting objects)",
             "4:the stream failed while running",
             "5:switch refused or timed out (the message says why; the switch can be resumed)",
-            "6:run: the slot was dropped or invalidated from outside while streaming"})
+            "6:run: the slot was dropped or invalidated from outside while streaming",
+            "7:replay: the position is no longer retained (the message names the earliest one)"})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -53,6 +54,9 @@ public final class Main implements Runnable {
             message = e.getMessage();
         } else if (e instanceof dev.lookupkeeper.runtime.SlotLostException) {
             code = ExitCodes.SLOT_LOST;
+            message = e.getMessage();
+        } else if (e instanceof dev.lookupkeeper.replay.ReplayNotPossibleException) {
+            code = ExitCodes.NOT_RETAINED;
             message = e.getMessage();
         } else if (e instanceof dev.lookupkeeper.mode.SwitchRefusedException) {
             code = ExitCodes.SWITCH_REFUSED;

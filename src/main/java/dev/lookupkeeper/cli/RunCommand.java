@@ -36,6 +36,15 @@ final class RunCommand implements Callable<Integer> {
             description = "Warn (log and metric) when the slot retains more WAL than this (default: 1024)")
     long maxRetainedWalMb;
 
+    @Option(names = "--replay-window", paramLabel = "DURATION", defaultValue = "${env:LOOKUPKEEPER_REPLAY_WINDOW:-15m}",
+            description = "How far back `replay` can reach: a second slot kept this far behind the stream (e.g. 30s, 15m, 2h; 0 = off;"
+                    + " default: 15m). It retains that much WAL, at most --replay-max-wal-mb")
+    String replayWindow;
+
+    @Option(names = "--replay-max-wal-mb", paramLabel = "MB", defaultValue = "${env:LOOKUPKEEPER_REPLAY_MAX_WAL_MB:-1024}",
+            description = "The replay window never keeps more WAL than this; it shortens instead (default: 1024)")
+    long replayMaxWalMb;
+
     @Option(names = "--selection", paramLabel = "memory|sql", defaultValue = "${env:LOOKUPKEEPER_SELECTION:-memory}",
             description = "Serve HTTP selection from memory (a change stream of the selection's tables; SQL until it has caught up) or always by SQL (default: memory)")
     String selectionMode;
@@ -77,7 +86,8 @@ final class RunCommand implements Callable<Integer> {
             throw new dev.lookupkeeper.config.ConfigException("--selection must be memory or sql, not '" + selectionMode + "'");
         }
         SidecarOptions sidecar = new SidecarOptions(httpPort, Duration.ofMillis(heartbeatMs), maxRetainedWalMb * 1024 * 1024,
-                "memory".equals(selectionMode));
+                "memory".equals(selectionMode), dev.lookupkeeper.config.Durations.parse("--replay-window", replayWindow),
+                replayMaxWalMb * 1024 * 1024);
         if ("kafka".equals(source)) {
             if (!"stop".equals(onMalformed) && !"skip".equals(onMalformed)) {
                 throw new dev.lookupkeeper.config.ConfigException("--on-malformed must be stop or skip, not '" + onMalformed + "'");

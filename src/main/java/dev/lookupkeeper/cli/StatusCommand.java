@@ -46,6 +46,11 @@ final class StatusCommand implements Callable<Integer> {
         System.out.println("last batch:   " + (r.lastBatch() == null || r.lastBatch().at() == null ? "none"
                 : r.lastBatch().at() + " up to " + r.lastBatch().lsn()));
         System.out.println("lookup rows:  " + r.lookupRows());
+        StatusReport.Replay rp = r.replay();
+        System.out.println("replay from:  " + (rp.present()
+                ? rp.earliestLsn() + (rp.earliestAt() == null ? "" : " (" + rp.earliestAt() + ")") + ", slot " + rp.slot()
+                  + " retains " + rp.retainedWalBytes() + " bytes of WAL" + (rp.replaying() ? "; a replay is running" : "")
+                : "no replay window (slot " + rp.slot() + " absent)"));
         return ExitCodes.OK;
     }
 }

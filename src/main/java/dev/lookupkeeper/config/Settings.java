@@ -49,6 +49,19 @@ public record Settings(
         return (slot.length() > 53 ? slot.substring(0, 53) : slot) + "_selection";
     }
 
+    /**
+     * The replay window's slot: kept a window behind the main stream, never streamed from, only
+     * copied by `replay` and advanced by the sidecar.
+     */
+    public String replaySlot() {
+        return (slot.length() > 53 ? slot.substring(0, 53) : slot) + "_replay";
+    }
+
+    /** The slot one `replay` streams from: a copy of the replay slot, dropped when the replay ends. */
+    public String replayingSlot() {
+        return (slot.length() > 53 ? slot.substring(0, 53) : slot) + "_replaying";
+    }
+
     private static void requireRange(String option, long value, long min, long max) {
         if (value < min || value > max) {
             throw new ConfigException(option + " is " + value + "; it must be between " + min + " and " + max);

@@ -29,7 +29,8 @@ public final class Uninstaller {
     public List<String> uninstall(Connection c, boolean dropTable, boolean force) throws SQLException, InterruptedException {
         List<String> actions = new ArrayList<>();
         List<StreamTarget> streams = List.of(StreamTarget.main(settings), StreamTarget.shadow(settings),
-                new StreamTarget("selection", settings.selectionSlot(), ""));
+                new StreamTarget("selection", settings.selectionSlot(), ""), new StreamTarget("replay", settings.replaySlot(), ""),
+                new StreamTarget("replaying", settings.replayingSlot(), ""));
         for (StreamTarget t : streams) {
             Integer pid = Slots.activePid(c, t.slot());
             if (pid != null) {

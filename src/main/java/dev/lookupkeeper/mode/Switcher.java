@@ -180,6 +180,8 @@ public final class Switcher {
         String selection = settings.selectionSlot();
         awaitUntil(c, "slot " + selection + " to be released", () -> !slotActive(c, selection));
         Slots.dropIfInactive(c, selection);
+        // nobody keeps the replay window in trigger mode
+        dev.lookupkeeper.replay.ReplayWindow.drop(c, settings);
     }
 
     private void step(Connection c, String step, List<String> done) throws SQLException {
@@ -187,19 +189,8 @@ public final class Switcher {
         done.add(step);
         progress.accept("step " + step + " done");
         LOG.info("switch step {} done", step);
-        crashPoint(step);
-    }
-
-    /**
-     * Fault injection for the switch's crash tests: LOOKUPKEEPER_FAILPOINT=switch-after:STEP ends the
-     * process abruptly (like SIGKILL) right after STEP is recorded. Unset in production.
-     */
-    private static void crashPoint(String step) {
-        String fp = System.getenv("LOOKUPKEEPER_FAILPOINT");
-        if (fp != null && fp.equals("switch-after:" + step)) {
-            LOG.warn("failpoint {}: halting", fp);
-            Runtime.getRuntime().halt(137);
-        }
+        // crash tests: LOOKUPKEEPER_FAILPOINT=switch-after:STEP halts right after STEP is recorded
+        dev.lookupkeeper.ops.Failpoints.hit("switch-after:" + step);
     }
 
 

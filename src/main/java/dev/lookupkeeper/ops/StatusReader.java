@@ -50,7 +50,17 @@ public final class StatusReader {
         return new StatusReport(st.mode(), sw, slot(c), publication(c),
                 new StatusReport.Trigger(ts.present(), ts.enabled(), ts.statementLevel()),
                 new StatusReport.Sidecar(st.sidecarSeenAt() == null ? null : st.sidecarSeenAt().toString(), st.sidecarStreaming()),
-                last, rows);
+                last, rows, replay(c));
+    }
+
+    private StatusReport.Replay replay(Connection c) throws SQLException {
+        var w = dev.lookupkeeper.replay.ReplayWindow.state(c, settings);
+        boolean replaying = dev.lookupkeeper.pg.Slots.activePid(c, settings.replayingSlot()) != null;
+        if (w == null) {
+            return new StatusReport.Replay(settings.replaySlot(), false, null, null, null, replaying);
+        }
+        return new StatusReport.Replay(w.slot(), true, w.earliestLsn(), w.earliestAt() == null ? null : w.earliestAt().toString(),
+                w.retainedBytes(), replaying);
     }
 
     private StatusReport.Slot slot(Connection c) throws SQLException {

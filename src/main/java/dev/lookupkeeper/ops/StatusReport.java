@@ -11,7 +11,8 @@ public record StatusReport(
         Trigger trigger,
         Sidecar sidecar,
         LastBatch lastBatch,
-        long lookupRows) {
+        long lookupRows,
+        Replay replay) {
 
     public record Switch(String target, String step, String startedAt) {}
 
@@ -23,6 +24,9 @@ public record StatusReport(
     public record Trigger(boolean present, boolean enabled, boolean statementLevel) {}
 
     public record Sidecar(String seenAt, boolean streaming) {}
+
+    /** The replay window: the earliest position (and time) `replay` can start from, and the WAL it keeps. */
+    public record Replay(String slot, boolean present, String earliestLsn, String earliestAt, Long retainedWalBytes, boolean replaying) {}
 
     public record LastBatch(String at, String lsn, long appliedWatermark) {}
 }

@@ -11,9 +11,18 @@ import java.time.Duration;
  *                  (and WAL is released) even when the queue is idle
  * @param retainedWalAlertBytes retained WAL above this raises a warning and the alert metric
  * @param memorySelection serve HTTP selection from the in-memory model (fed by its own slot) when it can
+ * @param replayWindow how far back `replay` can reach (zero: no replay slot)
+ * @param replayMaxWalBytes the replay slot never keeps more WAL than this, whatever the window
  */
-public record SidecarOptions(int httpPort, Duration heartbeat, long retainedWalAlertBytes, boolean memorySelection) {
+public record SidecarOptions(int httpPort, Duration heartbeat, long retainedWalAlertBytes, boolean memorySelection,
+                             Duration replayWindow, long replayMaxWalBytes) {
     public SidecarOptions {
+        if (replayWindow.isNegative() || replayWindow.toDays() > 7) {
+            throw new ConfigException("--replay-window must be between 0 (off) and 7d");
+        }
+        if (replayMaxWalBytes < 1024 * 1024) {
+            throw new ConfigException("--replay-max-wal-mb must be at least 1");
+        }
         if (httpPort < 0 || httpPort > 65535) {
             throw new ConfigException("--http-port must be between 0 (off) and 65535");
         }

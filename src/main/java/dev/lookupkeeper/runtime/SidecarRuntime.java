@@ -45,6 +45,7 @@ public final class SidecarRuntime implements AutoCloseable {
     private final PipelineStats stats = new PipelineStats();
     private final Metrics metrics = new Metrics(stats);
     private final CountDownLatch stop = new CountDownLatch(1);
+    private final dev.lookupkeeper.replay.ReplayWindow replayWindow;
     private CdcPipeline main;
     private dev.lookupkeeper.select.SelectionStream selection;
     private PartitionSelector sqlSelector;
@@ -66,6 +67,7 @@ public final class SidecarRuntime implements AutoCloseable {
         this.options = options;
         this.shadow = shadow;
         this.progress = progress;
+        this.replayWindow = new dev.lookupkeeper.replay.ReplayWindow(settings, options.replayWindow(), options.replayMaxWalBytes());
     }
 
     /** Checks and installs (before anything streams), then follows the mode until {@link #stop()}. */
@@ -82,8 +84,10 @@ public final class SidecarRuntime implements AutoCloseable {
             }
             store.heartbeat(c, false);
             if ("trigger".equals(store.read(c).mode())) {
-                // a selection slot left by a process that died while streaming retains WAL: nobody streams it in trigger mode
+                // a selection slot left by a process that died while streaming retains WAL: nobody streams it in trigger mode;
+                // neither does anybody keep the replay window there
                 Slots.dropIfInactive(c, settings.selectionSlot());
+                dev.lookupkeeper.replay.ReplayWindow.drop(c, settings);
             }
             LOG.info("mode: {}", store.read(c).mode());
             String followed = null;
@@ -188,9 +192,16 @@ public final class SidecarRuntime implements AutoCloseable {
                 throw slotLost();
             }
         }
+        if (streaming) {
+            replayWindow.maintain(c, now);
+        }
         if (now - lastWalCheckMs >= WAL_CHECK_MS) {
             lastWalCheckMs = now;
             checkRetainedWal(c, now);
+            if (streaming && Slots.exists(c, settings.replayingSlot()) && Slots.activePid(c, settings.replayingSlot()) == null
+                    && dev.lookupkeeper.replay.Replayer.dropLeftover(c, settings)) {
+                LOG.info("dropped slot {} left by a replay that did not finish", settings.replayingSlot());
+            }
         }
     }
 
