@@ -9,6 +9,7 @@ import dev.lookupkeeper.demo.QueenFixture;
 import dev.lookupkeeper.install.Installer;
 import dev.lookupkeeper.ops.PipelineStats;
 import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.replay.Replayer;
 import dev.lookupkeeper.pg.EmbeddedServer;
 import dev.lookupkeeper.mode.Switcher;
 import dev.lookupkeeper.runtime.CdcPipeline;
@@ -109,6 +110,15 @@ public final class Benchmark {
                 new Bootstrapper(settings).ensure(c, Bootstrapper.ProgressSink.none());
                 try (Statement st = c.createStatement()) {
                     st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', 'bench_raw')");
+                    // the replay window's slot, as the streaming sidecar would create it: a copy of the stream's slot
+                    st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', '" + settings.replaySlot() + "')");
+                }
+                String replayFrom;
+                try (Statement st = c.createStatement();
+                     ResultSet rs = st.executeQuery("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '"
+                             + settings.replaySlot() + "'")) {
+                    rs.next();
+                    replayFrom = rs.getString(1);
                 }
                 if (drain) {
                     out.printf("building a backlog of %,d inserts over %d partitions...%n", backlog, partitions.size());
@@ -144,6 +154,11 @@ public final class Benchmark {
                                 lag.getValueAtPercentile(50) + " / " + lag.getValueAtPercentile(99) + " / " + lag.getMaxValue() + " ms", ""});
                     }
                     rows.add(new String[] {"in-process run above: peak heap used (JVM default heap, lazy GC)", mb(peakHeap()) + " MB", ""});
+                    out.println("replay run: everything above again, from the replay window's start...");
+                    Replayer.Report replay = new Replayer(settings, java.time.Duration.ofMinutes(30)).replay(c, Replayer.From.lsn(replayFrom), m -> { });
+                    rows.add(new String[] {String.format("replay of the backlog and the lag run (%,d events, %,d row moves), engine start-up included",
+                            replay.events(), replay.rowsChanged()), fmt(replay.events() / (replay.millis() / 1000.0)) + " events/s",
+                            String.format("%.2f", replay.events() / (replay.millis() / 1000.0) / peakRate)});
                     out.printf("memory run: a sidecar child JVM (%s) drains another %,d-message backlog...%n", String.join(" ", sidecarJvmOptions), backlog);
                     fillBacklog(c, partitions, "memory");
                     long mark;

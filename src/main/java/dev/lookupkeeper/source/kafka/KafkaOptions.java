@@ -44,6 +44,8 @@ public record KafkaOptions(String bootstrap, String topic, String group, Path pr
         p.putIfAbsent("fetch.max.bytes", Integer.toString(64 * 1024 * 1024));
         p.putIfAbsent("fetch.min.bytes", "1");
         p.putIfAbsent("fetch.max.wait.ms", "50");
+        // the OS sizes the socket buffer (autotuning): the next fetch keeps arriving while a batch is decoded
+        p.putIfAbsent("receive.buffer.bytes", "-1");
         p.putIfAbsent("client.id", "lookupkeeper-" + group);
         return p;
     }
