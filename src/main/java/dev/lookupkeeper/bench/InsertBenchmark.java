@@ -111,6 +111,30 @@ final class InsertBenchmark {
         return table;
     }
 
+    /**
+     * The in-memory selection's walsender decodes the WAL a second time: it is the sidecar's work too,
+     * so it joins the sidecar's CPU. Skipped when the child serves no HTTP or selects by SQL.
+     */
+    private void pinSelectionWalsender(Connection c) throws Exception {
+        if ("0".equals(System.getenv("LOOKUPKEEPER_HTTP_PORT")) || "sql".equals(System.getenv("LOOKUPKEEPER_SELECTION"))) {
+            return;
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try (var ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ? AND active")) {
+                ps.setString(1, settings.selectionSlot());
+                try (var rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        CpuPinning.pinSlotHolder(c, settings.selectionSlot(), "1");
+                        return;
+                    }
+                }
+            }
+            Thread.sleep(50);
+        }
+        out.println("insert benchmark: the selection stream did not start within 10 s; its walsender stays unpinned");
+    }
+
     private void awaitStreaming(Connection c, Process child) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (!slotActive(c)) {
@@ -149,6 +173,7 @@ final class InsertBenchmark {
             awaitStreaming(c, child);
             if (walsenderWithSidecar) {
                 CpuPinning.pinSlotHolder(c, settings.slot(), "1");
+                pinSelectionWalsender(c);
             }
         } else if (mode == Mode.CDC) {
             pipeline = new CdcPipeline(settings, new PipelineStats());

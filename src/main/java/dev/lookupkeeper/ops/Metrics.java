@@ -25,6 +25,7 @@ public final class Metrics {
     private final AtomicLong standby = new AtomicLong();
     private final AtomicLong bootstrapDone = new AtomicLong();
     private final AtomicLong walAlert = new AtomicLong();
+    private final AtomicLong replayRetainedBytes = new AtomicLong(-1);
 
     public Metrics(PipelineStats stats) {
         FunctionCounter.builder("lookupkeeper_events", stats, PipelineStats::events)
@@ -48,6 +49,8 @@ public final class Metrics {
                 .description("WAL bytes the slot retains").register(registry);
         Gauge.builder("lookupkeeper_retained_wal_alert", walAlert, AtomicLong::get)
                 .description("1 while retained WAL is above the threshold").register(registry);
+        Gauge.builder("lookupkeeper_replay_window_retained_wal_bytes", replayRetainedBytes, AtomicLong::get)
+                .description("WAL bytes the replay window's slot retains (-1: no window)").register(registry);
         Gauge.builder("lookupkeeper_mode_cdc", modeCdc, AtomicLong::get).description("1 in CDC mode, 0 in trigger mode").register(registry);
         Gauge.builder("lookupkeeper_streaming", streaming, AtomicLong::get).description("1 while this process streams").register(registry);
         Gauge.builder("lookupkeeper_standby", standby, AtomicLong::get).description("1 while another process holds the slot").register(registry);
@@ -73,6 +76,10 @@ public final class Metrics {
         slotLagBytes.set(lagBytes);
         retainedWalBytes.set(retainedBytes);
         walAlert.set(alert ? 1 : 0);
+    }
+
+    public void replayWindow(long retainedBytes) {
+        replayRetainedBytes.set(retainedBytes);
     }
 
     public void mode(boolean cdc, boolean isStreaming, boolean isStandby) {

@@ -65,8 +65,14 @@ public final class ReplayWindow {
         if (unsupported) {
             return;
         }
-        if (!Slots.exists(c, settings.replaySlot()) && !create(c)) {
-            return;
+        if (!Slots.exists(c, settings.replaySlot())) {
+            // absent, or invalidated by max_slot_wal_keep_size (then dropped): start a new window now
+            if (Slots.dropIfInactive(c, settings.replaySlot())) {
+                LOG.warn("replay window: slot {} was invalidated (max_slot_wal_keep_size?); starting a new window", settings.replaySlot());
+            }
+            if (!create(c)) {
+                return;
+            }
         }
         try (Statement st = c.createStatement()) {
             st.execute(sql.get("replay/mark.sql"));

@@ -61,6 +61,7 @@ public final class SidecarRuntime implements AutoCloseable {
     private long lastSlotCheckMs;
     private long lastWalCheckMs;
     private long lastWalWarnMs;
+    private long lastReplayWarnMs;
 
     public SidecarRuntime(Settings settings, SidecarOptions options, boolean shadow, Bootstrapper.ProgressSink progress) {
         this.settings = settings;
@@ -193,11 +194,21 @@ public final class SidecarRuntime implements AutoCloseable {
             }
         }
         if (streaming) {
-            replayWindow.maintain(c, now);
+            try {
+                replayWindow.maintain(c, now);
+            } catch (SQLException e) {
+                // the replay window is an aid, not the stream: it must never stop the sidecar
+                if (now - lastReplayWarnMs > 60_000) {
+                    lastReplayWarnMs = now;
+                    LOG.warn("replay window not maintained: {}", dev.lookupkeeper.pg.PgErrors.brief(e));
+                }
+            }
         }
         if (now - lastWalCheckMs >= WAL_CHECK_MS) {
             lastWalCheckMs = now;
             checkRetainedWal(c, now);
+            var window = dev.lookupkeeper.replay.ReplayWindow.state(c, settings);
+            metrics.replayWindow(window == null ? -1 : window.retainedBytes());
             if (streaming && Slots.exists(c, settings.replayingSlot()) && Slots.activePid(c, settings.replayingSlot()) == null
                     && dev.lookupkeeper.replay.Replayer.dropLeftover(c, settings)) {
                 LOG.info("dropped slot {} left by a replay that did not finish", settings.replayingSlot());

@@ -49,6 +49,8 @@ class HttpApiIT {
             assertThat(metric(metrics, "lookupkeeper_lag_seconds_count")).as("lag histogram moves under load").isGreaterThan(lagCountBefore + 500);
             assertThat(metrics).contains("lookupkeeper_lag_seconds_bucket").contains("lookupkeeper_events_total")
                     .contains("lookupkeeper_slot_lag_bytes").contains("lookupkeeper_mode_cdc 1.0").contains("lookupkeeper_streaming 1.0");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).alias("the replay window's retained WAL is reported")
+                    .until(() -> metric(get(base + "/metrics").body(), "lookupkeeper_replay_window_retained_wal_bytes") > 0);
 
             HttpResponse<String> sel = get(base + "/v1/queues/web-0/partitions?limit=7");
             assertThat(sel.statusCode()).isEqualTo(200);
