@@ -124,6 +124,15 @@ class ReplayIT {
             Sidecar.Result bad = Sidecar.run(db.env(), "replay", "--from-lsn", "yesterday");
             assertThat(bad.exitCode()).isEqualTo(2);
             assertThat(bad.output()).contains("not an LSN");
+            Sidecar.Result noStart = Sidecar.run(db.env(), "replay");
+            assertThat(noStart.exitCode()).isEqualTo(2);
+            assertThat(noStart.output()).contains("--from-lsn").contains("--from-time");
+            Sidecar.Result badTime = Sidecar.run(db.env(), "replay", "--from-time", "last tuesday");
+            assertThat(badTime.exitCode()).isEqualTo(2);
+            assertThat(badTime.output()).contains("ISO-8601");
+            Sidecar.Result badWindow = Sidecar.run(db.env(), "run", "--replay-window", "15");
+            assertThat(badWindow.exitCode()).isEqualTo(2);
+            assertThat(badWindow.output()).contains("--replay-window").contains("needs a unit");
 
             // trigger mode keeps no slot at all, so no window
             Sidecar.Result sw = Sidecar.run(db.env(), "switch", "--to", "trigger");
