@@ -7,7 +7,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Backfill progress: a bar on a terminal, a log line every 10% otherwise. */
+/** Progress over partitions (backfill, rebuild): a bar on a terminal, a log line every 10% otherwise. */
 final class Progress {
     private static final Logger LOG = LoggerFactory.getLogger(Progress.class);
 
@@ -38,21 +38,33 @@ final class Progress {
         return new Bootstrapper.ProgressSink() {
             private long total;
             private long nextReport;
+            private long last = -1;
+            private long reported = -1;
 
             public void start(long t, long done) {
                 total = t;
                 nextReport = done;
-                LOG.info("{}: {} of {} partitions done", task, done, total);
+                step(done);
             }
 
             public void step(long done) {
+                last = done;
                 if (done >= nextReport) {
-                    LOG.info("{}: {} of {} partitions done", task, done, total);
+                    report();
                     nextReport = done + Math.max(1, total / 10);
                 }
             }
 
-            public void finish() {}
+            public void finish() {
+                if (last != reported) {
+                    report();
+                }
+            }
+
+            private void report() {
+                LOG.info("{}: {} of {} partitions done", task, last, total);
+                reported = last;
+            }
         };
     }
 }

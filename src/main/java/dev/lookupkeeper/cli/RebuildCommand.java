@@ -36,7 +36,16 @@ final class RebuildCommand implements Callable<Integer> {
         Settings s = db.settings();
         Rebuild.Report r;
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-rebuild", s.connectAttempts())) {
-            r = new Rebuild(s, Math.max(1, limit)).run(c, !dryRun, done -> { });
+            long total;
+            try (var st = c.createStatement();
+                 var rs = st.executeQuery("SELECT count(*) FROM " + dev.lookupkeeper.config.Identifiers.quote(s.queueSchema()) + ".partitions")) {
+                rs.next();
+                total = rs.getLong(1);
+            }
+            var progress = Progress.forTerminal(dryRun ? "rebuild (dry run)" : "rebuild");
+            progress.start(total, 0);
+            r = new Rebuild(s, Math.max(1, limit)).run(c, !dryRun, progress::step);
+            progress.finish();
         }
         if (json) {
             System.out.println(Json.write(r));

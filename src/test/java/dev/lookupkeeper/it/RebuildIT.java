@@ -80,6 +80,7 @@ class RebuildIT {
             }
             Sidecar.Result rebuild = Sidecar.run(db.env(), "rebuild");
             assertThat(rebuild.exitCode()).as(rebuild.output()).isZero();
+            assertThat(rebuild.output()).as("progress (a log line per 10 % off a terminal, and the last one)").contains("rebuild: 2050 of 2050 partitions done");
             Thread.sleep(1000);
             load.close();
             checking.set(false);
