@@ -1,6 +1,7 @@
 package dev.lookupkeeper.cli;
 
 import dev.lookupkeeper.check.Rebuild;
+import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.pg.Database;
 import java.sql.Connection;
@@ -38,7 +39,7 @@ final class RebuildCommand implements Callable<Integer> {
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-rebuild", s.connectAttempts())) {
             long total;
             try (var st = c.createStatement();
-                 var rs = st.executeQuery("SELECT count(*) FROM " + dev.lookupkeeper.config.Identifiers.quote(s.queueSchema()) + ".partitions")) {
+                 var rs = st.executeQuery("SELECT count(*) FROM " + Identifiers.quote(s.queueSchema()) + ".partitions")) {
                 rs.next();
                 total = rs.getLong(1);
             }

@@ -6,7 +6,9 @@ import dev.lookupkeeper.mode.ModeStore;
 import dev.lookupkeeper.mode.TriggerMode;
 import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.pg.SqlTemplates;
+import dev.lookupkeeper.replay.ReplayWindow;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -54,8 +56,8 @@ public final class StatusReader {
     }
 
     private StatusReport.Replay replay(Connection c) throws SQLException {
-        var w = dev.lookupkeeper.replay.ReplayWindow.state(c, settings);
-        boolean replaying = dev.lookupkeeper.pg.Slots.activePid(c, settings.replayingSlot()) != null;
+        var w = ReplayWindow.state(c, settings);
+        boolean replaying = Slots.activePid(c, settings.replayingSlot()) != null;
         if (w == null) {
             return new StatusReport.Replay(settings.replaySlot(), false, null, null, null, replaying);
         }

@@ -2,6 +2,7 @@ package dev.lookupkeeper.replay;
 
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.pg.SqlTemplates;
 import java.sql.Connection;
@@ -147,7 +148,7 @@ public final class ReplayWindow {
 
     /** The window as it stands, or null when there is none. */
     public static State state(Connection c, Settings settings) throws SQLException {
-        if (!dev.lookupkeeper.pg.Catalog.exists(c, Identifiers.quote(settings.schema()) + ".replay_marks")) {
+        if (!Catalog.exists(c, Identifiers.quote(settings.schema()) + ".replay_marks")) {
             return null;
         }
         try (PreparedStatement ps = c.prepareStatement(SqlTemplates.of(settings).get("replay/window_state.sql"))) {
@@ -172,7 +173,7 @@ public final class ReplayWindow {
         if (Slots.exists(c, settings.replayingSlot())) {
             dropped |= Replayer.dropLeftover(c, settings);
         }
-        if (dev.lookupkeeper.pg.Catalog.exists(c, Identifiers.quote(settings.schema()) + ".replay_marks")) {
+        if (Catalog.exists(c, Identifiers.quote(settings.schema()) + ".replay_marks")) {
             try (Statement st = c.createStatement()) {
                 st.executeUpdate("DELETE FROM " + Identifiers.quote(settings.schema()) + ".replay_marks");
             }

@@ -10,10 +10,15 @@ import dev.lookupkeeper.mode.Switcher;
 import dev.lookupkeeper.ops.HttpApi;
 import dev.lookupkeeper.ops.Metrics;
 import dev.lookupkeeper.ops.PipelineStats;
+import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
+import dev.lookupkeeper.pg.PgErrors;
 import dev.lookupkeeper.pg.Slots;
+import dev.lookupkeeper.replay.ReplayWindow;
+import dev.lookupkeeper.replay.Replayer;
 import dev.lookupkeeper.select.PartitionSelector;
+import dev.lookupkeeper.select.SelectionStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -45,9 +50,9 @@ public final class SidecarRuntime implements AutoCloseable {
     private final PipelineStats stats = new PipelineStats();
     private final Metrics metrics = new Metrics(stats);
     private final CountDownLatch stop = new CountDownLatch(1);
-    private final dev.lookupkeeper.replay.ReplayWindow replayWindow;
+    private final ReplayWindow replayWindow;
     private CdcPipeline main;
-    private dev.lookupkeeper.select.SelectionStream selection;
+    private SelectionStream selection;
     private PartitionSelector sqlSelector;
     private CdcPipeline shadowPipeline;
     private HikariDataSource selectPool;
@@ -68,7 +73,7 @@ public final class SidecarRuntime implements AutoCloseable {
         this.options = options;
         this.shadow = shadow;
         this.progress = progress;
-        this.replayWindow = new dev.lookupkeeper.replay.ReplayWindow(settings, options.replayWindow(), options.replayMaxWalBytes());
+        this.replayWindow = new ReplayWindow(settings, options.replayWindow(), options.replayMaxWalBytes());
     }
 
     /** Checks and installs (before anything streams), then follows the mode until {@link #stop()}. */
@@ -88,7 +93,7 @@ public final class SidecarRuntime implements AutoCloseable {
                 // a selection slot left by a process that died while streaming retains WAL: nobody streams it in trigger mode;
                 // neither does anybody keep the replay window there
                 Slots.dropIfInactive(c, settings.selectionSlot());
-                dev.lookupkeeper.replay.ReplayWindow.drop(c, settings);
+                ReplayWindow.drop(c, settings);
             }
             LOG.info("mode: {}", store.read(c).mode());
             String followed = null;
@@ -200,17 +205,17 @@ public final class SidecarRuntime implements AutoCloseable {
                 // the replay window is an aid, not the stream: it must never stop the sidecar
                 if (now - lastReplayWarnMs > 60_000) {
                     lastReplayWarnMs = now;
-                    LOG.warn("replay window not maintained: {}", dev.lookupkeeper.pg.PgErrors.brief(e));
+                    LOG.warn("replay window not maintained: {}", PgErrors.brief(e));
                 }
             }
         }
         if (now - lastWalCheckMs >= WAL_CHECK_MS) {
             lastWalCheckMs = now;
             checkRetainedWal(c, now);
-            var window = dev.lookupkeeper.replay.ReplayWindow.state(c, settings);
+            var window = ReplayWindow.state(c, settings);
             metrics.replayWindow(window == null ? -1 : window.retainedBytes());
             if (streaming && Slots.exists(c, settings.replayingSlot()) && Slots.activePid(c, settings.replayingSlot()) == null
-                    && dev.lookupkeeper.replay.Replayer.dropLeftover(c, settings)) {
+                    && Replayer.dropLeftover(c, settings)) {
                 LOG.info("dropped slot {} left by a replay that did not finish", settings.replayingSlot());
             }
         }
@@ -296,7 +301,7 @@ public final class SidecarRuntime implements AutoCloseable {
     private boolean selectionAnnounced;
 
     private void announceSelection() {
-        dev.lookupkeeper.select.SelectionStream s = selection;
+        SelectionStream s = selection;
         boolean ready = s != null && s.ready();
         if (ready && !selectionAnnounced) {
             LOG.info("selection served from memory ({})", s.describe());
@@ -309,7 +314,7 @@ public final class SidecarRuntime implements AutoCloseable {
         if (!options.memorySelection() || http == null) {
             return;
         }
-        dev.lookupkeeper.select.SelectionStream s = new dev.lookupkeeper.select.SelectionStream(settings);
+        SelectionStream s = new SelectionStream(settings);
         if (s.start(c)) {
             selection = s;
         }
@@ -317,7 +322,7 @@ public final class SidecarRuntime implements AutoCloseable {
 
     /** From memory once the selection stream has caught up; from SQL before, after, or without it. */
     public java.util.List<PartitionSelector.Candidate> candidates(String queue, String group, int limit) throws SQLException {
-        dev.lookupkeeper.select.SelectionStream s = selection;
+        SelectionStream s = selection;
         if (s != null && s.ready()) {
             return s.candidates(queue, group, limit);
         }
@@ -363,7 +368,7 @@ public final class SidecarRuntime implements AutoCloseable {
     }
 
     private String currentMode(Connection c) throws SQLException {
-        if (!dev.lookupkeeper.pg.Catalog.exists(c, Identifiers.quote(settings.schema()) + ".state")) {
+        if (!Catalog.exists(c, Identifiers.quote(settings.schema()) + ".state")) {
             return "cdc";
         }
         return new ModeStore(settings).read(c).mode();
