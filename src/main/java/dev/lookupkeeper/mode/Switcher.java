@@ -6,6 +6,7 @@ import dev.lookupkeeper.check.Watermarks;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.install.Installer;
+import dev.lookupkeeper.pg.AdvisoryLock;
 import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.runtime.StreamTarget;
 import java.sql.Connection;
@@ -54,7 +55,7 @@ public final class Switcher {
 
     /** @param target "cdc", "trigger", or null to resume the switch in progress */
     public Outcome run(Connection c, String target) throws SQLException, InterruptedException {
-        if (!tryLock(c)) {
+        if (!lock().tryLock(c)) {
             throw new SwitchRefusedException("another switch is running right now; wait for it, or for its process to end, then run `switch --resume`");
         }
         try {
@@ -85,7 +86,7 @@ public final class Switcher {
             LOG.info("switch to {} complete", target);
             return new Outcome(from, target, done, false);
         } finally {
-            unlock(c);
+            lock().unlock(c);
         }
     }
 
@@ -223,22 +224,7 @@ public final class Switcher {
         return Slots.activePid(c, slot) != null;
     }
 
-    private boolean tryLock(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(hashtext(?))")) {
-            ps.setString(1, "lookupkeeper-switch:" + settings.schema());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
-    }
-
-    private void unlock(Connection c) {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(hashtext(?))")) {
-            ps.setString(1, "lookupkeeper-switch:" + settings.schema());
-            ps.execute();
-        } catch (SQLException e) {
-            // the session ends with the command, which releases the lock anyway
-        }
+    private AdvisoryLock lock() {
+        return new AdvisoryLock("lookupkeeper-switch:" + settings.schema());
     }
 }

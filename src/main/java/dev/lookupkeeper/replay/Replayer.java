@@ -6,6 +6,7 @@ import dev.lookupkeeper.config.ConfigException;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.ops.PipelineStats;
+import dev.lookupkeeper.pg.AdvisoryLock;
 import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
@@ -69,7 +70,7 @@ public final class Replayer {
             throw new DatabaseNotReadyException("lookupkeeper is not installed in this database (or predates replay):"
                     + " run `lookupkeeper install`");
         }
-        if (!lock(c)) {
+        if (!lock(settings).tryLock(c)) {
             throw new DatabaseNotReadyException("another replay is running on this database; wait for it to finish");
         }
         long started = System.currentTimeMillis();
@@ -137,7 +138,7 @@ public final class Replayer {
                 pool.close();
             }
             cleanUp(c);
-            unlock(c);
+            lock(settings).unlock(c);
         }
     }
 
@@ -239,37 +240,20 @@ public final class Replayer {
      * @return whether a slot was dropped
      */
     public static boolean dropLeftover(Connection c, Settings settings) throws SQLException {
-        Replayer r = new Replayer(settings, Duration.ZERO);
-        if (!r.lock(c)) {
+        AdvisoryLock lock = lock(settings);
+        if (!lock.tryLock(c)) {
             return false;
         }
         try {
             return forget(c, settings);
         } finally {
-            r.unlock(c);
+            lock.unlock(c);
         }
     }
 
-    private String lockKey() {
-        return "lookupkeeper-replay:" + settings.schema();
+    /** One replay at a time per lookupkeeper schema; held from before the copy until after its drop. */
+    private static AdvisoryLock lock(Settings settings) {
+        return new AdvisoryLock("lookupkeeper-replay:" + settings.schema());
     }
 
-    private boolean lock(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(hashtext(?))")) {
-            ps.setString(1, lockKey());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
-    }
-
-    private void unlock(Connection c) {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(hashtext(?))")) {
-            ps.setString(1, lockKey());
-            ps.execute();
-        } catch (SQLException e) {
-            // the session ends with the command, which releases the lock anyway
-        }
-    }
 }
