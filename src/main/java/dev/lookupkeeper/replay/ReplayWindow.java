@@ -47,10 +47,6 @@ public final class ReplayWindow {
         this.sql = SqlTemplates.of(settings);
     }
 
-    public boolean enabled() {
-        return !window.isZero() && !unsupported;
-    }
-
     /** Called by the control loop while this process streams the main slot. */
     public void maintain(Connection c, long nowMs) throws SQLException {
         if (nowMs - lastTickMs < TICK_MS) {

@@ -214,8 +214,8 @@ public final class SidecarRuntime implements AutoCloseable {
             checkRetainedWal(c, now);
             var window = ReplayWindow.state(c, settings);
             metrics.replayWindow(window == null ? -1 : window.retainedBytes());
-            if (streaming && Slots.exists(c, settings.replayingSlot()) && Slots.activePid(c, settings.replayingSlot()) == null
-                    && Replayer.dropLeftover(c, settings)) {
+            // dropLeftover skips a slot whose replay still runs (it holds the replay lock)
+            if (streaming && Slots.exists(c, settings.replayingSlot()) && Replayer.dropLeftover(c, settings)) {
                 LOG.info("dropped slot {} left by a replay that did not finish", settings.replayingSlot());
             }
         }
