@@ -30,6 +30,10 @@ CREATE TABLE IF NOT EXISTS {{schema}}.streams (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 INSERT INTO {{schema}}.streams (stream) VALUES ('main') ON CONFLICT DO NOTHING;
+-- The native reader's checkpoint: the commit end LSN of the last transaction applied, moved in the
+-- transaction that applied it. The stream restarts here; a slot confirmed past it was moved by
+-- someone else (the gap is unknowable) and is re-bootstrapped.
+ALTER TABLE {{schema}}.streams ADD COLUMN IF NOT EXISTS checkpoint_lsn pg_lsn;
 
 -- Debezium's source offsets per stream (key/value bytes as Kafka Connect serialises them).
 CREATE TABLE IF NOT EXISTS {{schema}}.source_offsets (

@@ -1,4 +1,5 @@
--- PostgreSQL 10-14: no column lists; Debezium drops the columns it does not need.
+-- PostgreSQL 10-14: no column lists; the reader skips the columns it does not need. Deletes carry
+-- the key (id) only.
 CREATE PUBLICATION {{publication}}
     FOR TABLE {{queue_schema}}.messages, {{schema}}.watermark
-    WITH (publish = 'insert');
+    WITH (publish = 'insert, delete, truncate');

@@ -3,7 +3,9 @@
 -- as any other writer (the trigger included), so concurrent writers cannot deadlock. Partitions
 -- deleted meanwhile drop out through the join. The same statement advances the stream's checkpoint.
 -- Parameters: partition ids uuid[], message ids uuid[], created_at as epoch microseconds bigint[],
--- stream name, highest watermark in the batch (0 if none), last LSN of the batch as text.
+-- highest watermark in the batch (0 if none), last LSN of the batch as text, the stream's checkpoint
+-- (the commit end LSN of the batch's last transaction, or NULL from sources that keep their own
+-- offsets; GREATEST, so a late zombie can never move it back), stream name.
 WITH batch AS (
     SELECT b.partition_id, b.message_id,
            timestamptz 'epoch' + b.created_us * interval '1 microsecond' AS created_at
@@ -28,6 +30,7 @@ WITH batch AS (
     SET applied_watermark = GREATEST(applied_watermark, ?::bigint),
         last_batch_at = now(),
         last_batch_lsn = COALESCE(?::pg_lsn, last_batch_lsn),
+        checkpoint_lsn = GREATEST(checkpoint_lsn, ?::pg_lsn),
         updated_at = now()
     WHERE stream = ?
     RETURNING 1

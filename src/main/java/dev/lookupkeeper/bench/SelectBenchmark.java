@@ -8,7 +8,11 @@ import dev.lookupkeeper.ops.Metrics;
 import dev.lookupkeeper.ops.PipelineStats;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.select.PartitionSelector;
-import dev.lookupkeeper.select.SelectionStream;
+import dev.lookupkeeper.bootstrap.Bootstrapper;
+import dev.lookupkeeper.runtime.CdcPipeline;
+import dev.lookupkeeper.runtime.StreamSource;
+import dev.lookupkeeper.runtime.StreamTarget;
+import dev.lookupkeeper.select.MemorySelection;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -63,12 +67,14 @@ final class SelectBenchmark {
                 + " | verbatim lookup query p50 / p99 (ms) | naive query on messages p50 / p99 (ms) |");
         table.add("|---|---|---|---|---|---|");
         try (HikariDataSource pool = Database.pool(conn, "lookupkeeper-bench-select", 4);
-             Connection c = Database.connect(conn, "lookupkeeper-bench-select");
-             SelectionStream memory = new SelectionStream(settings)) {
+             Connection c = Database.connect(conn, "lookupkeeper-bench-select")) {
             PartitionSelector selector = new PartitionSelector(pool, settings);
-            if (!memory.start(c)) {
-                throw new IllegalStateException("no selection publication: run install first");
-            }
+            MemorySelection memory = new MemorySelection(settings);
+            // the model follows the sidecar's one stream, as in `run`
+            CdcPipeline pipeline = new CdcPipeline(settings, StreamTarget.main(settings), new PipelineStats(),
+                    new CdcPipeline.Options(StreamSource.PGOUTPUT, true, memory));
+            pipeline.start(Bootstrapper.ProgressSink.none());
+            try {
             try (HttpApi http = new HttpApi(0, memory::candidates, new Metrics(new PipelineStats()), () -> true, () -> "bench")) {
                 HttpClient client = HttpClient.newHttpClient();
                 for (int size : sizes) {
@@ -107,6 +113,9 @@ final class SelectBenchmark {
                         }
                     }
                 }
+            }
+            } finally {
+                pipeline.close();
             }
         }
         return table;

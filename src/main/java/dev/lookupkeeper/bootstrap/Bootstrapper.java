@@ -94,7 +94,7 @@ public final class Bootstrapper {
         }
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema + ".streams (stream, slot_name) VALUES (?, ?)"
                 + " ON CONFLICT (stream) DO UPDATE SET slot_name = EXCLUDED.slot_name, bootstrap_status = 'pending',"
-                + " backfill_after = NULL, backfill_rows = 0, updated_at = now()")) {
+                + " backfill_after = NULL, backfill_rows = 0, checkpoint_lsn = NULL, updated_at = now()")) {
             ps.setString(1, target.name());
             ps.setString(2, target.slot());
             ps.executeUpdate();
@@ -102,9 +102,17 @@ public final class Bootstrapper {
         LOG.info("creating replication slot {} (waits for transactions in progress to finish)", target.slot());
         try (PreparedStatement ps = c.prepareStatement("SELECT lsn FROM pg_create_logical_replication_slot(?, 'pgoutput')")) {
             ps.setString(1, target.slot());
+            String lsn;
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                LOG.info("slot {} created at {}", target.slot(), rs.getString(1));
+                lsn = rs.getString(1);
+                LOG.info("slot {} created at {}", target.slot(), lsn);
+            }
+            // the stream starts at the slot's consistent point: everything before it is the backfill's
+            try (PreparedStatement up = c.prepareStatement("UPDATE " + schema + ".streams SET checkpoint_lsn = ?::pg_lsn WHERE stream = ?")) {
+                up.setString(1, lsn);
+                up.setString(2, target.name());
+                up.executeUpdate();
             }
         } catch (SQLException e) {
             if ("53400".equals(e.getSQLState())) {

@@ -234,8 +234,8 @@ public final class Verifier {
                     found = true;
                     all = rs.getBoolean(1);
                     inserts = rs.getBoolean(2);
-                    if (rs.getString(3) != null) {
-                        tables.add(rs.getString(3) + "." + rs.getString(4));
+                    if (rs.getString(4) != null) {
+                        tables.add(rs.getString(4) + "." + rs.getString(5));
                     }
                 }
             }

@@ -2,6 +2,7 @@ package dev.lookupkeeper.cli;
 
 import dev.lookupkeeper.runtime.SidecarOptions;
 import dev.lookupkeeper.runtime.SidecarRuntime;
+import dev.lookupkeeper.runtime.StreamSource;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -49,9 +50,15 @@ final class RunCommand implements Callable<Integer> {
             description = "Serve HTTP selection from memory (a change stream of the selection's tables; SQL until it has caught up) or always by SQL (default: memory)")
     String selectionMode;
 
-    @Option(names = "--source", paramLabel = "slot|kafka", defaultValue = "slot",
-            description = "slot: stream from lookupkeeper's replication slot (CDC mode, default); kafka: consume Debezium events from Kafka")
+    @Option(names = "--source", paramLabel = "pgoutput|debezium|kafka", defaultValue = "${env:LOOKUPKEEPER_SOURCE:-pgoutput}",
+            description = "pgoutput: stream lookupkeeper's slot with the native reader (CDC mode, default; `slot` means the same);"
+                    + " debezium: stream it with Debezium's embedded engine; kafka: consume Debezium events from Kafka")
     String source;
+
+    @Option(names = "--on-slot-lost", paramLabel = "rebootstrap|exit", defaultValue = "${env:LOOKUPKEEPER_ON_SLOT_LOST:-rebootstrap}",
+            description = "A slot dropped, invalidated, or confirmed past the stored checkpoint: bootstrap the lookup again from the"
+                    + " table (default), or exit 6")
+    String onSlotLost;
 
     @Option(names = "--kafka-bootstrap", paramLabel = "HOST:PORT", defaultValue = "${env:LOOKUPKEEPER_KAFKA_BOOTSTRAP}",
             description = "Kafka bootstrap servers (with --source kafka)")
@@ -85,10 +92,15 @@ final class RunCommand implements Callable<Integer> {
         if (!"memory".equals(selectionMode) && !"sql".equals(selectionMode)) {
             throw new dev.lookupkeeper.config.ConfigException("--selection must be memory or sql, not '" + selectionMode + "'");
         }
+        if (!"rebootstrap".equals(onSlotLost) && !"exit".equals(onSlotLost)) {
+            throw new dev.lookupkeeper.config.ConfigException("--on-slot-lost must be rebootstrap or exit, not '" + onSlotLost + "'");
+        }
+        boolean kafkaSource = "kafka".equals(source);
+        StreamSource slotSource = kafkaSource ? StreamSource.PGOUTPUT : StreamSource.parse(source);
         SidecarOptions sidecar = new SidecarOptions(httpPort, Duration.ofMillis(heartbeatMs), maxRetainedWalMb * 1024 * 1024,
                 "memory".equals(selectionMode), dev.lookupkeeper.config.Durations.parse("--replay-window", replayWindow),
-                replayMaxWalMb * 1024 * 1024);
-        if ("kafka".equals(source)) {
+                replayMaxWalMb * 1024 * 1024, slotSource, "rebootstrap".equals(onSlotLost));
+        if (kafkaSource) {
             if (!"stop".equals(onMalformed) && !"skip".equals(onMalformed)) {
                 throw new dev.lookupkeeper.config.ConfigException("--on-malformed must be stop or skip, not '" + onMalformed + "'");
             }
@@ -101,9 +113,6 @@ final class RunCommand implements Callable<Integer> {
             }
             LOG.info("stopped cleanly");
             return ExitCodes.OK;
-        }
-        if (!"slot".equals(source)) {
-            throw new dev.lookupkeeper.config.ConfigException("--source must be slot or kafka, not '" + source + "'");
         }
         try (SidecarRuntime runtime = new SidecarRuntime(options.settings(), sidecar, shadow, Progress.forTerminal("backfill"))) {
             Signals.onTerminate(runtime::stop);

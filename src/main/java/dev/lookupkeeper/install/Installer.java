@@ -79,6 +79,7 @@ public final class Installer {
         boolean found = false;
         boolean allTables = false;
         boolean inserts = true;
+        boolean deletes = true;
         try (PreparedStatement ps = c.prepareStatement(sql.get("install/publication_tables.sql"))) {
             ps.setString(1, settings.publication());
             try (ResultSet rs = ps.executeQuery()) {
@@ -86,8 +87,9 @@ public final class Installer {
                     found = true;
                     allTables = rs.getBoolean(1);
                     inserts = rs.getBoolean(2);
-                    if (rs.getString(3) != null) {
-                        tables.add(rs.getString(3) + "." + rs.getString(4));
+                    deletes = rs.getBoolean(3);
+                    if (rs.getString(4) != null) {
+                        tables.add(rs.getString(4) + "." + rs.getString(5));
                     }
                 }
             }
@@ -96,7 +98,8 @@ public final class Installer {
         String watermark = settings.schema() + ".watermark";
         if (!found) {
             st.execute(sql.get(facts.columnLists() ? "install/publication_columns.sql" : "install/publication_plain.sql"));
-            return facts.columnLists() ? "created (inserts only, columns id, partition_id, created_at)" : "created (inserts only)";
+            return facts.columnLists() ? "created (inserts, deletes by key, truncates; columns id, partition_id, created_at)"
+                    : "created (inserts, deletes by key, truncates)";
         }
         Set<String> expected = new TreeSet<>(List.of(messages, watermark));
         Set<String> foreign = new TreeSet<>(tables);
@@ -107,11 +110,17 @@ public final class Installer {
                     + (inserts ? "" : " without inserts") + "; lookupkeeper needs its own publication on " + messages
                     + ": choose another name with --publication, or drop that publication if it is a leftover");
         }
+        List<String> changed = new ArrayList<>();
         if (!tables.contains(watermark)) {
             st.execute("ALTER PUBLICATION " + quoted("publication") + " ADD TABLE " + quoted("schema") + ".watermark");
-            return "exists, watermark table added";
+            changed.add("watermark table added");
         }
-        return "exists, correct";
+        if (!deletes) {
+            // deletes let the stream heal rows whose message is gone (retention); a key is all they carry
+            st.execute("ALTER PUBLICATION " + quoted("publication") + " SET (publish = 'insert, delete, truncate')");
+            changed.add("now publishes deletes and truncates");
+        }
+        return changed.isEmpty() ? "exists, correct" : "exists, " + String.join(", ", changed);
     }
 
     /** The in-memory selection's publication; left out (selection then runs as SQL) without logical WAL. */
@@ -152,7 +161,16 @@ public final class Installer {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM " + schema + ".state)"
                 + " + (SELECT count(*) FROM " + schema + ".streams WHERE stream = 'main')")) {
             rs.next();
-            return rs.getLong(1) == 2;
+            if (rs.getLong(1) != 2) {
+                return false;
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(?) AND attname = 'checkpoint_lsn'"
+                + " AND NOT attisdropped")) {
+            ps.setString(1, schema + ".streams");
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
         }
     }
 

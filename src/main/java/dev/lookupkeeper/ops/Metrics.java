@@ -34,6 +34,8 @@ public final class Metrics {
                 .description("batches written, one upsert transaction each").register(registry);
         FunctionCounter.builder("lookupkeeper_rows_upserted", stats, PipelineStats::rowsChanged)
                 .description("lookup rows inserted or advanced").register(registry);
+        FunctionCounter.builder("lookupkeeper_rebootstraps", stats, PipelineStats::rebootstraps)
+                .description("slots found lost, re-created or moved by someone else; the lookup was bootstrapped again").register(registry);
         FunctionCounter.builder("lookupkeeper_events_ignored", stats, PipelineStats::ignored)
                 .description("events that carry nothing for the lookup").register(registry);
         batchWrite = Timer.builder("lookupkeeper_batch_write").description("coalesce + upsert + commit of one batch")

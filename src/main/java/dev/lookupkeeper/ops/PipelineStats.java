@@ -16,6 +16,7 @@ public final class PipelineStats {
     private final LongAdder ignored = new LongAdder();
     private final LongAdder writeNanos = new LongAdder();
     private final AtomicLong lastBatchAtMs = new AtomicLong();
+    private final LongAdder rebootstraps = new LongAdder();
     private final Recorder lagMs = new Recorder(3_600_000L, 3);
     private final Histogram total = new Histogram(3_600_000L, 3);
     private volatile BatchListener listener;
@@ -57,6 +58,15 @@ public final class PipelineStats {
 
     public void recordLag(long millis) {
         lagMs.recordValue(Math.max(0, Math.min(millis, 3_600_000L)));
+    }
+
+    /** A slot lost, re-created or moved by someone else: the lookup was bootstrapped again from the table. */
+    public void recordRebootstrap() {
+        rebootstraps.increment();
+    }
+
+    public long rebootstraps() {
+        return rebootstraps.sum();
     }
 
     public long events() {

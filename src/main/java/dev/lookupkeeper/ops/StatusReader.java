@@ -91,8 +91,8 @@ public final class StatusReader {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     present = true;
-                    if (rs.getString(3) != null) {
-                        tables.add(rs.getString(3) + "." + rs.getString(4));
+                    if (rs.getString(4) != null) {
+                        tables.add(rs.getString(4) + "." + rs.getString(5));
                     }
                 }
             }

@@ -14,6 +14,12 @@ public final class Lsns {
         return Long.parseLong(lsn.substring(0, slash), 16) << 32 | Long.parseLong(lsn.substring(slash + 1), 16);
     }
 
+    /** The text form of a 64-bit LSN. */
+    public static String format(long lsn) {
+        return Long.toHexString(lsn >>> 32).toUpperCase(java.util.Locale.ROOT) + "/"
+                + Long.toHexString(lsn & 0xffffffffL).toUpperCase(java.util.Locale.ROOT);
+    }
+
     public static int compare(String a, String b) {
         return Long.compareUnsigned(parse(a), parse(b));
     }

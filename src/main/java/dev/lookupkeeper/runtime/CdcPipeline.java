@@ -2,67 +2,147 @@ package dev.lookupkeeper.runtime;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.lookupkeeper.bootstrap.Bootstrapper;
+import dev.lookupkeeper.bootstrap.SlotCheck;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.install.Installer;
 import dev.lookupkeeper.ops.PipelineStats;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.pg.SqlTemplates;
+import dev.lookupkeeper.sink.BatchApplier;
 import dev.lookupkeeper.sink.LookupSink;
 import dev.lookupkeeper.sink.LookupWriter;
+import dev.lookupkeeper.sink.StreamBatchSink;
 import dev.lookupkeeper.source.debezium.DebeziumSource;
+import dev.lookupkeeper.source.pgoutput.PgOutputSource;
+import dev.lookupkeeper.source.pgoutput.ReplicationConnector;
+import dev.lookupkeeper.source.pgoutput.StreamRequest;
+import dev.lookupkeeper.stream.BatchAssembler;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * CDC mode, assembled: checks and install → slot-first bootstrap → Debezium source → sink. The
- * one owner of the pool, the source and the stats of a running sidecar.
+ * CDC mode, assembled: checks and install → slot check (re-bootstrap a slot that no longer
+ * continues the checkpoint) → slot-first bootstrap → source → sink. The one owner of the pool,
+ * the source and the stats of a running stream.
  */
 public final class CdcPipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CdcPipeline.class);
 
+    /**
+     * @param rebootstrapOnSlotLoss re-bootstrap a slot that is lost or ahead of the checkpoint (else fail: exit 6)
+     * @param selection fed with every applied batch (null: no in-memory selection)
+     */
+    public record Options(StreamSource source, boolean rebootstrapOnSlotLoss, SelectionFollower selection) {
+        public static Options defaults() {
+            return new Options(StreamSource.PGOUTPUT, true, null);
+        }
+    }
+
     private final Settings settings;
     private final StreamTarget target;
     private final PipelineStats stats;
+    private final Options options;
     private HikariDataSource pool;
-    private DebeziumSource source;
+    private DebeziumSource debezium;
+    private PgOutputSource pgoutput;
 
     public CdcPipeline(Settings settings, PipelineStats stats) {
-        this(settings, StreamTarget.main(settings), stats);
+        this(settings, StreamTarget.main(settings), stats, Options.defaults());
     }
 
-    public CdcPipeline(Settings settings, StreamTarget target, PipelineStats stats) {
+    public CdcPipeline(Settings settings, StreamTarget target, PipelineStats stats, Options options) {
         this.settings = settings;
         this.target = target;
         this.stats = stats;
+        this.options = options;
     }
 
     /** Everything up to a running stream; throws before writing anything if the database is not ready. */
     public void start(Bootstrapper.ProgressSink progress) throws SQLException, InterruptedException {
+        long checkpoint;
         try (Connection c = Database.connectWithRetry(settings.connection(), "lookupkeeper-setup", settings.connectAttempts())) {
             new Installer(settings).install(c, true);
             refuseIfSlotHeld(c);
+            if (options.source() == StreamSource.PGOUTPUT) {
+                checkSlot(c);
+            }
             new Bootstrapper(settings, target).ensure(c, progress);
+            checkpoint = SlotCheck.checkpoint(c, settings, target);
+            if (options.selection() != null) {
+                options.selection().load(c);
+            }
         }
         pool = Database.pool(settings.connection(), "lookupkeeper-sink", 3);
-        source = new DebeziumSource(settings, target, pool);
-        source.start(new LookupSink(new LookupWriter(pool, SqlTemplates.forTable(settings, target.lookupTable()), target.name()), stats));
-        if (!source.awaitStarted(60, TimeUnit.SECONDS)) {
+        if (options.source() == StreamSource.DEBEZIUM) {
+            startDebezium();
+        } else {
+            startPgoutput(checkpoint);
+        }
+    }
+
+    private void checkSlot(Connection c) throws SQLException {
+        SlotCheck.Result r = SlotCheck.check(c, settings, target);
+        if (!r.needsRebootstrap()) {
+            return;
+        }
+        if (!options.rebootstrapOnSlotLoss()) {
+            throw new SlotLostException(r.detail() + "; restart with --on-slot-lost rebootstrap (the default) to bootstrap the lookup"
+                    + " again from the table");
+        }
+        LOG.error("{}: the stream has a gap nobody can know; bootstrapping again (slot first, then backfill from the table)", r.detail());
+        stats.recordRebootstrap();
+        if (r.verdict() != SlotCheck.Verdict.MISSING) {
+            Slots.dropIfInactive(c, target.slot());
+        }
+    }
+
+    private void startPgoutput(long checkpoint) throws SQLException {
+        List<String> publications = new ArrayList<>(List.of(settings.publication()));
+        if (options.selection() != null) {
+            publications.add(settings.selectionPublication());
+        }
+        BatchAssembler assembler = new BatchAssembler(settings, options.selection() != null);
+        BatchApplier applier = new BatchApplier(pool, settings, SqlTemplates.forTable(settings, target.lookupTable()), target.name());
+        StreamBatchSink sink = new StreamBatchSink(applier, stats,
+                options.selection() != null ? options.selection() : StreamBatchSink.Follower.NONE);
+        boolean messages;
+        try (Connection c = pool.getConnection()) {
+            messages = c.getMetaData().getDatabaseMajorVersion() >= 14;
+        }
+        pgoutput = new PgOutputSource(new ReplicationConnector(settings.connection(), target.slot()),
+                new StreamRequest(target.slot(), publications, checkpoint, messages), assembler, sink, settings.maxBatchSize());
+        try {
+            pgoutput.start();
+        } catch (SQLException e) {
+            if ("55006".equals(e.getSQLState())) {
+                throw new DatabaseNotReadyException("replication slot " + target.slot() + " is in use by another process: stop it first, or use another --slot");
+            }
+            throw e;
+        }
+    }
+
+    private void startDebezium() throws InterruptedException {
+        debezium = new DebeziumSource(settings, target, pool);
+        debezium.start(new LookupSink(new LookupWriter(pool, SqlTemplates.forTable(settings, target.lookupTable()), target.name()), stats));
+        if (!debezium.awaitStarted(60, TimeUnit.SECONDS)) {
             throw new IllegalStateException("the Debezium engine did not start within 60 s");
         }
-        if (source.failure() != null) {
-            throw new IllegalStateException("the Debezium engine failed to start: " + rootMessage(source.failure()), source.failure());
+        if (debezium.failure() != null) {
+            throw new IllegalStateException("the Debezium engine failed to start: " + rootMessage(debezium.failure()), debezium.failure());
         }
-        LOG.info("streaming from slot {} (publication {}) into {}", target.slot(), settings.publication(), target.lookupTable().replace("\"", ""));
+        LOG.info("streaming from slot {} (Debezium, publication {}) into {}", target.slot(), settings.publication(),
+                target.lookupTable().replace("\"", ""));
     }
 
     private void refuseIfSlotHeld(Connection c) throws SQLException {
-        Integer pid = dev.lookupkeeper.pg.Slots.activePid(c, target.slot());
+        Integer pid = Slots.activePid(c, target.slot());
         if (pid != null) {
             throw new DatabaseNotReadyException("replication slot " + target.slot() + " is in use by server process " + pid
                     + " (another lookupkeeper run?): stop it first, or use another --slot");
@@ -71,22 +151,25 @@ public final class CdcPipeline implements AutoCloseable {
 
     /** Blocks until the stream stops; returns the failure, or null after a clean stop. */
     public Throwable awaitTermination() throws InterruptedException {
-        return source.awaitTermination();
+        return pgoutput != null ? pgoutput.awaitTermination() : debezium.awaitTermination();
     }
 
     public boolean isStreaming() {
-        return source != null && source.isRunning();
+        return pgoutput != null ? pgoutput.isRunning() : debezium != null && debezium.isRunning();
     }
 
     public PipelineStats stats() {
         return stats;
     }
 
-    /** Finishes the batch in flight, commits, flushes offsets, releases the slot. */
+    /** Finishes the batch in flight, commits, confirms its position, releases the slot. */
     @Override
     public void close() {
-        if (source != null) {
-            source.close();
+        if (pgoutput != null) {
+            pgoutput.close();
+        }
+        if (debezium != null) {
+            debezium.close();
         }
         if (pool != null) {
             pool.close();

@@ -10,12 +10,14 @@ import java.time.Duration;
  * @param heartbeat how often a watermark row goes through the slot, so the slot's position moves
  *                  (and WAL is released) even when the queue is idle
  * @param retainedWalAlertBytes retained WAL above this raises a warning and the alert metric
- * @param memorySelection serve HTTP selection from the in-memory model (fed by its own slot) when it can
+ * @param memorySelection serve HTTP selection from the in-memory model (fed by the stream) when it can
  * @param replayWindow how far back `replay` can reach (zero: no replay slot)
  * @param replayMaxWalBytes the replay slot never keeps more WAL than this, whatever the window
+ * @param source the slot's reader
+ * @param rebootstrapOnSlotLoss a slot lost, gone or moved by someone else is re-bootstrapped (else exit 6)
  */
 public record SidecarOptions(int httpPort, Duration heartbeat, long retainedWalAlertBytes, boolean memorySelection,
-                             Duration replayWindow, long replayMaxWalBytes) {
+                             Duration replayWindow, long replayMaxWalBytes, StreamSource source, boolean rebootstrapOnSlotLoss) {
     public SidecarOptions {
         if (replayWindow.isNegative() || replayWindow.toDays() > 7) {
             throw new ConfigException("--replay-window must be between 0 (off) and 7d");

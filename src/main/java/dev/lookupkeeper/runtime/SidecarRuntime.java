@@ -18,7 +18,7 @@ import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.replay.ReplayWindow;
 import dev.lookupkeeper.replay.Replayer;
 import dev.lookupkeeper.select.PartitionSelector;
-import dev.lookupkeeper.select.SelectionStream;
+import dev.lookupkeeper.select.MemorySelection;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -52,7 +52,8 @@ public final class SidecarRuntime implements AutoCloseable {
     private final CountDownLatch stop = new CountDownLatch(1);
     private final ReplayWindow replayWindow;
     private CdcPipeline main;
-    private SelectionStream selection;
+    private MemorySelection selection;
+    private final java.util.ArrayDeque<Long> rebootstrapTimes = new java.util.ArrayDeque<>();
     private PartitionSelector sqlSelector;
     private CdcPipeline shadowPipeline;
     private HikariDataSource selectPool;
@@ -140,7 +141,8 @@ public final class SidecarRuntime implements AutoCloseable {
             Throwable t = main.awaitTermination();
             closeMain();
             if (!Slots.exists(c, settings.slot())) {
-                throw slotLost();
+                onSlotLost();
+                return;
             }
             failure = t != null ? t : new IllegalStateException("the stream stopped");
         }
@@ -161,7 +163,6 @@ public final class SidecarRuntime implements AutoCloseable {
         }
         try {
             main = start(StreamTarget.main(settings));
-            startSelection(c);
             if (standby) {
                 LOG.info("taking over: slot {} was released, this process streams now", settings.slot());
             }
@@ -195,7 +196,8 @@ public final class SidecarRuntime implements AutoCloseable {
         if (streaming && now - lastSlotCheckMs >= SLOT_CHECK_MS) {
             lastSlotCheckMs = now;
             if (!Slots.exists(c, settings.slot())) {
-                throw slotLost();
+                onSlotLost();
+                return;
             }
         }
         if (streaming) {
@@ -253,18 +255,44 @@ public final class SidecarRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * The slot was dropped or invalidated under the stream: re-bootstrap (at most three times in
+     * ten minutes), or, with --on-slot-lost exit, end the process (exit 6).
+     */
+    private void onSlotLost() {
+        long now = System.currentTimeMillis();
+        while (!rebootstrapTimes.isEmpty() && now - rebootstrapTimes.peekFirst() > 600_000) {
+            rebootstrapTimes.removeFirst();
+        }
+        if (!options.rebootstrapOnSlotLoss() || rebootstrapTimes.size() >= 3) {
+            closeMain();
+            throw slotLost();
+        }
+        rebootstrapTimes.addLast(now);
+        LOG.error("replication slot {} was dropped or invalidated from outside while streaming: bootstrapping again"
+                + " (slot first, then backfill from the table)", settings.slot());
+        closeMain();
+    }
+
     private SlotLostException slotLost() {
-        return new SlotLostException("replication slot " + settings.slot() + " was dropped or invalidated from outside while streaming;"
-                + " restart `lookupkeeper run` to re-bootstrap (slot first, then backfill)");
+        return new SlotLostException("replication slot " + settings.slot() + " was dropped or invalidated from outside while streaming"
+                + (options.rebootstrapOnSlotLoss() ? " again and again (3 times in 10 minutes)" : "")
+                + "; restart `lookupkeeper run` to re-bootstrap (slot first, then backfill)");
     }
 
     private CdcPipeline start(StreamTarget target) throws Exception {
-        CdcPipeline p = new CdcPipeline(settings, target, target.isMain() ? stats : new PipelineStats());
+        boolean memory = target.isMain() && options.memorySelection() && http != null && options.source() == StreamSource.PGOUTPUT;
+        MemorySelection model = memory ? new MemorySelection(settings) : null;
+        CdcPipeline p = new CdcPipeline(settings, target, target.isMain() ? stats : new PipelineStats(),
+                new CdcPipeline.Options(options.source(), options.rebootstrapOnSlotLoss(), model));
         try {
             p.start(target.isMain() ? withMetrics(progress) : progress);
         } catch (Exception e) {
             p.close();
             throw e;
+        }
+        if (target.isMain()) {
+            selection = model;
         }
         return p;
     }
@@ -288,10 +316,7 @@ public final class SidecarRuntime implements AutoCloseable {
     }
 
     private void closeMain() {
-        if (selection != null) {
-            selection.close();
-            selection = null;
-        }
+        selection = null;
         if (main != null) {
             main.close();
             main = null;
@@ -301,7 +326,7 @@ public final class SidecarRuntime implements AutoCloseable {
     private boolean selectionAnnounced;
 
     private void announceSelection() {
-        SelectionStream s = selection;
+        MemorySelection s = selection;
         boolean ready = s != null && s.ready();
         if (ready && !selectionAnnounced) {
             LOG.info("selection served from memory ({})", s.describe());
@@ -309,21 +334,11 @@ public final class SidecarRuntime implements AutoCloseable {
         selectionAnnounced = ready;
     }
 
-    /** The in-memory selection runs in the process that streams the main slot (it owns the selection slot). */
-    private void startSelection(Connection c) throws SQLException {
-        if (!options.memorySelection() || http == null) {
-            return;
-        }
-        SelectionStream s = new SelectionStream(settings);
-        if (s.start(c)) {
-            selection = s;
-        }
-    }
-
     /** From memory once the selection stream has caught up; from SQL before, after, or without it. */
     public java.util.List<PartitionSelector.Candidate> candidates(String queue, String group, int limit) throws SQLException {
-        SelectionStream s = selection;
-        if (s != null && s.ready()) {
+        MemorySelection s = selection;
+        if (s != null && s.ready() && main != null && main.isStreaming()
+                && System.currentTimeMillis() - stats.lastBatchAtMs() < options.readyBound().toMillis()) {
             return s.candidates(queue, group, limit);
         }
         return sqlSelector.candidates(queue, group, limit);

@@ -21,6 +21,21 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * last_consumed_at. All times are epoch microseconds; null stands for SQL NULL.
  */
 public final class SelectionModel {
+    /** Empties the model (before a reload). */
+    void clear() {
+        queues.clear();
+        queuesByName.clear();
+        partitions.clear();
+        lookupById.clear();
+        lookupByPartition.clear();
+        newestByQueue.clear();
+        consumersById.clear();
+        consumersByGroup.clear();
+        consumedOrder.clear();
+        keyByConsumer.clear();
+        queueByConsumer.clear();
+    }
+
     record Queue(UUID id, String name, int windowBuffer) {}
 
     record Partition(UUID id, UUID queueId, String name) {}
@@ -82,30 +97,85 @@ public final class SelectionModel {
         partitions.put(p.id(), p);
     }
 
+    /** A deleted partition takes its lookup row with it (the foreign key cascades). */
     void removePartition(UUID id) {
         partitions.remove(id);
+        removeLookupOfPartition(id);
     }
 
     void putLookup(LookupRow row) {
-        removeLookup(row.id());
-        lookupById.put(row.id(), row);
+        if (row.id() != null) {
+            removeLookup(row.id());
+        }
+        LookupRow old = lookupByPartition.get(row.partition());
+        if (old != null) {
+            removeRow(old);
+        }
+        if (row.id() != null) {
+            lookupById.put(row.id(), row);
+        }
         lookupByPartition.put(row.partition(), row);
         newestByQueue.computeIfAbsent(row.queue(), k -> new TreeSet<>(NEWEST_FIRST)).add(row);
         reorderConsumers(row.partition());
     }
 
     void removeLookup(UUID id) {
-        LookupRow old = lookupById.remove(id);
+        LookupRow old = lookupById.get(id);
         if (old != null) {
-            if (lookupByPartition.get(old.partition()) == old) {
-                lookupByPartition.remove(old.partition());
-            }
-            NavigableSet<LookupRow> set = newestByQueue.get(old.queue());
-            if (set != null) {
-                set.remove(old);
-            }
-            reorderConsumers(old.partition());
+            removeRow(old);
         }
+    }
+
+    /**
+     * The lookup sink applied (partition, message) with its monotonic rule: the model follows it
+     * without a stream of partition_lookup. Rows of unknown partitions (deleted meanwhile) are skipped.
+     */
+    void advanceLookup(UUID partition, UUID messageId, long createdAt) {
+        LookupRow old = lookupByPartition.get(partition);
+        if (old != null && (old.createdAt() > createdAt || old.createdAt() == createdAt && Uuids.compare(old.messageId(), messageId) >= 0)) {
+            return;
+        }
+        setLookup(partition, messageId, createdAt, old);
+    }
+
+    /** A healed row: moved (possibly backwards) to the given message. */
+    void setLookup(UUID partition, UUID messageId, long createdAt) {
+        setLookup(partition, messageId, createdAt, lookupByPartition.get(partition));
+    }
+
+    private void setLookup(UUID partition, UUID messageId, long createdAt, LookupRow old) {
+        String queue = old != null ? old.queue() : queueOf(partition);
+        if (queue == null) {
+            return;
+        }
+        putLookup(new LookupRow(old == null ? null : old.id(), queue, partition, messageId, createdAt));
+    }
+
+    void removeLookupOfPartition(UUID partition) {
+        LookupRow old = lookupByPartition.get(partition);
+        if (old != null) {
+            removeRow(old);
+        }
+    }
+
+    private String queueOf(UUID partition) {
+        Partition p = partitions.get(partition);
+        Queue q = p == null || p.queueId() == null ? null : queues.get(p.queueId());
+        return q == null ? null : q.name();
+    }
+
+    private void removeRow(LookupRow old) {
+        if (old.id() != null) {
+            lookupById.remove(old.id());
+        }
+        if (lookupByPartition.get(old.partition()) == old) {
+            lookupByPartition.remove(old.partition());
+        }
+        NavigableSet<LookupRow> set = newestByQueue.get(old.queue());
+        if (set != null) {
+            set.remove(old);
+        }
+        reorderConsumers(old.partition());
     }
 
     void putConsumer(Consumer c) {

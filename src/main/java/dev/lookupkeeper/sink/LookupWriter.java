@@ -2,7 +2,6 @@ package dev.lookupkeeper.sink;
 
 import dev.lookupkeeper.pg.PgErrors;
 import dev.lookupkeeper.pg.SqlTemplates;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -64,28 +63,8 @@ public final class LookupWriter {
     private int writeOnce(UUID[] partitions, UUID[] messages, Long[] created, long watermark, String lastLsn) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement(upsertSql)) {
-                Array p = c.createArrayOf("uuid", partitions);
-                Array m = c.createArrayOf("uuid", messages);
-                Array t = c.createArrayOf("bigint", created);
-                ps.setArray(1, p);
-                ps.setArray(2, m);
-                ps.setArray(3, t);
-                ps.setLong(4, watermark);
-                if (lastLsn == null) {
-                    ps.setNull(5, Types.VARCHAR);
-                } else {
-                    ps.setString(5, lastLsn);
-                }
-                ps.setString(6, stream);
-                int changed;
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    changed = rs.getInt(1);
-                    if (rs.getInt(2) != 1) {
-                        throw new SQLException("lookupkeeper's row for stream '" + stream + "' is missing: run `lookupkeeper install`", "55000");
-                    }
-                }
+            try {
+                int changed = upsert(c, partitions, messages, created, watermark, lastLsn, null);
                 c.commit();
                 return changed;
             } catch (SQLException | RuntimeException e) {
@@ -95,7 +74,54 @@ public final class LookupWriter {
         }
     }
 
-    private static void safeRollback(Connection c) {
+    /**
+     * The upsert statement alone, in the caller's transaction: rows, watermark, last position and
+     * (for the native reader) the checkpoint move together.
+     *
+     * @return rows inserted or advanced
+     */
+    public int upsert(Connection c, List<LatestMessage> rows, long watermark, String lastLsn, String checkpointLsn) throws SQLException {
+        UUID[] partitions = new UUID[rows.size()];
+        UUID[] messages = new UUID[rows.size()];
+        Long[] created = new Long[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            LatestMessage r = rows.get(i);
+            partitions[i] = r.partitionId();
+            messages[i] = r.messageId();
+            created[i] = r.createdAtMicros();
+        }
+        return upsert(c, partitions, messages, created, watermark, lastLsn, checkpointLsn);
+    }
+
+    private int upsert(Connection c, UUID[] partitions, UUID[] messages, Long[] created, long watermark, String lastLsn,
+                       String checkpointLsn) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(upsertSql)) {
+            ps.setArray(1, c.createArrayOf("uuid", partitions));
+            ps.setArray(2, c.createArrayOf("uuid", messages));
+            ps.setArray(3, c.createArrayOf("bigint", created));
+            ps.setLong(4, watermark);
+            setLsn(ps, 5, lastLsn);
+            setLsn(ps, 6, checkpointLsn);
+            ps.setString(7, stream);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getInt(2) != 1) {
+                    throw new SQLException("lookupkeeper's row for stream '" + stream + "' is missing: run `lookupkeeper install`", "55000");
+                }
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    private static void setLsn(PreparedStatement ps, int index, String lsn) throws SQLException {
+        if (lsn == null) {
+            ps.setNull(index, Types.VARCHAR);
+        } else {
+            ps.setString(index, lsn);
+        }
+    }
+
+    static void safeRollback(Connection c) {
         try {
             c.rollback();
         } catch (SQLException ignored) {

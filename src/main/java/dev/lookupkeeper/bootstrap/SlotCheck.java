@@ -1,0 +1,88 @@
+package dev.lookupkeeper.bootstrap;
+
+import dev.lookupkeeper.config.Identifiers;
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.runtime.StreamTarget;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+/**
+ * Whether the stream's slot still continues the stored checkpoint. A slot that is gone, lost its
+ * WAL (wal_status 'lost'), or is confirmed past the stored checkpoint (re-created, or advanced by
+ * someone else) has a gap nobody can know: the lookup must be bootstrapped again from the table.
+ */
+public final class SlotCheck {
+    public enum Verdict {
+        /** No slot and no finished bootstrap: a first start. */
+        FIRST_START,
+        /** The slot continues the checkpoint. */
+        CONTINUES,
+        /** The slot is gone after a bootstrap had finished. */
+        MISSING,
+        /** The slot's WAL was removed (max_slot_wal_keep_size). */
+        LOST,
+        /** The slot is confirmed past the stored checkpoint. */
+        AHEAD
+    }
+
+    /** @param detail one line for the log, naming positions */
+    public record Result(Verdict verdict, String detail) {
+        public boolean needsRebootstrap() {
+            return verdict == Verdict.MISSING || verdict == Verdict.LOST || verdict == Verdict.AHEAD;
+        }
+    }
+
+    private SlotCheck() {}
+
+    public static Result check(Connection c, Settings settings, StreamTarget target) throws SQLException {
+        String schema = Identifiers.quote(settings.schema());
+        String status = null;
+        String checkpoint = null;
+        try (PreparedStatement ps = c.prepareStatement("SELECT bootstrap_status, checkpoint_lsn::text FROM " + schema + ".streams WHERE stream = ?")) {
+            ps.setString(1, target.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    status = rs.getString(1);
+                    checkpoint = rs.getString(2);
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_jsonb(s) ->> 'wal_status', confirmed_flush_lsn::text,"
+                + " confirmed_flush_lsn > ?::pg_lsn FROM pg_replication_slots s WHERE slot_name = ?")) {
+            ps.setString(1, checkpoint);
+            ps.setString(2, target.slot());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return "done".equals(status)
+                            ? new Result(Verdict.MISSING, "slot " + target.slot() + " is gone (checkpoint " + checkpoint + ")")
+                            : new Result(Verdict.FIRST_START, "no slot yet");
+                }
+                if ("lost".equals(rs.getString(1))) {
+                    return new Result(Verdict.LOST, "slot " + target.slot() + " lost the WAL it needed (max_slot_wal_keep_size)");
+                }
+                if (rs.getBoolean(3)) {
+                    return new Result(Verdict.AHEAD, "slot " + target.slot() + " is confirmed at " + rs.getString(2)
+                            + ", past the stored checkpoint " + checkpoint + " (re-created or advanced by someone else)");
+                }
+                return new Result(Verdict.CONTINUES, "slot " + target.slot() + " at " + rs.getString(2) + ", checkpoint " + checkpoint);
+            }
+        }
+    }
+
+    /** The stored checkpoint as a 64-bit LSN, 0 when there is none yet. */
+    public static long checkpoint(Connection c, Settings settings, StreamTarget target) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT checkpoint_lsn - '0/0'::pg_lsn FROM "
+                + Identifiers.quote(settings.schema()) + ".streams WHERE stream = ?")) {
+            ps.setString(1, target.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return 0;
+                }
+                long v = rs.getLong(1);
+                return rs.wasNull() ? 0 : v;
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.lookupkeeper.sink;
+
+import dev.lookupkeeper.config.Identifiers;
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.pg.PgErrors;
+import dev.lookupkeeper.pg.SqlTemplates;
+import dev.lookupkeeper.replay.Lsns;
+import dev.lookupkeeper.stream.ChangeBatch;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The native stream's sink: one transaction per batch holds the monotonic upsert, the phantom
+ * repairs and the stream's checkpoint (the commit end LSN of the batch's last transaction). Only
+ * after it commits may the position be confirmed to the server. Transient failures are retried a
+ * bounded number of times; the whole transaction is idempotent, so a retry is always safe.
+ */
+public final class BatchApplier {
+    private static final Logger LOG = LoggerFactory.getLogger(BatchApplier.class);
+    private static final int MAX_ATTEMPTS = 8;
+
+    /** What one batch changed, for stats and the in-memory selection. */
+    public record Applied(List<LatestMessage> upserted, int rowsChanged, List<PhantomHealer.Healed> healed) {}
+
+    private final DataSource dataSource;
+    private final LookupWriter writer;
+    private final PhantomHealer healer;
+    private final String storeCheckpointSql;
+    private final String stream;
+
+    public BatchApplier(DataSource dataSource, Settings settings, SqlTemplates templates, String stream) {
+        this.dataSource = dataSource;
+        this.writer = new LookupWriter(dataSource, templates, stream);
+        this.healer = new PhantomHealer(templates);
+        this.storeCheckpointSql = SqlTemplates.of(settings).get("sink/store_checkpoint.sql");
+        this.stream = stream;
+        Identifiers.validate("stream", stream);
+    }
+
+    public Applied apply(ChangeBatch batch) throws SQLException, InterruptedException {
+        List<LatestMessage> rows = batch.newestPerPartition();
+        String checkpoint = Lsns.format(batch.endLsn());
+        return retrying(() -> {
+            try (Connection c = dataSource.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    localCommit(c);
+                    int changed = writer.upsert(c, rows, batch.watermark(), checkpoint, checkpoint);
+                    List<PhantomHealer.Healed> healed = batch.hasDeletes()
+                            ? healer.heal(c, batch.deletedMessages(), batch.sweepAllRequested()) : List.of();
+                    c.commit();
+                    return new Applied(rows, changed, healed);
+                } catch (SQLException | RuntimeException e) {
+                    LookupWriter.safeRollback(c);
+                    throw e;
+                }
+            }
+        });
+    }
+
+    /** Stores a position passed with nothing to apply; it may be confirmed to the server once this returns. */
+    public void storePosition(long lsn) throws SQLException, InterruptedException {
+        String text = Lsns.format(lsn);
+        retrying(() -> {
+            try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(storeCheckpointSql)) {
+                c.setAutoCommit(true);
+                ps.setString(1, text);
+                ps.setString(2, stream);
+                ps.executeUpdate();
+                return null;
+            }
+        });
+    }
+
+    /**
+     * lookupkeeper's own writes never wait for a synchronous standby: in strict mode the standby is
+     * this very process, which would wait on itself.
+     */
+    private static void localCommit(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SET LOCAL synchronous_commit = local");
+        }
+    }
+
+    private interface Attempt<T> {
+        T run() throws SQLException;
+    }
+
+    private static <T> T retrying(Attempt<T> attempt) throws SQLException, InterruptedException {
+        long pause = 50;
+        for (int n = 1; ; n++) {
+            try {
+                return attempt.run();
+            } catch (SQLException e) {
+                if (!LookupWriter.retryable(e) || n >= MAX_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.warn("lookup batch failed ({}), retrying ({}/{})", PgErrors.brief(e), n, MAX_ATTEMPTS);
+                Thread.sleep(pause);
+                pause = Math.min(pause * 2, 5_000);
+            }
+        }
+    }
+}

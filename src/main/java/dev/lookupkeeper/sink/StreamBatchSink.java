@@ -1,0 +1,57 @@
+package dev.lookupkeeper.sink;
+
+import dev.lookupkeeper.ops.PipelineStats;
+import dev.lookupkeeper.stream.ChangeBatch;
+import dev.lookupkeeper.stream.StreamSink;
+
+/**
+ * The native stream's sink: applies a batch with {@link BatchApplier} (lookup, repairs and
+ * checkpoint in one transaction), then hands what it committed to a follower (the in-memory
+ * selection) and records the stats. A batch with nothing for the lookup writes nothing.
+ */
+public final class StreamBatchSink implements StreamSink {
+    /** Sees each batch after its transaction committed, in stream order. */
+    public interface Follower {
+        void applied(ChangeBatch batch, BatchApplier.Applied applied);
+
+        Follower NONE = (b, a) -> {};
+    }
+
+    private final BatchApplier applier;
+    private final PipelineStats stats;
+    private final Follower follower;
+
+    public StreamBatchSink(BatchApplier applier, PipelineStats stats, Follower follower) {
+        this.applier = applier;
+        this.stats = stats;
+        this.follower = follower;
+    }
+
+    @Override
+    public boolean apply(ChangeBatch batch) throws Exception {
+        int events = (int) Math.min(Integer.MAX_VALUE, batch.events());
+        int ignored = (int) Math.min(Integer.MAX_VALUE, batch.ignoredEvents());
+        if (batch.nothingForLookup()) {
+            follower.applied(batch, null);
+            stats.recordBatch(events, 0, ignored);
+            return false;
+        }
+        long start = System.nanoTime();
+        BatchApplier.Applied applied = applier.apply(batch);
+        long nanos = System.nanoTime() - start;
+        follower.applied(batch, applied);
+        long now = System.currentTimeMillis();
+        long[] commits = batch.commitTimesMs();
+        long[] lags = new long[commits.length];
+        for (int i = 0; i < commits.length; i++) {
+            lags[i] = Math.max(0, now - commits[i]);
+        }
+        stats.recordWritten(events, applied.rowsChanged() + applied.healed().size(), ignored, nanos, lags);
+        return true;
+    }
+
+    @Override
+    public void storePosition(long lsn) throws Exception {
+        applier.storePosition(lsn);
+    }
+}

@@ -1,0 +1,306 @@
+package dev.lookupkeeper.source.pgoutput;
+
+import dev.lookupkeeper.replay.Lsns;
+import dev.lookupkeeper.stream.BatchAssembler;
+import dev.lookupkeeper.stream.ChangeBatch;
+import dev.lookupkeeper.stream.StreamSink;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The native source: pgoutput (protocol 1) from one logical slot through pgjdbc's replication API.
+ *
+ * <p>One reader thread owns the replication stream; one writer thread applies batches. The reader
+ * decodes batch N+1 while the writer applies batch N (one batch in flight). It hands a batch over
+ * when a commit leaves nothing more waiting in the socket — so an idle stream applies each commit
+ * at once, and a loaded one takes whatever has arrived (bounded by the batch size) — and it blocks
+ * in {@code read()} only when nothing is in flight. A position is confirmed to the server (flush =
+ * apply, reported at once) only after the transaction that stored it committed. When the stream is
+ * idle, the WAL end of the server's keepalives is stored and confirmed too, so an idle slot retains
+ * nothing; that store is rate-limited, since the store is itself a transaction the stream sees.
+ */
+public final class PgOutputSource implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PgOutputSource.class);
+    /** How often a position passed with nothing to apply is stored and confirmed. */
+    static final long POSITION_STORE_MS = 5_000;
+
+    private final ReplicationConnector connector;
+    private final StreamRequest request;
+    private final BatchAssembler assembler;
+    private final StreamSink sink;
+    private final int maxBatchEvents;
+    private final PgOutputDecoder decoder = new PgOutputDecoder();
+    private final CountDownLatch started = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "pgoutput-writer");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile boolean stopping;
+    private volatile boolean blockedIdle;
+    private volatile long appliedLsn;
+    private Connection connection;
+    private PGReplicationStream stream;
+    private Thread reader;
+    private Future<Boolean> inFlight;
+    private long inFlightEnd;
+    private long reportedLsn;
+    private long pendingPosition;
+    private long lastPositionStoreMs;
+
+    /**
+     * @param request slot, publications and where to start
+     * @param maxBatchEvents a batch is handed over at the first commit past this many events
+     */
+    public PgOutputSource(ReplicationConnector connector, StreamRequest request, BatchAssembler assembler, StreamSink sink,
+                          int maxBatchEvents) {
+        this.connector = connector;
+        this.request = request;
+        this.assembler = assembler;
+        this.sink = sink;
+        this.maxBatchEvents = maxBatchEvents;
+        this.appliedLsn = request.startLsn();
+        this.reportedLsn = request.startLsn();
+    }
+
+    /** Opens the replication connection and starts streaming; throws if the server refuses. */
+    public void start() throws SQLException {
+        connection = connector.open();
+        try {
+            PGConnection pg = connection.unwrap(PGConnection.class);
+            ChainedLogicalStreamBuilder b = pg.getReplicationAPI().replicationStream().logical()
+                    .withSlotName(request.slot())
+                    .withStartPosition(LogSequenceNumber.valueOf(request.startLsn()))
+                    .withSlotOption("proto_version", "1")
+                    .withSlotOption("publication_names", request.publicationNames())
+                    .withStatusInterval(10, TimeUnit.SECONDS);
+            if (request.logicalMessages()) {
+                b = b.withSlotOption("messages", "true");
+            }
+            stream = b.start();
+        } catch (SQLException | RuntimeException e) {
+            closeConnection();
+            throw e;
+        }
+        LOG.info("streaming slot {} from {} (pgoutput, publications {})", request.slot(), Lsns.format(request.startLsn()),
+                request.publicationNames());
+        reader = new Thread(this::readLoop, "pgoutput-reader");
+        reader.setDaemon(true);
+        reader.start();
+        started.countDown();
+    }
+
+    private void readLoop() {
+        try {
+            while (!stopping) {
+                ByteBuffer message;
+                if (!assembler.atBoundary()) {
+                    message = stream.read(); // inside a transaction: the rest is on its way
+                } else {
+                    message = stream.readPending();
+                    if (message == null) {
+                        handOver();
+                        awaitInFlight();
+                        storeIdlePosition();
+                        if (stopping) {
+                            break;
+                        }
+                        blockedIdle = true;
+                        try {
+                            message = stream.read();
+                        } finally {
+                            blockedIdle = false;
+                        }
+                    }
+                }
+                if (message == null) {
+                    break; // the server ended the stream
+                }
+                decoder.decode(message, assembler);
+                if (assembler.atBoundary() && assembler.current().events() >= maxBatchEvents) {
+                    handOver();
+                }
+                reportApplied();
+            }
+            if (assembler.atBoundary()) {
+                handOver();
+            }
+            awaitInFlight();
+        } catch (Throwable t) {
+            if (!stopping) {
+                failure.compareAndSet(null, t);
+                LOG.error("stream from slot {} failed: {}", request.slot(), t.toString());
+            }
+        } finally {
+            writer.shutdown();
+            closeConnection();
+            finished.countDown();
+        }
+    }
+
+    /** Hands the whole transactions decoded so far to the writer, after the batch before them is done. */
+    private void handOver() throws Exception {
+        if (assembler.current().isEmpty()) {
+            return;
+        }
+        ChangeBatch batch = assembler.take();
+        awaitInFlight();
+        long end = batch.endLsn();
+        inFlightEnd = end;
+        inFlight = writer.submit(() -> sink.apply(batch));
+    }
+
+    /** Waits for the batch in flight; once its transaction committed, its position is confirmed. */
+    private void awaitInFlight() throws Exception {
+        Future<Boolean> f = inFlight;
+        if (f == null) {
+            return;
+        }
+        boolean stored;
+        try {
+            stored = f.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        }
+        inFlight = null;
+        if (stored) {
+            appliedLsn = Math.max(appliedLsn, inFlightEnd);
+        } else {
+            pendingPosition = Math.max(pendingPosition, inFlightEnd);
+        }
+        reportApplied();
+    }
+
+    /** Confirms to the server what the writer has committed, at once rather than at the next status interval. */
+    private void reportApplied() throws Exception {
+        Future<Boolean> f = inFlight;
+        if (f != null && f.isDone()) {
+            awaitInFlight();
+            return;
+        }
+        long applied = appliedLsn;
+        if (pendingPosition > applied && f == null && System.currentTimeMillis() - lastPositionStoreMs >= POSITION_STORE_MS) {
+            storePosition(pendingPosition);
+            applied = appliedLsn;
+        }
+        if (Long.compareUnsigned(applied, reportedLsn) > 0) {
+            LogSequenceNumber lsn = LogSequenceNumber.valueOf(applied);
+            stream.setFlushedLSN(lsn);
+            stream.setAppliedLSN(lsn);
+            stream.forceUpdateStatus();
+            reportedLsn = applied;
+        }
+    }
+
+    /**
+     * Idle, between transactions, nothing in flight: everything the server sent has been applied,
+     * so the WAL end of its last keepalive may be stored and confirmed.
+     */
+    private void storeIdlePosition() throws Exception {
+        long serverEnd = Math.max(stream.getLastReceiveLSN().asLong(), pendingPosition);
+        if (serverEnd > appliedLsn && System.currentTimeMillis() - lastPositionStoreMs >= POSITION_STORE_MS) {
+            storePosition(serverEnd);
+        }
+        reportApplied();
+    }
+
+    private void storePosition(long lsn) throws Exception {
+        sink.storePosition(lsn);
+        lastPositionStoreMs = System.currentTimeMillis();
+        appliedLsn = Math.max(appliedLsn, lsn);
+    }
+
+    public boolean awaitStarted(long timeout, TimeUnit unit) throws InterruptedException {
+        return started.await(timeout, unit);
+    }
+
+    /** Blocks until the stream stops; returns its failure, or null after a clean stop. */
+    public Throwable awaitTermination() throws InterruptedException {
+        finished.await();
+        return failure.get();
+    }
+
+    public boolean isRunning() {
+        return started.getCount() == 0 && finished.getCount() > 0;
+    }
+
+    public Throwable failure() {
+        return failure.get();
+    }
+
+    /** The position last confirmed to the server. */
+    public long confirmedLsn() {
+        return reportedLsn;
+    }
+
+    /**
+     * Stops after the batch in flight: whole transactions already decoded are applied and
+     * confirmed, a transaction half received is dropped (the server sends it again), the slot is
+     * released.
+     */
+    @Override
+    public void close() {
+        stopping = true;
+        if (reader == null) {
+            closeConnection();
+            return;
+        }
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!finished.await(50, TimeUnit.MILLISECONDS)) {
+                if (blockedIdle || System.nanoTime() > deadline) {
+                    abortConnection(); // a blocked read() only ends with its socket
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            abortConnection();
+        }
+    }
+
+    private void abortConnection() {
+        Connection c = connection;
+        if (c != null) {
+            try {
+                c.abort(Runnable::run);
+            } catch (SQLException e) {
+                LOG.debug("abort: {}", e.getMessage());
+            }
+        }
+    }
+
+    private void closeConnection() {
+        Connection c = connection;
+        if (c == null) {
+            return;
+        }
+        try {
+            if (stream != null && !stream.isClosed() && !stopping) {
+                stream.close();
+            }
+        } catch (SQLException e) {
+            LOG.debug("stream close: {}", e.getMessage());
+        }
+        try {
+            c.close();
+        } catch (SQLException e) {
+            LOG.debug("connection close: {}", e.getMessage());
+        }
+    }
+}

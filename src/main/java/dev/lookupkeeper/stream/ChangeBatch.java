@@ -1,0 +1,148 @@
+package dev.lookupkeeper.stream;
+
+import dev.lookupkeeper.sink.LatestMessage;
+import dev.lookupkeeper.source.Uuids;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * Whole transactions of the stream, reduced to what the sinks apply: the newest inserted message
+ * per partition, the ids of deleted messages (bounded: past {@link #MAX_DELETED_IDS}, or after a
+ * TRUNCATE, the batch asks for a sweep of every row instead), the highest watermark, the selection
+ * tables' changes in stream order, and the commit end LSN of its last transaction — the
+ * checkpoint. Its heap grows with partitions touched, never with the rows of a transaction.
+ */
+public final class ChangeBatch {
+    public static final int MAX_DELETED_IDS = 100_000;
+    private static final int MAX_LAG_SAMPLES = 4096;
+
+    private final Map<UUID, LatestMessage> newest = new HashMap<>();
+    private final List<UUID> deleted = new ArrayList<>();
+    private final List<Consumer<SelectionChanges>> selectionChanges = new ArrayList<>();
+    private long[] commitTimesMs = new long[64];
+    private int commitSamples;
+    private boolean sweepAll;
+    private long watermark;
+    private long events;
+    private long ignored;
+    private int transactions;
+    private long endLsn;
+
+    void inserted(UUID partition, UUID message, long createdAtMicros) {
+        events++;
+        LatestMessage current = newest.get(partition);
+        if (current == null || !current.isAfter(createdAtMicros, message) && !(current.createdAtMicros() == createdAtMicros
+                && current.messageId().equals(message))) {
+            newest.put(partition, new LatestMessage(partition, message, createdAtMicros));
+        }
+    }
+
+    void deleted(UUID message) {
+        events++;
+        if (sweepAll) {
+            return;
+        }
+        if (deleted.size() >= MAX_DELETED_IDS) {
+            sweepAll();
+            return;
+        }
+        deleted.add(message);
+    }
+
+    /** Every row is checked for a deleted message (a TRUNCATE, or more deletes than the bound). */
+    void sweepAll() {
+        sweepAll = true;
+        deleted.clear();
+    }
+
+    void watermark(long id) {
+        watermark = Math.max(watermark, id);
+    }
+
+    void selectionChange(Consumer<SelectionChanges> change) {
+        selectionChanges.add(change);
+    }
+
+    void ignored() {
+        ignored++;
+    }
+
+    void committed(long endLsn, long commitTimeMs) {
+        transactions++;
+        this.endLsn = Math.max(this.endLsn, endLsn);
+        if (commitSamples < MAX_LAG_SAMPLES) {
+            if (commitSamples == commitTimesMs.length) {
+                commitTimesMs = Arrays.copyOf(commitTimesMs, commitSamples * 2);
+            }
+            commitTimesMs[commitSamples++] = commitTimeMs;
+        }
+    }
+
+    /** The newest message per partition, in PostgreSQL's uuid order (one lock order for every writer). */
+    public List<LatestMessage> newestPerPartition() {
+        List<LatestMessage> out = new ArrayList<>(newest.values());
+        out.sort((a, b) -> Uuids.compare(a.partitionId(), b.partitionId()));
+        return out;
+    }
+
+    public List<UUID> deletedMessages() {
+        return deleted;
+    }
+
+    public boolean sweepAllRequested() {
+        return sweepAll;
+    }
+
+    public boolean hasDeletes() {
+        return sweepAll || !deleted.isEmpty();
+    }
+
+    public long watermark() {
+        return watermark;
+    }
+
+    public List<Consumer<SelectionChanges>> selectionChanges() {
+        return selectionChanges;
+    }
+
+    public long events() {
+        return events;
+    }
+
+    public long ignoredEvents() {
+        return ignored;
+    }
+
+    public int transactions() {
+        return transactions;
+    }
+
+    /** The end of the last transaction's commit record: where the stream resumes after this batch. */
+    public long endLsn() {
+        return endLsn;
+    }
+
+    /** Commit times (epoch ms) of the batch's transactions, the first few thousand. */
+    public long[] commitTimesMs() {
+        return Arrays.copyOf(commitTimesMs, commitSamples);
+    }
+
+    public boolean isEmpty() {
+        return transactions == 0;
+    }
+
+    /** Nothing for the lookup or the watermark: at most changes of the selection's tables. */
+    public boolean nothingForLookup() {
+        return newest.isEmpty() && !hasDeletes() && watermark == 0;
+    }
+
+    /** Nothing for the lookup, the selection or the checkpoint's watermark: only a position. */
+    public boolean onlyPosition() {
+        return newest.isEmpty() && !hasDeletes() && watermark == 0 && selectionChanges.isEmpty();
+    }
+}

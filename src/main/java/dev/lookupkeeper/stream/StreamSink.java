@@ -1,0 +1,19 @@
+package dev.lookupkeeper.stream;
+
+/**
+ * Where a native source hands its batches. Both calls return only after what they were given is
+ * committed: the source confirms the position to the server after that, never before.
+ */
+public interface StreamSink {
+    /**
+     * Applies the batch's lookup changes, repairs and checkpoint in one transaction, then feeds the
+     * selection.
+     *
+     * @return whether the batch's end position was stored (false: nothing for the lookup, so
+     *         nothing was written; the position is stored later with {@link #storePosition})
+     */
+    boolean apply(ChangeBatch batch) throws Exception;
+
+    /** Stores a position passed with nothing to apply (empty transactions, a keepalive's WAL end). */
+    void storePosition(long lsn) throws Exception;
+}
