@@ -6,6 +6,23 @@ import java.sql.SQLException;
 public final class PgErrors {
     private PgErrors() {}
 
+    /**
+     * Whether a failure is a lost connection or a server going away (SQLSTATE class 08, 57P0x,
+     * or an I/O error underneath): worth reconnecting, unlike a decoding or permission error.
+     */
+    public static boolean isConnectionLoss(Throwable t) {
+        for (Throwable x = t; x != null; x = x.getCause() == x ? null : x.getCause()) {
+            if (x instanceof SQLException e && e.getSQLState() != null
+                    && (e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57P"))) {
+                return true;
+            }
+            if (x instanceof java.io.IOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public static String brief(SQLException e) {
         if (e == null) {
             return "unknown error";

@@ -54,6 +54,7 @@ public final class SidecarRuntime implements AutoCloseable {
     private CdcPipeline main;
     private MemorySelection selection;
     private final java.util.ArrayDeque<Long> rebootstrapTimes = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<Long> reconnectTimes = new java.util.ArrayDeque<>();
     private PartitionSelector sqlSelector;
     private CdcPipeline shadowPipeline;
     private HikariDataSource selectPool;
@@ -143,6 +144,10 @@ public final class SidecarRuntime implements AutoCloseable {
             if (!Slots.exists(c, settings.slot())) {
                 onSlotLost();
                 return;
+            }
+            if (t != null && PgErrors.isConnectionLoss(t) && reconnectAllowed()) {
+                LOG.warn("stream interrupted ({}): reconnecting from the stored checkpoint", CdcPipeline.rootMessage(t));
+                return; // the next turn of the loop starts the stream again
             }
             failure = t != null ? t : new IllegalStateException("the stream stopped");
         }
@@ -253,6 +258,19 @@ public final class SidecarRuntime implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** At most five reconnects a minute; past that the failure ends the process (exit 4). */
+    private boolean reconnectAllowed() {
+        long now = System.currentTimeMillis();
+        while (!reconnectTimes.isEmpty() && now - reconnectTimes.peekFirst() > 60_000) {
+            reconnectTimes.removeFirst();
+        }
+        if (reconnectTimes.size() >= 5) {
+            return false;
+        }
+        reconnectTimes.addLast(now);
+        return true;
     }
 
     /**

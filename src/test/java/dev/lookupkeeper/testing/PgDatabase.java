@@ -163,4 +163,13 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
         assertThat(truth).as("the oracle has rows").isNotEmpty();
         assertThat(lookup()).as("partition_lookup equals the truth from queen.messages").isEqualTo(truth);
     }
+
+    /** Terminates the slot's walsender and drops the slot, again if a sidecar reconnected in between. */
+    public void dropSlotFromOutside() {
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).ignoreExceptions().until(() -> {
+            execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" + name + "' AND active");
+            execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + name + "'");
+            return queryLong("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + name + "'") == 0;
+        });
+    }
 }

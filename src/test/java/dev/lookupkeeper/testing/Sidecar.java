@@ -20,9 +20,14 @@ public final class Sidecar implements AutoCloseable {
     }
 
     public static Sidecar start(Map<String, String> env, String... args) throws IOException {
+        return startWithJvm(List.of("-Xmx512m"), env, args);
+    }
+
+    /** Starts `lookupkeeper` with these JVM options (a small heap, a collector) instead of -Xmx512m. */
+    public static Sidecar startWithJvm(List<String> jvmOptions, Map<String, String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx512m");
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.lookupkeeper.cli.Main");

@@ -98,7 +98,7 @@ public final class PgOutputSource implements AutoCloseable {
             closeConnection();
             throw e;
         }
-        LOG.info("streaming slot {} from {} (pgoutput, publications {})", request.slot(), Lsns.format(request.startLsn()),
+        LOG.info("streaming from slot {} at {} (pgoutput, publications {})", request.slot(), Lsns.format(request.startLsn()),
                 request.publicationNames());
         reader = new Thread(this::readLoop, "pgoutput-reader");
         reader.setDaemon(true);
