@@ -12,7 +12,8 @@ ALTER ROLE lookupkeeper REPLICATION;
 
 GRANT USAGE ON SCHEMA queen TO lookupkeeper;
 GRANT SELECT ON queen.messages, queen.partitions, queen.queues, queen.partition_consumers TO lookupkeeper;
-GRANT SELECT, INSERT, UPDATE ON queen.partition_lookup TO lookupkeeper;
+-- DELETE: the stream removes the row of a partition whose last message was deleted (retention)
+GRANT SELECT, INSERT, UPDATE, DELETE ON queen.partition_lookup TO lookupkeeper;
 
 GRANT USAGE ON SCHEMA lookupkeeper TO lookupkeeper;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA lookupkeeper TO lookupkeeper;

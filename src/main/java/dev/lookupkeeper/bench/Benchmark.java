@@ -49,7 +49,7 @@ public final class Benchmark {
     private final int insertRounds;
     private final int insertSeconds;
     private boolean pin = true;
-    private boolean walsenderWithSidecar = true;
+    private boolean walsenderWithSidecar;
     private List<Integer> selectSizes = List.of();
     private int[][] rebuildSizes = new int[0][];
 
@@ -88,7 +88,7 @@ public final class Benchmark {
         return this;
     }
 
-    /** Pinned insert runs: the slot's walsender on the sidecar's CPU (default) or on PostgreSQL's. */
+    /** Pinned insert runs: the slot's walsender on PostgreSQL's CPU (default) or on the sidecar's. */
     public Benchmark walsenderWithSidecar(boolean value) {
         this.walsenderWithSidecar = value;
         return this;
@@ -110,6 +110,8 @@ public final class Benchmark {
                 new Bootstrapper(settings).ensure(c, Bootstrapper.ProgressSink.none());
                 try (Statement st = c.createStatement()) {
                     st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', 'bench_raw')");
+                    // the Debezium engine drains the same backlog from its own copy, side by side
+                    st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', '" + DEBEZIUM_SLOT + "')");
                     // the replay window's slot, as the streaming sidecar would create it: a copy of the stream's slot
                     st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', '" + settings.replaySlot() + "')");
                 }
@@ -127,6 +129,7 @@ public final class Benchmark {
                     rows.add(new String[] {"raw pgoutput decode (pg_logical_slot_peek_binary_changes)", fmt(peakRate) + " events/s", "1.00"});
                     PipelineStats stats = new PipelineStats();
                     long t0 = System.nanoTime();
+                    long cpu0 = processCpuNanos();
                     try (CdcPipeline pipeline = new CdcPipeline(settings, stats)) {
                         pipeline.start(Bootstrapper.ProgressSink.none());
                         long tStream = System.nanoTime();
@@ -137,9 +140,12 @@ public final class Benchmark {
                             Thread.sleep(5);
                         }
                         long tEnd = System.nanoTime();
+                        long cpuNative = processCpuNanos() - cpu0;
                         double drain = backlog / ((tEnd - tStream) / 1e9);
                         double drainWithStart = backlog / ((tEnd - t0) / 1e9);
-                        rows.add(new String[] {"lookupkeeper drain (stream start to last event applied)", fmt(drain) + " events/s", String.format("%.2f", drain / peakRate)});
+                        rows.add(new String[] {"lookupkeeper drain, native pgoutput reader (stream start to last event applied)", fmt(drain) + " events/s", String.format("%.2f", drain / peakRate)});
+                        rows.add(new String[] {"native reader: sidecar CPU per event (process CPU over the drain, start-up included)",
+                                String.format("%.2f µs", cpuNative / 1000.0 / backlog), ""});
                         rows.add(new String[] {"share of the drain spent in the sink (coalesce + upsert + commit)",
                                 String.format("%.0f %% (%,d batches, %,d lookup rows changed)", 100.0 * stats.writeNanos() / (tEnd - tStream), stats.batches(), stats.rowsChanged()), ""});
                         rows.add(new String[] {"lookupkeeper drain incl. engine start-up", fmt(drainWithStart) + " events/s", String.format("%.2f", drainWithStart / peakRate)});
@@ -154,6 +160,12 @@ public final class Benchmark {
                                 lag.getValueAtPercentile(50) + " / " + lag.getValueAtPercentile(99) + " / " + lag.getMaxValue() + " ms", ""});
                     }
                     rows.add(new String[] {"in-process run above: peak heap used (JVM default heap, lazy GC)", mb(peakHeap()) + " MB", ""});
+                    out.println("debezium run: the same backlog from the slot's copy, through Debezium's embedded engine...");
+                    double[] dbz = drainWithDebezium(c, settings);
+                    rows.add(new String[] {"lookupkeeper drain, Debezium embedded engine (same backlog and sink)", fmt(dbz[0]) + " events/s",
+                            String.format("%.2f", dbz[0] / peakRate)});
+                    rows.add(new String[] {"Debezium: sidecar CPU per event (process CPU over the drain, start-up included)",
+                            String.format("%.2f µs", dbz[1]), ""});
                     out.println("replay run: everything above again, from the replay window's start...");
                     Replayer.Report replay = new Replayer(settings, java.time.Duration.ofMinutes(30)).replay(c, Replayer.From.lsn(replayFrom), m -> { });
                     rows.add(new String[] {String.format("replay of the backlog and the lag run (%,d events, %,d row moves), engine start-up included",
@@ -209,6 +221,13 @@ public final class Benchmark {
         if (!selectTable.isEmpty()) {
             out.println();
             selectTable.forEach(out::println);
+            out.println();
+            out.println("| in-memory selection model | heap retained |");
+            out.println("|---|---|");
+            for (int size : new int[] {100_000, 1_000_000}) {
+                out.printf("| %,d partitions, a lookup row each, 2 consumer groups that consumed every partition | %s MB |%n", size,
+                        mb(dev.lookupkeeper.select.ModelFootprint.measure(size, 2)));
+            }
         }
     }
 
@@ -323,5 +342,36 @@ public final class Benchmark {
 
     private static String fmt(double d) {
         return String.format("%,.0f", d);
+    }
+
+    static final String DEBEZIUM_SLOT = "bench_debezium";
+
+    /** Drains the backlog (and the lag run) from the Debezium slot copy into the shadow table; {events/s, µs of CPU per event}. */
+    private double[] drainWithDebezium(Connection c, Settings settings) throws Exception {
+        StreamTarget target = new StreamTarget("bench_debezium", DEBEZIUM_SLOT, dev.lookupkeeper.config.Identifiers.quote(settings.schema()) + ".shadow_lookup");
+        PipelineStats stats = new PipelineStats();
+        long cpu0 = processCpuNanos();
+        try (CdcPipeline pipeline = new CdcPipeline(settings, target, stats,
+                new CdcPipeline.Options(dev.lookupkeeper.runtime.StreamSource.DEBEZIUM, false, null))) {
+            pipeline.start(Bootstrapper.ProgressSink.none());
+            long tStream = System.nanoTime();
+            while (stats.events() < backlog) {
+                if (!pipeline.isStreaming()) {
+                    throw new IllegalStateException("the Debezium pipeline stopped during the drain");
+                }
+                Thread.sleep(5);
+            }
+            long seconds = System.nanoTime() - tStream;
+            long cpu = processCpuNanos() - cpu0;
+            return new double[] {backlog / (seconds / 1e9), cpu / 1000.0 / backlog};
+        } finally {
+            try (Statement st = c.createStatement()) {
+                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + DEBEZIUM_SLOT + "' AND NOT active");
+            }
+        }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 }

@@ -59,10 +59,11 @@ final class CpuPinning {
         }
     }
 
-    static Process startSidecar(ConnectionSettings conn, List<String> jvmOptions, String cpus) throws IOException {
+    static Process startSidecar(ConnectionSettings conn, List<String> jvmOptions, String cpus, String... runArgs) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("taskset", "-c", cpus, Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.lookupkeeper.cli.Main", "run"));
+        cmd.addAll(List.of(runArgs));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().putAll(conn.libpqEnvironment());
         return pb.start();

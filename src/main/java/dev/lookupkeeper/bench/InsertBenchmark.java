@@ -27,7 +27,8 @@ import java.util.UUID;
  * seconds per round; the table is truncated between rounds.
  */
 final class InsertBenchmark {
-    enum Mode { NONE, TRIGGER, CDC }
+    /** CDC: the sidecar streaming, no replay window; CDC_WINDOW: the same with the replay window (its slot advanced every 5 s). */
+    enum Mode { NONE, TRIGGER, CDC, CDC_WINDOW }
 
     record Cell(int clients, int rows, boolean hot) {
         String label() {
@@ -41,7 +42,7 @@ final class InsertBenchmark {
     private final int rounds;
     private final int seconds;
     private final boolean pin;
-    private boolean walsenderWithSidecar = true;
+    private boolean walsenderWithSidecar;
     private final List<String> sidecarJvmOptions;
     private final PrintStream out;
 
@@ -100,39 +101,22 @@ final class InsertBenchmark {
             }
         }
         List<String> table = new ArrayList<>();
-        table.add("| clients | rows per push | partitions | no maintenance (rows/s) | trigger (rows/s, ratio) | CDC running (rows/s, ratio) |");
-        table.add("|---|---|---|---|---|---|");
+        table.add("| clients | rows per push | partitions | no maintenance (rows/s) | trigger (rows/s, ratio) | CDC running (rows/s, ratio)"
+                + " | CDC + replay window (rows/s, ratio) |");
+        table.add("|---|---|---|---|---|---|---|");
         for (Cell cell : cells) {
-            double none = rowsDone.get(cell).get(Mode.NONE) / secondsDone.get(cell).get(Mode.NONE);
-            double trig = rowsDone.get(cell).get(Mode.TRIGGER) / secondsDone.get(cell).get(Mode.TRIGGER);
-            double cdc = rowsDone.get(cell).get(Mode.CDC) / secondsDone.get(cell).get(Mode.CDC);
-            table.add(String.format("| %s | %,.0f | %,.0f (%.2f) | %,.0f (%.2f) |", cell.label(), none, trig, trig / none, cdc, cdc / none));
+            double none = rate(rowsDone, secondsDone, cell, Mode.NONE);
+            double trig = rate(rowsDone, secondsDone, cell, Mode.TRIGGER);
+            double cdc = rate(rowsDone, secondsDone, cell, Mode.CDC);
+            double window = rate(rowsDone, secondsDone, cell, Mode.CDC_WINDOW);
+            table.add(String.format("| %s | %,.0f | %,.0f (%.2f) | %,.0f (%.2f) | %,.0f (%.2f) |", cell.label(), none, trig, trig / none,
+                    cdc, cdc / none, window, window / none));
         }
         return table;
     }
 
-    /**
-     * The in-memory selection's walsender decodes the WAL a second time: it is the sidecar's work too,
-     * so it joins the sidecar's CPU. Skipped when the child serves no HTTP or selects by SQL.
-     */
-    private void pinSelectionWalsender(Connection c) throws Exception {
-        if ("0".equals(System.getenv("LOOKUPKEEPER_HTTP_PORT")) || "sql".equals(System.getenv("LOOKUPKEEPER_SELECTION"))) {
-            return;
-        }
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            try (var ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ? AND active")) {
-                ps.setString(1, settings.selectionSlot());
-                try (var rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        CpuPinning.pinSlotHolder(c, settings.selectionSlot(), "1");
-                        return;
-                    }
-                }
-            }
-            Thread.sleep(50);
-        }
-        out.println("insert benchmark: the selection stream did not start within 10 s; its walsender stays unpinned");
+    private static double rate(Map<Cell, EnumMap<Mode, Long>> rows, Map<Cell, EnumMap<Mode, Double>> seconds, Cell cell, Mode mode) {
+        return rows.get(cell).get(mode) / seconds.get(cell).get(mode);
     }
 
     private void awaitStreaming(Connection c, Process child) throws Exception {
@@ -168,14 +152,13 @@ final class InsertBenchmark {
         Process child = null;
         if (mode == Mode.TRIGGER) {
             trigger.create(c);
-        } else if (mode == Mode.CDC && pin) {
-            child = CpuPinning.startSidecar(conn, sidecarJvmOptions, "1");
+        } else if (mode != Mode.NONE && pin) {
+            child = CpuPinning.startSidecar(conn, sidecarJvmOptions, "1", "--replay-window", mode == Mode.CDC_WINDOW ? "15m" : "0");
             awaitStreaming(c, child);
             if (walsenderWithSidecar) {
                 CpuPinning.pinSlotHolder(c, settings.slot(), "1");
-                pinSelectionWalsender(c);
             }
-        } else if (mode == Mode.CDC) {
+        } else if (mode != Mode.NONE) {
             pipeline = new CdcPipeline(settings, new PipelineStats());
             pipeline.start(Bootstrapper.ProgressSink.none());
         }
@@ -196,7 +179,7 @@ final class InsertBenchmark {
         } finally {
             if (mode == Mode.TRIGGER) {
                 trigger.drop(c);
-            } else if (mode == Mode.CDC) {
+            } else if (mode != Mode.NONE) {
                 if (pipeline != null) {
                     pipeline.close();
                 }
@@ -209,6 +192,10 @@ final class InsertBenchmark {
                 }
                 // no slot between CDC cells: the next CDC cell must not drain the other modes' inserts
                 Switcher.dropSlot(c, settings, StreamTarget.main(settings));
+                try (Statement st = c.createStatement()) {
+                    st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
+                            + settings.replaySlot() + "' AND NOT active");
+                }
             }
         }
     }

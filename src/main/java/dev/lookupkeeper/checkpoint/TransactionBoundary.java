@@ -1,21 +1,23 @@
 package dev.lookupkeeper.checkpoint;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToLongFunction;
 
 /**
- * Decides which records may be marked processed. A batch can end inside a transaction, and rows
- * of one multi-row insert can share one LSN; a source offset stored in the middle of such a group
- * has made Debezium skip the rest of the group on restart. So only whole transactions are marked:
- * the records of the last transaction seen stay pending until a record of a later transaction
- * arrives. Replaying them after a crash is harmless because the upsert is monotonic.
+ * Decides which record may be marked processed. A batch can end inside a transaction, and rows of
+ * one multi-row insert can share one LSN; a source offset stored in the middle of such a group
+ * makes Debezium skip the rest of the group on restart. So only the last record of the newest
+ * complete transaction is marked (its offset covers everything before it): a transaction is
+ * complete once a record of a later one has arrived. Only that one record is kept between
+ * batches, never the rows of an open transaction, so a huge transaction costs no heap here.
+ * Replaying the open transaction after a crash is harmless because the upsert is monotonic.
  *
  * @param <R> record type
  */
 public final class TransactionBoundary<R> {
     private final ToLongFunction<R> txId;
-    private List<R> pending = new ArrayList<>();
+    /** The last record seen so far; its transaction may still be open. */
+    private R tail;
 
     /** @param txId transaction id of a record, or -1 for records outside any transaction */
     public TransactionBoundary(ToLongFunction<R> txId) {
@@ -23,28 +25,37 @@ public final class TransactionBoundary<R> {
     }
 
     /**
-     * Adds a batch (already applied to the lookup) and returns the records, oldest first, whose
-     * transactions are complete and may now be marked processed.
+     * Takes a batch (already applied to the lookup) and returns the record to mark processed —
+     * the last record of the newest transaction now known to be complete — or null when no
+     * transaction completed.
      */
-    public List<R> complete(List<R> batch) {
-        List<R> all = pending;
-        all.addAll(batch);
-        int cut = all.size();
-        if (!all.isEmpty()) {
-            long lastTx = txId.applyAsLong(all.get(all.size() - 1));
-            if (lastTx >= 0) {
-                cut = all.size() - 1;
-                while (cut > 0 && txId.applyAsLong(all.get(cut - 1)) == lastTx) {
-                    cut--;
-                }
+    public R complete(List<R> batch) {
+        if (batch.isEmpty()) {
+            return null;
+        }
+        R last = batch.get(batch.size() - 1);
+        long lastTx = txId.applyAsLong(last);
+        R mark;
+        if (lastTx < 0) {
+            mark = last; // outside any transaction: complete at once
+        } else {
+            int i = batch.size() - 1;
+            while (i >= 0 && txId.applyAsLong(batch.get(i)) == lastTx) {
+                i--;
+            }
+            if (i >= 0) {
+                mark = batch.get(i);
+            } else {
+                // the whole batch continues one transaction: the previous tail completed only if it belonged to another
+                mark = tail != null && txId.applyAsLong(tail) != lastTx ? tail : null;
             }
         }
-        List<R> done = new ArrayList<>(all.subList(0, cut));
-        pending = new ArrayList<>(all.subList(cut, all.size()));
-        return done;
+        tail = lastTx < 0 ? null : last;
+        return mark;
     }
 
-    public int pendingCount() {
-        return pending.size();
+    /** Whether a record of a possibly open transaction is held back. */
+    public boolean holdsBack() {
+        return tail != null;
     }
 }

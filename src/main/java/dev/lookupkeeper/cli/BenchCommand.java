@@ -39,8 +39,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-pin", description = "Insert benchmark: let PostgreSQL, writers and the sidecar share all CPUs (the sidecar then runs in this JVM)")
     boolean noPin;
 
-    @Option(names = "--walsender-on-pg-cpu", description = "Pinned insert benchmark: keep the slot's walsender (where PostgreSQL decodes) on PostgreSQL's CPU")
+    @Option(names = "--walsender-on-pg-cpu", description = "Pinned insert benchmark: keep the slot's walsender (where PostgreSQL decodes)"
+            + " on PostgreSQL's CPU, as in any real deployment (the default; kept for scripts)")
     boolean walsenderOnPgCpu;
+
+    @Option(names = "--walsender-on-sidecar-cpu", description = "Pinned insert benchmark: move the slot's walsender to the sidecar's CPU"
+            + " (shows the decode's share of the cost)")
+    boolean walsenderOnSidecarCpu;
 
     @Override
     public Integer call() throws Exception {
@@ -49,7 +54,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         boolean all = suite.equals("all");
         new Benchmark(backlog, lagRate, lagSeconds, sidecarJvmOptions, all || suite.equals("drain"), all || suite.equals("insert"),
-                insertRounds, insertSeconds, System.out).pin(!noPin).walsenderWithSidecar(!walsenderOnPgCpu)
+                insertRounds, insertSeconds, System.out).pin(!noPin).walsenderWithSidecar(walsenderOnSidecarCpu && !walsenderOnPgCpu)
                 .selectSizes(all || suite.equals("select") ? selectSizes : java.util.List.of())
                 .rebuildSizes(all || suite.equals("rebuild") ? new int[][] {{1_000_000, 10_000}, {10_000_000, 100_000}} : new int[0][]).run();
         return ExitCodes.OK;

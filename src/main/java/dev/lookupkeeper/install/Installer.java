@@ -110,6 +110,14 @@ public final class Installer {
                     + (inserts ? "" : " without inserts") + "; lookupkeeper needs its own publication on " + messages
                     + ": choose another name with --publication, or drop that publication if it is a leftover");
         }
+        if (facts.columnLists()) {
+            List<String> lacking = lackingColumns(c);
+            if (!lacking.isEmpty()) {
+                throw new DatabaseNotReadyException("publication " + settings.publication() + " ships " + messages + " without column(s) "
+                        + String.join(", ", lacking) + ": ALTER PUBLICATION " + quoted("publication") + " SET TABLE "
+                        + quotedQueueSchema() + ".messages (id, partition_id, created_at), " + quoted("schema") + ".watermark");
+            }
+        }
         List<String> changed = new ArrayList<>();
         if (!tables.contains(watermark)) {
             st.execute("ALTER PUBLICATION " + quoted("publication") + " ADD TABLE " + quoted("schema") + ".watermark");
@@ -126,6 +134,12 @@ public final class Installer {
     /** The in-memory selection's publication; left out (selection then runs as SQL) without logical WAL. */
     private String ensureSelectionPublication(Connection c, Statement st, Preflight.ServerFacts facts) throws SQLException {
         if (exists(c, "SELECT 1 FROM pg_publication WHERE pubname = ?", settings.selectionPublication())) {
+            // older installs published partition_lookup too: the stream would decode the sidecar's own upserts again
+            if (exists(c, "SELECT 1 FROM pg_publication_tables WHERE pubname = ? AND tablename = 'partition_lookup'", settings.selectionPublication())) {
+                st.execute("ALTER PUBLICATION " + dev.lookupkeeper.config.Identifiers.quote(settings.selectionPublication())
+                        + " DROP TABLE " + dev.lookupkeeper.config.Identifiers.quote(settings.queueSchema()) + ".partition_lookup");
+                return "exists, partition_lookup taken out (the sidecar feeds its own rows to the selection)";
+            }
             return "exists";
         }
         try (ResultSet rs = st.executeQuery("SELECT current_setting('wal_level')")) {
@@ -135,7 +149,28 @@ public final class Installer {
             }
         }
         st.execute(sql.get(facts.columnLists() ? "install/selection_publication_columns.sql" : "install/selection_publication_plain.sql"));
-        return "created (partition_lookup, partition_consumers, partitions, queues: the in-memory selection)";
+        return "created (partition_consumers, partitions, queues: the in-memory selection)";
+    }
+
+    /** Columns the stream reads that the publication's column list of queen.messages leaves out (PostgreSQL 15+). */
+    private List<String> lackingColumns(Connection c) throws SQLException {
+        List<String> lacking = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT need FROM unnest(ARRAY['id', 'partition_id', 'created_at']) need"
+                + " WHERE NOT EXISTS (SELECT 1 FROM pg_publication_tables t WHERE t.pubname = ? AND t.schemaname = ? AND t.tablename = 'messages'"
+                + " AND need = ANY (t.attnames)) ORDER BY array_position(ARRAY['id', 'partition_id', 'created_at'], need)")) {
+            ps.setString(1, settings.publication());
+            ps.setString(2, settings.queueSchema());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    lacking.add(rs.getString(1));
+                }
+            }
+        }
+        return lacking;
+    }
+
+    private String quotedQueueSchema() {
+        return dev.lookupkeeper.config.Identifiers.quote(settings.queueSchema());
     }
 
     private String quoted(String which) {

@@ -25,6 +25,15 @@ public final class Catalog {
      * (Re)creates a session temporary table from one REPEATABLE READ snapshot, for comparisons made
      * later against tables that keep moving. Leaves the connection in autocommit.
      */
+    public static boolean publicationExists(Connection c, String publication) throws SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, publication);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
     public static void snapshotIntoTemp(Connection c, String tempTable, String createSql) throws SQLException {
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {

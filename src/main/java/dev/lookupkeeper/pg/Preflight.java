@@ -46,17 +46,28 @@ public final class Preflight {
             throw new DatabaseNotReadyException("PostgreSQL " + version / 10000 + " is too old: lookupkeeper needs PostgreSQL 10 or newer (pgoutput)");
         }
         if (streaming) {
+            List<String> problems = new ArrayList<>();
             String walLevel = stringQuery(c, "SELECT current_setting('wal_level')");
             if (!"logical".equals(walLevel)) {
-                throw new DatabaseNotReadyException("wal_level is '" + walLevel + "' but must be 'logical': set wal_level = logical in postgresql.conf"
+                problems.add("wal_level is '" + walLevel + "' but must be 'logical': set wal_level = logical in postgresql.conf"
                         + " (or ALTER SYSTEM SET wal_level = logical) and restart PostgreSQL");
             }
+            String user = c.getMetaData().getUserName();
             try (PreparedStatement ps = c.prepareStatement("SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user");
                  ResultSet rs = ps.executeQuery()) {
                 if (!rs.next() || !rs.getBoolean(1)) {
-                    throw new DatabaseNotReadyException("role '" + c.getMetaData().getUserName() + "' lacks the REPLICATION attribute needed to read a slot:"
-                            + " run ALTER ROLE " + c.getMetaData().getUserName() + " REPLICATION (see sql/roles/lookupkeeper_role.sql)");
+                    problems.add("role '" + user + "' lacks the REPLICATION attribute needed to read a slot: run ALTER ROLE " + user + " REPLICATION");
                 }
+            }
+            List<String> privileges = Privileges.missing(c, s);
+            if (!privileges.isEmpty()) {
+                problems.add("role '" + user + "' lacks " + String.join(", ", privileges));
+            }
+            problems.addAll(ReplicationCapacity.problems(c, s));
+            if (!problems.isEmpty()) {
+                boolean roleProblem = problems.stream().anyMatch(p -> p.startsWith("role "));
+                throw new DatabaseNotReadyException(String.join("; ", problems)
+                        + (roleProblem ? " (grant what is missing as sql/roles/lookupkeeper_role.sql does)" : ""));
             }
         }
         Map<String, Set<String>> columns = new HashMap<>();

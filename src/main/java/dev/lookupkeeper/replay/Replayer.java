@@ -14,16 +14,19 @@ import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.pg.SqlTemplates;
 import dev.lookupkeeper.runtime.CdcPipeline;
 import dev.lookupkeeper.runtime.StreamTarget;
-import dev.lookupkeeper.sink.LookupSink;
-import dev.lookupkeeper.sink.LookupWriter;
-import dev.lookupkeeper.source.debezium.DebeziumSource;
+import dev.lookupkeeper.source.pgoutput.PgOutputSource;
+import dev.lookupkeeper.source.pgoutput.ReplicationConnector;
+import dev.lookupkeeper.source.pgoutput.StreamRequest;
+import dev.lookupkeeper.stream.BatchAssembler;
+import dev.lookupkeeper.sink.BatchApplier;
+import dev.lookupkeeper.sink.StreamBatchSink;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.time.OffsetDateTime;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,7 +79,7 @@ public final class Replayer {
         long started = System.currentTimeMillis();
         StreamTarget target = new StreamTarget(STREAM, settings.replayingSlot(), Identifiers.quote(settings.queueSchema()) + ".partition_lookup");
         HikariDataSource pool = null;
-        DebeziumSource source = null;
+        PgOutputSource source = null;
         try {
             ReplayWindow.State window = ReplayWindow.state(c, settings);
             if (window == null) {
@@ -105,12 +108,12 @@ public final class Replayer {
 
             PipelineStats stats = new PipelineStats();
             pool = Database.pool(settings.connection(), "lookupkeeper-replay", 2);
-            source = new DebeziumSource(settings, target, pool);
-            source.start(new LookupSink(new LookupWriter(pool, SqlTemplates.forTable(settings, target.lookupTable()), STREAM), stats));
-            if (!source.awaitStarted(60, TimeUnit.SECONDS) || source.failure() != null) {
-                throw new IllegalStateException("the replay stream did not start: "
-                        + (source.failure() == null ? "no answer within 60 s" : CdcPipeline.rootMessage(source.failure())));
-            }
+            // the native reader, as the sidecar streams: re-applied inserts and deletes (healed) alike
+            BatchApplier applier = new BatchApplier(pool, settings, SqlTemplates.forTable(settings, target.lookupTable()), STREAM);
+            source = new PgOutputSource(new ReplicationConnector(settings.connection(), "lookupkeeper-replay"),
+                    new StreamRequest(target.slot(), List.of(settings.publication()), 0, false), new BatchAssembler(settings, false),
+                    new StreamBatchSink(applier, stats, StreamBatchSink.Follower.NONE), settings.maxBatchSize());
+            source.start();
             long deadline = System.nanoTime() + wait.toNanos();
             long lastReport = 0;
             while (Watermarks.applied(c, settings, STREAM) < mark) {

@@ -6,6 +6,7 @@ import dev.lookupkeeper.bootstrap.SlotCheck;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.install.Installer;
 import dev.lookupkeeper.ops.PipelineStats;
+import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
 import dev.lookupkeeper.pg.Slots;
@@ -52,6 +53,7 @@ public final class CdcPipeline implements AutoCloseable {
     private HikariDataSource pool;
     private DebeziumSource debezium;
     private PgOutputSource pgoutput;
+    private SelectionFollower selection;
 
     public CdcPipeline(Settings settings, PipelineStats stats) {
         this(settings, StreamTarget.main(settings), stats, Options.defaults());
@@ -70,13 +72,17 @@ public final class CdcPipeline implements AutoCloseable {
         try (Connection c = Database.connectWithRetry(settings.connection(), "lookupkeeper-setup", settings.connectAttempts())) {
             new Installer(settings).install(c, true);
             refuseIfSlotHeld(c);
-            if (options.source() == StreamSource.PGOUTPUT) {
-                checkSlot(c);
-            }
+            checkSlot(c);
             new Bootstrapper(settings, target).ensure(c, progress);
             checkpoint = SlotCheck.checkpoint(c, settings, target);
-            if (options.selection() != null) {
-                options.selection().load(c);
+            if (options.selection() != null && options.source() == StreamSource.PGOUTPUT) {
+                if (Catalog.publicationExists(c, settings.selectionPublication())) {
+                    selection = options.selection();
+                    selection.load(c);
+                } else {
+                    LOG.info("no publication {}: the selection is served by SQL (run install as the tables' owner to create it)",
+                            settings.selectionPublication());
+                }
             }
         }
         pool = Database.pool(settings.connection(), "lookupkeeper-sink", 3);
@@ -105,13 +111,13 @@ public final class CdcPipeline implements AutoCloseable {
 
     private void startPgoutput(long checkpoint) throws SQLException {
         List<String> publications = new ArrayList<>(List.of(settings.publication()));
-        if (options.selection() != null) {
+        if (selection != null) {
             publications.add(settings.selectionPublication());
         }
-        BatchAssembler assembler = new BatchAssembler(settings, options.selection() != null);
+        BatchAssembler assembler = new BatchAssembler(settings, selection != null);
         BatchApplier applier = new BatchApplier(pool, settings, SqlTemplates.forTable(settings, target.lookupTable()), target.name());
         StreamBatchSink sink = new StreamBatchSink(applier, stats,
-                options.selection() != null ? options.selection() : StreamBatchSink.Follower.NONE);
+                selection != null ? selection : StreamBatchSink.Follower.NONE);
         boolean messages;
         try (Connection c = pool.getConnection()) {
             messages = c.getMetaData().getDatabaseMajorVersion() >= 14;

@@ -51,11 +51,14 @@ public final class SidecarRuntime implements AutoCloseable {
     private final Metrics metrics = new Metrics(stats);
     private final CountDownLatch stop = new CountDownLatch(1);
     private final ReplayWindow replayWindow;
+    private final SlotWatchdog watchdog;
+    private Heartbeat heartbeat;
     private CdcPipeline main;
-    private MemorySelection selection;
-    private final java.util.ArrayDeque<Long> rebootstrapTimes = new java.util.ArrayDeque<>();
-    private final java.util.ArrayDeque<Long> reconnectTimes = new java.util.ArrayDeque<>();
-    private PartitionSelector sqlSelector;
+    /** Slots lost under the stream: re-bootstrapped at most three times in ten minutes. */
+    private final RetryBudget rebootstraps = new RetryBudget(3, 600_000);
+    /** Lost connections: reconnected at most five times a minute. */
+    private final RetryBudget reconnects = new RetryBudget(5, 60_000);
+    private SelectionRouter router;
     private CdcPipeline shadowPipeline;
     private HikariDataSource selectPool;
     private HttpApi http;
@@ -64,10 +67,8 @@ public final class SidecarRuntime implements AutoCloseable {
     private volatile boolean standby;
     private volatile long loopAtMs;
     private String standbyHolder;
-    private long lastHeartbeatMs;
     private long lastSlotCheckMs;
     private long lastWalCheckMs;
-    private long lastWalWarnMs;
     private long lastReplayWarnMs;
 
     public SidecarRuntime(Settings settings, SidecarOptions options, boolean shadow, Bootstrapper.ProgressSink progress) {
@@ -76,19 +77,26 @@ public final class SidecarRuntime implements AutoCloseable {
         this.shadow = shadow;
         this.progress = progress;
         this.replayWindow = new ReplayWindow(settings, options.replayWindow(), options.replayMaxWalBytes());
+        this.watchdog = new SlotWatchdog(settings, metrics, options.retainedWalAlertBytes(), options.replayMaxWalBytes());
     }
 
     /** Checks and installs (before anything streams), then follows the mode until {@link #stop()}. */
     public void run() throws Exception {
         try (Connection c = Database.connectWithRetry(settings.connection(), "lookupkeeper-control", settings.connectAttempts())) {
             String initial = currentMode(c);
+            boolean messages = c.getMetaData().getDatabaseMajorVersion() >= 14;
+            if (!messages && options.source() == StreamSource.PGOUTPUT) {
+                LOG.info("PostgreSQL {} has no logical decoding messages: heartbeats go through the watermark table",
+                        c.getMetaData().getDatabaseMajorVersion());
+            }
+            heartbeat = new Heartbeat(settings, options.heartbeat(), messages && options.source() == StreamSource.PGOUTPUT);
             // trigger mode needs neither wal_level=logical nor REPLICATION unless a shadow streams
             new Installer(settings).install(c, "cdc".equals(initial) || shadow);
             ModeStore store = new ModeStore(settings);
             if (options.httpPort() > 0) {
                 selectPool = Database.pool(settings.connection(), "lookupkeeper-select", 4);
-                sqlSelector = new PartitionSelector(selectPool, settings);
-                http = new HttpApi(options.httpPort(), this::candidates, metrics, this::ready, this::readiness);
+                router = new SelectionRouter(new PartitionSelector(selectPool, settings), stats, options.readyBound());
+                http = new HttpApi(options.httpPort(), router::candidates, metrics, this::ready, this::readiness);
             }
             store.heartbeat(c, false);
             if ("trigger".equals(store.read(c).mode())) {
@@ -113,7 +121,9 @@ public final class SidecarRuntime implements AutoCloseable {
                 store.heartbeat(c, streaming);
                 metrics.mode("cdc".equals(st.mode()), streaming, standby);
                 watch(c, streaming);
-                announceSelection();
+                if (router != null) {
+                    router.announce();
+                }
                 if (failure != null) {
                     throw new StreamFailedException(CdcPipeline.rootMessage(failure), failure);
                 }
@@ -145,7 +155,7 @@ public final class SidecarRuntime implements AutoCloseable {
                 onSlotLost();
                 return;
             }
-            if (t != null && PgErrors.isConnectionLoss(t) && reconnectAllowed()) {
+            if (t != null && PgErrors.isConnectionLoss(t) && reconnects.tryAcquire(System.currentTimeMillis())) {
                 LOG.warn("stream interrupted ({}): reconnecting from the stored checkpoint", CdcPipeline.rootMessage(t));
                 return; // the next turn of the loop starts the stream again
             }
@@ -173,7 +183,7 @@ public final class SidecarRuntime implements AutoCloseable {
             }
             standby = false;
             standbyHolder = null;
-            lastHeartbeatMs = 0;
+            heartbeat.reset();
         } catch (DatabaseNotReadyException | IllegalStateException e) {
             Integer now = Slots.activePid(c, settings.slot());
             if (now == null) {
@@ -194,9 +204,8 @@ public final class SidecarRuntime implements AutoCloseable {
     /** Heartbeat, slot presence, retained WAL. */
     private void watch(Connection c, boolean streaming) throws SQLException {
         long now = System.currentTimeMillis();
-        if (streaming && now - lastHeartbeatMs >= options.heartbeat().toMillis()) {
-            heartbeat(c);
-            lastHeartbeatMs = now;
+        if (streaming) {
+            heartbeat.maybeBeat(c, now);
         }
         if (streaming && now - lastSlotCheckMs >= SLOT_CHECK_MS) {
             lastSlotCheckMs = now;
@@ -218,9 +227,7 @@ public final class SidecarRuntime implements AutoCloseable {
         }
         if (now - lastWalCheckMs >= WAL_CHECK_MS) {
             lastWalCheckMs = now;
-            checkRetainedWal(c, now);
-            var window = ReplayWindow.state(c, settings);
-            metrics.replayWindow(window == null ? -1 : window.retainedBytes());
+            watchdog.check(c, now);
             // dropLeftover skips a slot whose replay still runs (it holds the replay lock)
             if (streaming && Slots.exists(c, settings.replayingSlot()) && Replayer.dropLeftover(c, settings)) {
                 LOG.info("dropped slot {} left by a replay that did not finish", settings.replayingSlot());
@@ -228,65 +235,15 @@ public final class SidecarRuntime implements AutoCloseable {
         }
     }
 
-    private void heartbeat(Connection c) throws SQLException {
-        String schema = Identifiers.quote(settings.schema());
-        try (Statement st = c.createStatement()) {
-            st.execute("INSERT INTO " + schema + ".watermark DEFAULT VALUES");
-            // rows every stream has applied are no longer needed
-            st.execute("DELETE FROM " + schema + ".watermark WHERE id < (SELECT coalesce(min(applied_watermark), 0) FROM " + schema + ".streams"
-                    + " WHERE bootstrap_status = 'done')");
-        }
-    }
-
-    private void checkRetainedWal(Connection c, long now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint,"
-                + " pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, settings.slot());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    metrics.slot(-1, -1, false);
-                    return;
-                }
-                long lag = rs.getLong(1);
-                long retained = rs.getLong(2);
-                boolean alert = retained > options.retainedWalAlertBytes();
-                metrics.slot(lag, retained, alert);
-                if (alert && now - lastWalWarnMs > 60_000) {
-                    lastWalWarnMs = now;
-                    LOG.warn("slot {} retains {} MB of WAL (alert above {} MB): is the sidecar streaming and keeping up?",
-                            settings.slot(), retained >> 20, options.retainedWalAlertBytes() >> 20);
-                }
-            }
-        }
-    }
-
-    /** At most five reconnects a minute; past that the failure ends the process (exit 4). */
-    private boolean reconnectAllowed() {
-        long now = System.currentTimeMillis();
-        while (!reconnectTimes.isEmpty() && now - reconnectTimes.peekFirst() > 60_000) {
-            reconnectTimes.removeFirst();
-        }
-        if (reconnectTimes.size() >= 5) {
-            return false;
-        }
-        reconnectTimes.addLast(now);
-        return true;
-    }
-
     /**
      * The slot was dropped or invalidated under the stream: re-bootstrap (at most three times in
      * ten minutes), or, with --on-slot-lost exit, end the process (exit 6).
      */
     private void onSlotLost() {
-        long now = System.currentTimeMillis();
-        while (!rebootstrapTimes.isEmpty() && now - rebootstrapTimes.peekFirst() > 600_000) {
-            rebootstrapTimes.removeFirst();
-        }
-        if (!options.rebootstrapOnSlotLoss() || rebootstrapTimes.size() >= 3) {
+        if (!options.rebootstrapOnSlotLoss() || !rebootstraps.tryAcquire(System.currentTimeMillis())) {
             closeMain();
             throw slotLost();
         }
-        rebootstrapTimes.addLast(now);
         LOG.error("replication slot {} was dropped or invalidated from outside while streaming: bootstrapping again"
                 + " (slot first, then backfill from the table)", settings.slot());
         closeMain();
@@ -309,8 +266,8 @@ public final class SidecarRuntime implements AutoCloseable {
             p.close();
             throw e;
         }
-        if (target.isMain()) {
-            selection = model;
+        if (target.isMain() && router != null) {
+            router.follow(model, p::isStreaming);
         }
         return p;
     }
@@ -334,32 +291,13 @@ public final class SidecarRuntime implements AutoCloseable {
     }
 
     private void closeMain() {
-        selection = null;
+        if (router != null) {
+            router.follow(null, null);
+        }
         if (main != null) {
             main.close();
             main = null;
         }
-    }
-
-    private boolean selectionAnnounced;
-
-    private void announceSelection() {
-        MemorySelection s = selection;
-        boolean ready = s != null && s.ready();
-        if (ready && !selectionAnnounced) {
-            LOG.info("selection served from memory ({})", s.describe());
-        }
-        selectionAnnounced = ready;
-    }
-
-    /** From memory once the selection stream has caught up; from SQL before, after, or without it. */
-    public java.util.List<PartitionSelector.Candidate> candidates(String queue, String group, int limit) throws SQLException {
-        MemorySelection s = selection;
-        if (s != null && s.ready() && main != null && main.isStreaming()
-                && System.currentTimeMillis() - stats.lastBatchAtMs() < options.readyBound().toMillis()) {
-            return s.candidates(queue, group, limit);
-        }
-        return sqlSelector.candidates(queue, group, limit);
     }
 
     /** The shadow slot only serves comparisons: it is dropped with the shadow so it retains no WAL. */

@@ -40,12 +40,7 @@ public final class StreamBatchSink implements StreamSink {
         BatchApplier.Applied applied = applier.apply(batch);
         long nanos = System.nanoTime() - start;
         follower.applied(batch, applied);
-        long now = System.currentTimeMillis();
-        long[] commits = batch.commitTimesMs();
-        long[] lags = new long[commits.length];
-        for (int i = 0; i < commits.length; i++) {
-            lags[i] = Math.max(0, now - commits[i]);
-        }
+        long[] lags = batch.lagsMs(System.currentTimeMillis());
         stats.recordWritten(events, applied.rowsChanged() + applied.healed().size(), ignored, nanos, lags);
         return true;
     }

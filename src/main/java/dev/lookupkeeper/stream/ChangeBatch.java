@@ -24,8 +24,12 @@ public final class ChangeBatch {
     private final Map<UUID, LatestMessage> newest = new HashMap<>();
     private final List<UUID> deleted = new ArrayList<>();
     private final List<Consumer<SelectionChanges>> selectionChanges = new ArrayList<>();
+    private static final int MAX_LAG_EVENTS = 100_000;
+
     private long[] commitTimesMs = new long[64];
+    private int[] eventsPerCommit = new int[64];
     private int commitSamples;
+    private long eventsAtLastCommit;
     private boolean sweepAll;
     private long watermark;
     private long events;
@@ -75,12 +79,38 @@ public final class ChangeBatch {
     void committed(long endLsn, long commitTimeMs) {
         transactions++;
         this.endLsn = Math.max(this.endLsn, endLsn);
-        if (commitSamples < MAX_LAG_SAMPLES) {
+        int inTx = (int) Math.min(Integer.MAX_VALUE, events - eventsAtLastCommit);
+        eventsAtLastCommit = events;
+        if (inTx > 0 && commitSamples < MAX_LAG_SAMPLES) {
             if (commitSamples == commitTimesMs.length) {
                 commitTimesMs = Arrays.copyOf(commitTimesMs, commitSamples * 2);
+                eventsPerCommit = Arrays.copyOf(eventsPerCommit, commitSamples * 2);
             }
+            eventsPerCommit[commitSamples] = inTx;
             commitTimesMs[commitSamples++] = commitTimeMs;
         }
+    }
+
+    /**
+     * Commit-to-now lag of the batch's events, one value per event (so the lag histogram weighs a
+     * large transaction by its rows), or one per transaction past 100,000 events.
+     */
+    public long[] lagsMs(long nowMs) {
+        long total = 0;
+        for (int i = 0; i < commitSamples; i++) {
+            total += eventsPerCommit[i];
+        }
+        boolean perEvent = total <= MAX_LAG_EVENTS;
+        long[] out = new long[perEvent ? (int) total : commitSamples];
+        int n = 0;
+        for (int i = 0; i < commitSamples; i++) {
+            long lag = Math.max(0, nowMs - commitTimesMs[i]);
+            int times = perEvent ? eventsPerCommit[i] : 1;
+            for (int k = 0; k < times; k++) {
+                out[n++] = lag;
+            }
+        }
+        return out;
     }
 
     /** The newest message per partition, in PostgreSQL's uuid order (one lock order for every writer). */
@@ -125,11 +155,6 @@ public final class ChangeBatch {
     /** The end of the last transaction's commit record: where the stream resumes after this batch. */
     public long endLsn() {
         return endLsn;
-    }
-
-    /** Commit times (epoch ms) of the batch's transactions, the first few thousand. */
-    public long[] commitTimesMs() {
-        return Arrays.copyOf(commitTimesMs, commitSamples);
     }
 
     public boolean isEmpty() {

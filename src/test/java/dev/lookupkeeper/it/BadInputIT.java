@@ -65,6 +65,9 @@ class BadInputIT {
         env.put("PGPASSWORD", "norepl-secret-123");
         Sidecar.Result r = Sidecar.run(env, "run");
         assertRejected(db, r, 3, "role 'norepl' lacks the REPLICATION attribute");
+        // every missing privilege in the same line, with where to find the grants
+        assertThat(r.output()).contains("USAGE on schema queen", "SELECT on queen.messages", "SELECT on queen.partitions",
+                "sql/roles/lookupkeeper_role.sql");
         assertThat(r.output()).doesNotContain("norepl-secret-123");
     }
 
@@ -76,6 +79,20 @@ class BadInputIT {
                 + " CREATE TABLE IF NOT EXISTS queen.partitions (id uuid PRIMARY KEY, queue_id uuid, name text);"
                 + " CREATE TABLE IF NOT EXISTS queen.messages (id uuid PRIMARY KEY, partition_id uuid)");
         assertRejected(empty, Sidecar.run(empty.env(), "install"), 3, "table queen.messages lacks column(s) created_at");
+    }
+
+    @Test
+    void publicationWithoutANeededColumnIsRefused() throws Exception {
+        db.execute("CREATE PUBLICATION narrow_pub FOR TABLE queen.messages (id, partition_id) WITH (publish = 'insert, delete, truncate')");
+        try {
+            Sidecar.Result r = Sidecar.run(db.env(), "run", "--publication", "narrow_pub");
+            assertThat(r.exitCode()).as(r.output()).isEqualTo(3);
+            assertThat(r.output()).contains("publication narrow_pub ships queen.messages without column(s) created_at")
+                    .contains("ALTER PUBLICATION narrow_pub SET TABLE queen.messages (id, partition_id, created_at)");
+            assertClean(r);
+        } finally {
+            db.execute("DROP PUBLICATION narrow_pub");
+        }
     }
 
     @Test

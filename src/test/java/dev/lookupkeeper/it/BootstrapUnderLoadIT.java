@@ -20,7 +20,10 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Test;
+import dev.lookupkeeper.runtime.StreamSource;
+import dev.lookupkeeper.runtime.StreamTarget;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -31,16 +34,20 @@ class BootstrapUnderLoadIT {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
 
-    @Test
-    void bootstrapUnderLoadHasNoGapAndBlocksNoWriter() throws Exception {
-        List<UUID> partitions = db.createQueues("boot", 4, 2500);
-        // a backlog of 200,000 messages over 10,000 partitions before lookupkeeper ever ran
+    @ParameterizedTest
+    @ValueSource(strings = {"pgoutput", "debezium"})
+    void bootstrapUnderLoadHasNoGapAndBlocksNoWriter(String source) throws Exception {
+        String prefix = "boot-" + source;
+        List<UUID> partitions = db.createQueues(prefix, 4, 2500);
+        // a backlog of 200,000 messages over 10,000 partitions before this bootstrap
         db.execute("INSERT INTO queen.messages (transaction_id, partition_id, payload, created_at)"
                 + " SELECT 'pre-' || p.id || '-' || g, p.id, '{}'::jsonb, now() - (g || ' seconds')::interval"
-                + " FROM queen.partitions p, generate_series(1, 20) g");
-        // small chunks make the backfill long enough to sample the writers while it runs
+                + " FROM queen.partitions p JOIN queen.queues q ON q.id = p.queue_id, generate_series(1, 20) g"
+                + " WHERE q.name LIKE '" + prefix + "-%'");
+        // small chunks make the backfill long enough to sample the writers while it runs; each
+        // source bootstraps a slot of its own
         Settings settings = new dev.lookupkeeper.config.SettingsLoader(Map.of())
-                .load(null, Map.of("slot", db.name(), "backfill-chunk", "25")).withConnection(db.connection());
+                .load(null, Map.of("slot", db.slot(source), "backfill-chunk", "25")).withConnection(db.connection());
         List<String> blocked = new CopyOnWriteArrayList<>();
         AtomicInteger samples = new AtomicInteger();
         AtomicInteger writerSamples = new AtomicInteger();
@@ -49,7 +56,8 @@ class BootstrapUnderLoadIT {
             Thread sampler = new Thread(() -> sample(sampling, samples, writerSamples, blocked));
             sampler.start();
             PipelineStats stats = new PipelineStats();
-            try (CdcPipeline pipeline = new CdcPipeline(settings, stats)) {
+            try (CdcPipeline pipeline = new CdcPipeline(settings, StreamTarget.main(settings), stats,
+                    new CdcPipeline.Options(StreamSource.parse(source), true, null))) {
                 pipeline.start(Bootstrapper.ProgressSink.none());
                 sampling.set(false);
                 sampler.join();
@@ -63,7 +71,7 @@ class BootstrapUnderLoadIT {
         assertThat(samples.get()).as("pg_stat_activity was sampled during the bootstrap").isGreaterThan(20);
         assertThat(writerSamples.get()).as("writers were active while sampling").isPositive();
         assertThat(blocked).as("writers blocked by a lookupkeeper session").isEmpty();
-        assertThat(db.queryLong("SELECT count(*) FROM queen.partition_lookup")).isEqualTo(10_000);
+        assertThat(db.queryLong("SELECT count(*) FROM queen.partition_lookup WHERE queue_name LIKE '" + prefix + "-%'")).isEqualTo(10_000);
     }
 
     /** Records every writer found waiting on a lock whose blocker is a lookupkeeper session. */

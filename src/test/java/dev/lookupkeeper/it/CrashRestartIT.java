@@ -15,7 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 
@@ -28,15 +29,17 @@ class CrashRestartIT {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
 
-    @Test
-    void killedSidecarsResumeWithoutLosingOrRegressing() throws Exception {
-        List<UUID> partitions = db.createQueues("crash", 2, 300);
+    @ParameterizedTest
+    @ValueSource(strings = {"pgoutput", "debezium"})
+    void killedSidecarsResumeWithoutLosingOrRegressing(String source) throws Exception {
+        Map<String, String> env = db.env(source);
+        List<UUID> partitions = db.createQueues("crash-" + source, 2, 300);
         Random random = new Random(20261127);
         try (PushLoad load = new PushLoad(db.connection(), partitions, new PushLoad.Options(4, 3000, 20, 5, 99)).start()) {
             for (int round = 0; round < 4; round++) {
                 // small batches on the COPY rounds, so batch boundaries fall inside a same-LSN group
                 String batch = round % 2 == 1 ? "100" : "8192";
-                try (Sidecar sidecar = Sidecar.start(db.env(), "run", "--max-batch-size", batch)) {
+                try (Sidecar sidecar = Sidecar.start(env, "run", "--max-batch-size", batch)) {
                     sidecar.awaitStreaming();
                     Thread.sleep(500 + random.nextInt(2500));
                     if (round % 2 == 1) {
@@ -49,7 +52,7 @@ class CrashRestartIT {
             }
             // one more COPY while nobody streams, then a final restart that must catch up
             copyInto(partitions.get(0), 300);
-            try (Sidecar sidecar = Sidecar.start(db.env(), "run")) {
+            try (Sidecar sidecar = Sidecar.start(env, "run")) {
                 sidecar.awaitStreaming();
                 Thread.sleep(2000);
                 load.close();
@@ -60,9 +63,9 @@ class CrashRestartIT {
         // Replays after a crash are harmless: with no new messages, a restart re-reads at least
         // the held-back transaction and must leave every row, updated_at included, untouched.
         Map<UUID, String> before = rowsWithUpdatedAt();
-        try (Sidecar sidecar = Sidecar.start(db.env(), "run")) {
+        try (Sidecar sidecar = Sidecar.start(env, "run")) {
             sidecar.awaitStreaming();
-            Sidecar.Result verify = Sidecar.run(db.env(), "verify");
+            Sidecar.Result verify = Sidecar.run(env, "verify");
             assertThat(verify.exitCode()).as(verify.output()).isZero();
             assertThat(sidecar.sigterm(15)).isZero();
         }

@@ -28,7 +28,7 @@ class InstallIT {
         assertThat(second.exitCode()).as(second.output()).isZero();
         assertThat(second.output()).contains("partition_lookup: exists").contains("publication lookupkeeper_messages: exists, correct");
 
-        assertThat(db.queryLong("SELECT count(*) FROM pg_publication WHERE pubname = 'lookupkeeper_messages' AND pubinsert AND NOT pubupdate AND NOT pubdelete"))
+        assertThat(db.queryLong("SELECT count(*) FROM pg_publication WHERE pubname = 'lookupkeeper_messages' AND pubinsert AND NOT pubupdate AND pubdelete AND pubtruncate"))
                 .isEqualTo(1);
         if (db.queryLong("SELECT current_setting('server_version_num')::int") >= 150000) {
             assertThat(publishedColumns()).containsExactly("id", "partition_id", "created_at");

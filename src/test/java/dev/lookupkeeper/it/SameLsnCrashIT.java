@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
-import org.junit.jupiter.api.Test;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -23,15 +25,17 @@ class SameLsnCrashIT {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
 
-    @Test
-    void aCopyAsTheLastWriteOfAQuietPartitionSurvivesKills() throws Exception {
-        List<UUID> busy = db.createQueues("lsn-busy", 1, 100);
-        List<UUID> quiet = db.createQueues("lsn-quiet", 1, 20);
+    @ParameterizedTest
+    @ValueSource(strings = {"pgoutput", "debezium"})
+    void aCopyAsTheLastWriteOfAQuietPartitionSurvivesKills(String source) throws Exception {
+        Map<String, String> env = db.env(source);
+        List<UUID> busy = db.createQueues("lsn-busy-" + source, 1, 100);
+        List<UUID> quiet = db.createQueues("lsn-quiet-" + source, 1, 20);
         Random random = new Random(20261127L);
         String[] batchSizes = {"100", "1000", "8192"};
         try (PushLoad load = new PushLoad(db.connection(), busy, new PushLoad.Options(2, 500, 10, 2, 11)).start()) {
             for (int cycle = 0; cycle < quiet.size(); cycle++) {
-                try (Sidecar run = Sidecar.start(db.env(), "run", "--replay-window", "0",
+                try (Sidecar run = Sidecar.start(env, "run", "--replay-window", "0",
                         "--max-batch-size", batchSizes[random.nextInt(batchSizes.length)]).awaitStreaming()) {
                     Thread.sleep(random.nextInt(300));
                     CopyRows.copy(db, quiet.get(cycle), 5000);
@@ -42,12 +46,12 @@ class SameLsnCrashIT {
             load.close();
             assertThat(load.failure()).isNull();
         }
-        try (Sidecar run = Sidecar.start(db.env(), "run", "--replay-window", "0").awaitStreaming()) {
+        try (Sidecar run = Sidecar.start(env, "run", "--replay-window", "0").awaitStreaming()) {
             db.awaitLookupEqualsOracle(Duration.ofSeconds(60));
             for (UUID p : quiet) {
                 assertThat(db.lookup()).as("quiet partition " + p).containsKey(p);
             }
-            Sidecar.Result verify = Sidecar.run(db.env(), "verify");
+            Sidecar.Result verify = Sidecar.run(env, "verify");
             assertThat(verify.exitCode()).as(verify.output()).isZero();
             assertThat(run.sigterm(15)).isZero();
         }

@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Test;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Two sidecars on one database: one streams, one waits; SIGKILL the active one and the other takes over. */
@@ -18,9 +20,11 @@ class StandbyIT {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
 
-    @Test
-    void standbyTakesOverAfterTheActiveSidecarIsKilled() throws Exception {
-        List<UUID> partitions = db.createQueues("sb", 2, 200);
+    @ParameterizedTest
+    @ValueSource(strings = {"pgoutput", "debezium"})
+    void standbyTakesOverAfterTheActiveSidecarIsKilled(String source) throws Exception {
+        Map<String, String> env = db.env(source);
+        List<UUID> partitions = db.createQueues("sb-" + source, 2, 200);
         AtomicBoolean sampling = new AtomicBoolean(true);
         AtomicInteger maxStreamers = new AtomicInteger();
         AtomicInteger samples = new AtomicInteger();
@@ -38,9 +42,9 @@ class StandbyIT {
             }
         });
         try (PushLoad load = new PushLoad(db.connection(), partitions, new PushLoad.Options(4, 1500, 10, 2, 9)).start();
-             Sidecar first = Sidecar.start(db.env(), "run").awaitStreaming()) {
+             Sidecar first = Sidecar.start(env, "run").awaitStreaming()) {
             sampler.start();
-            try (Sidecar second = Sidecar.start(db.env(), "run").awaitOutput("standby: slot " + db.name() + " is held by")) {
+            try (Sidecar second = Sidecar.start(env, "run").awaitOutput("standby: slot " + db.slot(source) + " is held by")) {
                 Thread.sleep(2000);
                 assertThat(second.output()).doesNotContain("streaming from slot");
                 first.sigkill();

@@ -35,12 +35,21 @@ class SwitchIT {
 
     private Sidecar sidecar;
 
+    /** The slot's reader the sidecars of this class use; {@link SwitchDebeziumIT} runs the same on Debezium. */
+    String source() {
+        return "pgoutput";
+    }
+
+    private Map<String, String> env() {
+        return db.env(source());
+    }
+
     @Test
     void switchesBothWaysUnderLoadThroughCrashesWithoutAStaleWindow() throws Exception {
         List<UUID> partitions = db.createQueues("sw", 2, 300);
-        assertOk(Sidecar.run(db.env(), "install", "--mode", "trigger"));
+        assertOk(Sidecar.run(env(), "install", "--mode", "trigger"));
         // with no sidecar, to-cdc is refused clearly
-        Sidecar.Result refused = Sidecar.run(db.env(), "switch", "--to", "cdc");
+        Sidecar.Result refused = Sidecar.run(env(), "switch", "--to", "cdc");
         assertThat(refused.exitCode()).as(refused.output()).isEqualTo(5);
         assertThat(refused.output()).contains("needs a running sidecar");
 
@@ -53,12 +62,12 @@ class SwitchIT {
             checker.start();
 
             // clean switches both ways
-            assertOk(Sidecar.run(db.env(), "switch", "--to", "cdc"));
+            assertOk(Sidecar.run(env(), "switch", "--to", "cdc"));
             assertMode("cdc", false, true);
-            assertOk(Sidecar.run(db.env(), "verify"));
-            assertOk(Sidecar.run(db.env(), "switch", "--to", "trigger"));
+            assertOk(Sidecar.run(env(), "verify"));
+            assertOk(Sidecar.run(env(), "switch", "--to", "trigger"));
             assertMode("trigger", true, false);
-            assertOk(Sidecar.run(db.env(), "verify"));
+            assertOk(Sidecar.run(env(), "verify"));
 
             // the switch killed right after each step, then resumed
             for (int i = 0; i < TO_CDC_STEPS.size(); i++) {
@@ -89,21 +98,21 @@ class SwitchIT {
     }
 
     private void killSwitchAfter(String to, String step) throws Exception {
-        Map<String, String> env = new HashMap<>(db.env());
+        Map<String, String> env = new HashMap<>(env());
         env.put("LOOKUPKEEPER_FAILPOINT", "switch-after:" + step);
         Sidecar.Result killed = Sidecar.run(env, "switch", "--to", to);
         assertThat(killed.exitCode()).as("killed after " + step + "\n" + killed.output()).isEqualTo(137);
         assertThat(db.queryLong("SELECT count(*) FROM lookupkeeper.state WHERE switch_target = '" + to + "' AND switch_step = '" + step + "'"))
                 .as("the state records step " + step).isEqualTo(1);
         String opposite = to.equals("cdc") ? "trigger" : "cdc";
-        Sidecar.Result other = Sidecar.run(db.env(), "switch", "--to", opposite);
+        Sidecar.Result other = Sidecar.run(env(), "switch", "--to", opposite);
         assertThat(other.exitCode()).as(other.output()).isEqualTo(5);
         assertThat(other.output()).contains("is in progress").contains("--resume");
-        assertOk(Sidecar.run(db.env(), "switch", "--resume"));
+        assertOk(Sidecar.run(env(), "switch", "--resume"));
     }
 
     private void killSidecarDuringSwitch(String to, String step) throws Exception {
-        try (Sidecar sw = Sidecar.start(db.env(), "switch", "--to", to, "--timeout", "60")) {
+        try (Sidecar sw = Sidecar.start(env(), "switch", "--to", to, "--timeout", "60")) {
             Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(() ->
                     !sw.isAlive() || db.queryLong("SELECT count(*) FROM lookupkeeper.state WHERE switch_step = '" + step + "'") == 1);
             sidecar.sigkill();
@@ -117,17 +126,17 @@ class SwitchIT {
         if (sidecar != null) {
             sidecar.close();
         }
-        sidecar = Sidecar.start(db.env(), "run").awaitOutput("mode: ");
+        sidecar = Sidecar.start(env(), "run").awaitOutput("mode: ");
     }
 
     private static void assertOk(Sidecar.Result r) {
         assertThat(r.exitCode()).as(r.output()).isZero();
     }
 
-    private static void assertMode(String mode, boolean trigger, boolean slot) throws Exception {
+    private void assertMode(String mode, boolean trigger, boolean slot) throws Exception {
         assertThat(db.queryLong("SELECT count(*) FROM lookupkeeper.state WHERE mode = '" + mode + "' AND switch_target IS NULL")).isEqualTo(1);
         assertThat(db.queryLong("SELECT count(*) FROM pg_trigger WHERE tgname = 'lookupkeeper_partition_lookup'")).isEqualTo(trigger ? 1 : 0);
-        assertThat(db.queryLong("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + db.name() + "'")).isEqualTo(slot ? 1 : 0);
+        assertThat(db.queryLong("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + db.slot(source()) + "'")).isEqualTo(slot ? 1 : 0);
     }
 
     /** Samples truth then lookup; a partition behind its truth for longer than the bound is a violation. */

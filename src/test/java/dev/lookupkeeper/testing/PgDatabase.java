@@ -107,6 +107,23 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
         return env;
     }
 
+    /**
+     * The environment of a sidecar reading the slot with this source: pgoutput (the default) on
+     * the slot named after the database, debezium on a slot of its own, so both sources can run
+     * one after the other in one test class.
+     */
+    public Map<String, String> env(String source) {
+        Map<String, String> env = env();
+        env.put("LOOKUPKEEPER_SOURCE", source);
+        env.put("LOOKUPKEEPER_SLOT", slot(source));
+        return env;
+    }
+
+    /** The slot a sidecar with this source streams from (see {@link #env(String)}). */
+    public String slot(String source) {
+        return "pgoutput".equals(source) ? name : name + "_" + source;
+    }
+
     public List<UUID> createQueues(String prefix, int queues, int partitions) throws SQLException {
         try (Connection c = connect()) {
             return QueenFixture.createQueues(c, prefix, queues, partitions);

@@ -83,8 +83,9 @@ public final class DebeziumSource implements AutoCloseable {
                         failure.compareAndSet(null, e);
                         throw new io.debezium.DebeziumException("lookup write failed: " + e.getMessage(), e);
                     }
-                    for (RecordChangeEvent<SourceRecord> r : boundary.complete(records)) {
-                        committer.markProcessed(r);
+                    RecordChangeEvent<SourceRecord> done = boundary.complete(records);
+                    if (done != null) {
+                        committer.markProcessed(done);
                     }
                     committer.markBatchFinished();
                 })

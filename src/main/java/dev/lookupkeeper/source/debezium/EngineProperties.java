@@ -23,6 +23,9 @@ public final class EngineProperties {
         p.setProperty("publication.name", s.publication());
         // The slot and the backfill replace Debezium's snapshot (slot first, then backfill).
         p.setProperty("snapshot.mode", "no_data");
+        // a slot confirmed past the stored offset was re-created or moved by someone else: fail
+        // rather than stream on over a gap nobody can know (the sidecar then bootstraps again)
+        p.setProperty("offset.mismatch.strategy", "trust_offset");
         p.setProperty("table.include.list", s.queueSchema() + ".messages," + s.schema() + ".watermark");
         p.setProperty("column.include.list",
                 s.queueSchema() + ".messages.id," + s.queueSchema() + ".messages.partition_id," + s.queueSchema() + ".messages.created_at,"
