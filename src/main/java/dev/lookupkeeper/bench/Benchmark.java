@@ -133,6 +133,8 @@ public final class Benchmark {
                     try (CdcPipeline pipeline = new CdcPipeline(settings, stats)) {
                         pipeline.start(Bootstrapper.ProgressSink.none());
                         long tStream = System.nanoTime();
+                        long walsender = CpuPinning.slotHolderPid(c, settings.slot());
+                        long walsenderCpu0 = CpuPinning.cpuNanos(walsender);
                         while (stats.events() < backlog) {
                             if (!pipeline.isStreaming()) {
                                 throw new IllegalStateException("the pipeline stopped during the drain");
@@ -141,11 +143,14 @@ public final class Benchmark {
                         }
                         long tEnd = System.nanoTime();
                         long cpuNative = processCpuNanos() - cpu0;
+                        long walsenderNative = CpuPinning.cpuNanos(walsender) - walsenderCpu0;
                         double drain = backlog / ((tEnd - tStream) / 1e9);
                         double drainWithStart = backlog / ((tEnd - t0) / 1e9);
                         rows.add(new String[] {"lookupkeeper drain, native pgoutput reader (stream start to last event applied)", fmt(drain) + " events/s", String.format("%.2f", drain / peakRate)});
                         rows.add(new String[] {"native reader: sidecar CPU per event (process CPU over the drain, start-up included)",
                                 String.format("%.2f µs", cpuNative / 1000.0 / backlog), ""});
+                        rows.add(new String[] {"native reader: PostgreSQL walsender CPU per event (decode and send)",
+                                String.format("%.2f µs", walsenderNative / 1000.0 / backlog), ""});
                         rows.add(new String[] {"share of the drain spent in the sink (coalesce + upsert + commit)",
                                 String.format("%.0f %% (%,d batches, %,d lookup rows changed)", 100.0 * stats.writeNanos() / (tEnd - tStream), stats.batches(), stats.rowsChanged()), ""});
                         rows.add(new String[] {"lookupkeeper drain incl. engine start-up", fmt(drainWithStart) + " events/s", String.format("%.2f", drainWithStart / peakRate)});
@@ -166,6 +171,7 @@ public final class Benchmark {
                             String.format("%.2f", dbz[0] / peakRate)});
                     rows.add(new String[] {"Debezium: sidecar CPU per event (process CPU over the drain, start-up included)",
                             String.format("%.2f µs", dbz[1]), ""});
+                    rows.add(new String[] {"Debezium: PostgreSQL walsender CPU per event (decode and send)", String.format("%.2f µs", dbz[2]), ""});
                     out.println("replay run: everything above again, from the replay window's start...");
                     Replayer.Report replay = new Replayer(settings, java.time.Duration.ofMinutes(30)).replay(c, Replayer.From.lsn(replayFrom), m -> { });
                     rows.add(new String[] {String.format("replay of the backlog and the lag run (%,d events, %,d row moves), engine start-up included",
@@ -355,6 +361,8 @@ public final class Benchmark {
                 new CdcPipeline.Options(dev.lookupkeeper.runtime.StreamSource.DEBEZIUM, false, null))) {
             pipeline.start(Bootstrapper.ProgressSink.none());
             long tStream = System.nanoTime();
+            long walsender = CpuPinning.slotHolderPid(c, DEBEZIUM_SLOT);
+            long walsenderCpu0 = CpuPinning.cpuNanos(walsender);
             while (stats.events() < backlog) {
                 if (!pipeline.isStreaming()) {
                     throw new IllegalStateException("the Debezium pipeline stopped during the drain");
@@ -363,7 +371,8 @@ public final class Benchmark {
             }
             long seconds = System.nanoTime() - tStream;
             long cpu = processCpuNanos() - cpu0;
-            return new double[] {backlog / (seconds / 1e9), cpu / 1000.0 / backlog};
+            long walsenderCpu = CpuPinning.cpuNanos(walsender) - walsenderCpu0;
+            return new double[] {backlog / (seconds / 1e9), cpu / 1000.0 / backlog, walsenderCpu / 1000.0 / backlog};
         } finally {
             try (Statement st = c.createStatement()) {
                 st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + DEBEZIUM_SLOT + "' AND NOT active");

@@ -69,6 +69,41 @@ final class CpuPinning {
         return pb.start();
     }
 
+    /** The server process streaming from the slot (its walsender), or -1. */
+    static long slotHolderPid(Connection c, String slot) throws java.sql.SQLException {
+        for (int i = 0; i < 100; i++) {
+            try (var ps = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ? AND active")) {
+                ps.setString(1, slot);
+                try (var rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return rs.getLong(1);
+                    }
+                }
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    /** User plus system CPU of a process from /proc (clock ticks of 10 ms), 0 when unreadable. */
+    static long cpuNanos(long pid) {
+        if (pid <= 0) {
+            return 0;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     private static void taskset(String cpus, long pid) throws Exception {
         Process p = new ProcessBuilder("taskset", "-a", "-c", "-p", cpus, Long.toString(pid))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

@@ -30,6 +30,9 @@ public final class BatchAssembler implements ChangeListener {
     private final String watermarkPrefix;
     private final Map<Integer, Table> tables = new HashMap<>();
     private ChangeBatch batch = new ChangeBatch();
+    /** Scratch halves of the row being decoded: the hot path allocates no UUID. */
+    private final long[] partition = new long[2];
+    private final long[] message = new long[2];
     private boolean inTransaction;
 
     /** @param selection whether the selection's tables are decoded for the in-memory selection */
@@ -111,12 +114,11 @@ public final class BatchAssembler implements ChangeListener {
         Table t = table(r);
         switch (t.role()) {
             case MESSAGES -> {
-                UUID partition = row.uuid(t.col()[1]);
                 long created = row.timestampMicros(t.col()[2]);
-                if (partition == null || created == Long.MIN_VALUE) {
+                if (created == Long.MIN_VALUE || !row.uuidInto(t.col()[1], partition) || !row.uuidInto(t.col()[0], message)) {
                     batch.ignored(); // a message without a partition never appears in the lookup
                 } else {
-                    batch.inserted(partition, row.uuid(t.col()[0]), created);
+                    batch.inserted(partition[0], partition[1], created, message[0], message[1]);
                 }
             }
             case WATERMARK -> batch.watermark(row.int64(t.col()[0]));

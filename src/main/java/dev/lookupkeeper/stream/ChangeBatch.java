@@ -1,12 +1,9 @@
 package dev.lookupkeeper.stream;
 
 import dev.lookupkeeper.sink.LatestMessage;
-import dev.lookupkeeper.source.Uuids;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
 
@@ -21,7 +18,7 @@ public final class ChangeBatch {
     public static final int MAX_DELETED_IDS = 100_000;
     private static final int MAX_LAG_SAMPLES = 4096;
 
-    private final Map<UUID, LatestMessage> newest = new HashMap<>();
+    private final NewestByPartition newest = new NewestByPartition();
     private final List<UUID> deleted = new ArrayList<>();
     private final List<Consumer<SelectionChanges>> selectionChanges = new ArrayList<>();
     private static final int MAX_LAG_EVENTS = 100_000;
@@ -37,13 +34,9 @@ public final class ChangeBatch {
     private int transactions;
     private long endLsn;
 
-    void inserted(UUID partition, UUID message, long createdAtMicros) {
+    void inserted(long partitionHi, long partitionLo, long createdAtMicros, long messageHi, long messageLo) {
         events++;
-        LatestMessage current = newest.get(partition);
-        if (current == null || !current.isAfter(createdAtMicros, message) && !(current.createdAtMicros() == createdAtMicros
-                && current.messageId().equals(message))) {
-            newest.put(partition, new LatestMessage(partition, message, createdAtMicros));
-        }
+        newest.offer(partitionHi, partitionLo, createdAtMicros, messageHi, messageLo);
     }
 
     void deleted(UUID message) {
@@ -115,9 +108,7 @@ public final class ChangeBatch {
 
     /** The newest message per partition, in PostgreSQL's uuid order (one lock order for every writer). */
     public List<LatestMessage> newestPerPartition() {
-        List<LatestMessage> out = new ArrayList<>(newest.values());
-        out.sort((a, b) -> Uuids.compare(a.partitionId(), b.partitionId()));
-        return out;
+        return newest.sorted();
     }
 
     public List<UUID> deletedMessages() {
@@ -163,11 +154,11 @@ public final class ChangeBatch {
 
     /** Nothing for the lookup or the watermark: at most changes of the selection's tables. */
     public boolean nothingForLookup() {
-        return newest.isEmpty() && !hasDeletes() && watermark == 0;
+        return newest.size() == 0 && !hasDeletes() && watermark == 0;
     }
 
     /** Nothing for the lookup, the selection or the checkpoint's watermark: only a position. */
     public boolean onlyPosition() {
-        return newest.isEmpty() && !hasDeletes() && watermark == 0 && selectionChanges.isEmpty();
+        return newest.size() == 0 && !hasDeletes() && watermark == 0 && selectionChanges.isEmpty();
     }
 }

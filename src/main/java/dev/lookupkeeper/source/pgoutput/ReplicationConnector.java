@@ -25,6 +25,10 @@ public final class ReplicationConnector {
         p.setProperty("replication", "database");
         p.setProperty("preferQueryMode", "simple");
         p.setProperty("assumeMinServerVersion", "10");
+        String rcv = System.getProperty("lk.rcvbuf");
+        if (rcv != null) {
+            p.setProperty("receiveBufferSize", rcv);
+        }
         return DriverManager.getConnection(settings.jdbcUrl(), p);
     }
 

@@ -2,10 +2,10 @@ package dev.lookupkeeper.source.pgoutput;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoField;
 import java.util.UUID;
 
@@ -17,39 +17,72 @@ import java.util.UUID;
  */
 final class TextValues {
     private static final DateTimeFormatter ISO_PG = new DateTimeFormatterBuilder()
-            .appendPattern("yyyy-MM-dd HH:mm:ss")
+            .appendPattern("uuuu-MM-dd HH:mm:ss")
             .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
             .appendOffset("+HH:mm:ss", "+00")
-            .toFormatter();
+            .toFormatter()
+            .withResolverStyle(ResolverStyle.STRICT);
 
     private TextValues() {}
 
-    static UUID uuid(ByteBuffer b, int off, int len) {
-        if (len != 36 || b.get(off + 8) != '-' || b.get(off + 13) != '-' || b.get(off + 18) != '-' || b.get(off + 23) != '-') {
-            throw new PgOutputException("not a uuid: " + ascii(b, off, len));
+    /** Hex digit values, -1 for any other byte. */
+    private static final byte[] HEX = new byte[256];
+
+    static {
+        java.util.Arrays.fill(HEX, (byte) -1);
+        for (int i = 0; i < 10; i++) {
+            HEX['0' + i] = (byte) i;
         }
-        long hi = hex(b, off, 8) << 32 | hex(b, off + 9, 4) << 16 | hex(b, off + 14, 4);
-        long lo = hex(b, off + 19, 4) << 48 | hex(b, off + 24, 12);
-        return new UUID(hi, lo);
+        for (int i = 0; i < 6; i++) {
+            HEX['a' + i] = (byte) (10 + i);
+            HEX['A' + i] = (byte) (10 + i);
+        }
     }
 
-    private static long hex(ByteBuffer b, int off, int n) {
-        long v = 0;
-        for (int i = 0; i < n; i++) {
-            int c = b.get(off + i);
-            int d;
-            if (c >= '0' && c <= '9') {
-                d = c - '0';
-            } else if (c >= 'a' && c <= 'f') {
-                d = c - 'a' + 10;
-            } else if (c >= 'A' && c <= 'F') {
-                d = c - 'A' + 10;
-            } else {
-                throw new PgOutputException("not a uuid: " + ascii(b, off, n));
-            }
-            v = v << 4 | d;
+    static UUID uuid(ByteBuffer b, int off, int len) {
+        long[] halves = new long[2];
+        uuid(b, off, len, halves);
+        return new UUID(halves[0], halves[1]);
+    }
+
+    /** Parses a uuid into its two halves (most significant first) without allocating. */
+    static void uuid(ByteBuffer b, int off, int len, long[] out) {
+        if (len != 36) {
+            throw new PgOutputException("not a uuid: " + ascii(b, off, len));
         }
-        return v;
+        byte[] a;
+        int p;
+        if (b.hasArray()) {
+            a = b.array();
+            p = b.arrayOffset() + off;
+        } else {
+            a = new byte[36];
+            b.get(off, a);
+            p = 0;
+        }
+        if (a[p + 8] != '-' || a[p + 13] != '-' || a[p + 18] != '-' || a[p + 23] != '-') {
+            throw new PgOutputException("not a uuid: " + ascii(b, off, len));
+        }
+        long hi = 0;
+        long lo = 0;
+        int bad = 0;
+        for (int i = 0; i < 36; i++) {
+            if (i == 8 || i == 13 || i == 18 || i == 23) {
+                continue;
+            }
+            int d = HEX[a[p + i] & 0xff];
+            bad |= d;
+            if (i < 18) {
+                hi = hi << 4 | (d & 0xf);
+            } else {
+                lo = lo << 4 | (d & 0xf);
+            }
+        }
+        if (bad < 0) {
+            throw new PgOutputException("not a uuid: " + ascii(b, off, len));
+        }
+        out[0] = hi;
+        out[1] = lo;
     }
 
     static long int64(ByteBuffer b, int off, int len) {
@@ -109,8 +142,9 @@ final class TextValues {
                 } else {
                     offsetSeconds = -1;
                 }
-                if (offsetSeconds >= 0) {
-                    long epochDay = LocalDate.of(year, month, day).toEpochDay();
+                if (offsetSeconds >= 0 && month <= 12 && day <= 28 + (month == 2 ? (leap(year) ? 1 : 0) : 3)
+                        && (day <= 30 || THIRTY_ONE[month]) && hour < 24 && minute < 60 && second < 60) {
+                    long epochDay = epochDay(year, month, day);
                     long seconds = epochDay * 86_400L + hour * 3_600L + minute * 60L + second - sign * (long) offsetSeconds;
                     return seconds * 1_000_000L + fraction;
                 }
@@ -118,6 +152,22 @@ final class TextValues {
         }
         OffsetDateTime t = OffsetDateTime.parse(ascii(b, off, len), ISO_PG);
         return Math.addExact(Math.multiplyExact(t.toEpochSecond(), 1_000_000L), t.getNano() / 1_000);
+    }
+
+    private static final boolean[] THIRTY_ONE = {false, true, false, true, false, true, false, true, true, false, true, false, true};
+
+    private static boolean leap(int year) {
+        return (year & 3) == 0 && (year % 100 != 0 || year % 400 == 0);
+    }
+
+    /** Days since 1970-01-01 of a proleptic Gregorian date (March-based years, so February comes last). */
+    static long epochDay(int year, int month, int day) {
+        long y = month <= 2 ? year - 1 : year;
+        long era = Math.floorDiv(y, 400);
+        long yearOfEra = y - era * 400;
+        long dayOfYear = (153L * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+        long dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
+        return era * 146_097 + dayOfEra - 719_468;
     }
 
     /** n digits as a number, or -1 when one is not a digit. */

@@ -62,6 +62,19 @@ public final class TupleView {
         return TextValues.uuid(buf, offsets[column], lengths[column]);
     }
 
+    /**
+     * A uuid column's two halves into out (most significant first), without allocating.
+     *
+     * @return false (out untouched) for NULL
+     */
+    public boolean uuidInto(int column, long[] out) {
+        if (isNull(column)) {
+            return false;
+        }
+        TextValues.uuid(buf, offsets[column], lengths[column], out);
+        return true;
+    }
+
     /** timestamptz as epoch microseconds; Long.MIN_VALUE for NULL. */
     public long timestampMicros(int column) {
         if (isNull(column)) {

@@ -137,6 +137,15 @@ class PgOutputDecoderTest {
     }
 
     @Test
+    void epochDaysAgreeWithJavaTime() {
+        for (java.time.LocalDate d = java.time.LocalDate.of(1890, 1, 1); d.getYear() < 2110; d = d.plusDays(1)) {
+            assertThat(TextValues.epochDay(d.getYear(), d.getMonthValue(), d.getDayOfMonth())).as(d.toString()).isEqualTo(d.toEpochDay());
+        }
+        // 30 February is not a date: the parser leaves it to java.time, which refuses it
+        assertThatThrownBy(() -> ts("2026-02-30 00:00:00+00")).isInstanceOf(java.time.format.DateTimeParseException.class);
+    }
+
+    @Test
     void malformedValuesAndUnknownRelationsAreRefused() {
         assertThatThrownBy(() -> TextValues.uuid(ascii("not-a-uuid"), 0, 10)).isInstanceOf(PgOutputException.class).hasMessageContaining("uuid");
         PgOutputDecoder d = new PgOutputDecoder();
