@@ -163,6 +163,16 @@ public final class Benchmark {
                         Histogram lag = stats.lagInterval();
                         rows.add(new String[] {"lag at " + lagRate + " msg/s, p50 / p99 / max (commit to lookup commit)",
                                 lag.getValueAtPercentile(50) + " / " + lag.getValueAtPercentile(99) + " / " + lag.getMaxValue() + " ms", ""});
+                        if (lagRate != STEADY_RATE) {
+                            out.printf("lag run: %d msg/s for %d s...%n", STEADY_RATE, lagSeconds);
+                            try (PushLoad load = new PushLoad(conn, partitions, new PushLoad.Options(4, STEADY_RATE, 10, 0, 8)).start()) {
+                                Thread.sleep(lagSeconds * 1000L);
+                            }
+                            Thread.sleep(500);
+                            Histogram fast = stats.lagInterval();
+                            rows.add(new String[] {"lag at " + STEADY_RATE + " msg/s, p50 / p99 / max (commit to lookup commit)",
+                                    fast.getValueAtPercentile(50) + " / " + fast.getValueAtPercentile(99) + " / " + fast.getMaxValue() + " ms", ""});
+                        }
                     }
                     rows.add(new String[] {"in-process run above: peak heap used (JVM default heap, lazy GC)", mb(peakHeap()) + " MB", ""});
                     out.println("debezium run: the same backlog from the slot's copy, through Debezium's embedded engine...");
@@ -189,6 +199,7 @@ public final class Benchmark {
                     rows.add(new String[] {"sidecar child JVM (" + String.join(" ", sidecarJvmOptions) + ") drain, start-up included", fmt(backlog / child.seconds()) + " events/s",
                             String.format("%.2f", backlog / child.seconds() / peakRate)});
                     rows.add(new String[] {"sidecar child JVM peak RSS (VmHWM) during that drain", mb(child.peakRssBytes()) + " MB", ""});
+                    rows.addAll(new SteadyLoadBenchmark(conn, settings, partitions, sidecarJvmOptions, out).run(c, STEADY_RATE, lagSeconds));
                 }
                 if (rebuildSizes.length > 0) {
                     rebuildTable = new RebuildBenchmark(conn, settings, out).run(rebuildSizes);
@@ -351,6 +362,8 @@ public final class Benchmark {
     }
 
     static final String DEBEZIUM_SLOT = "bench_debezium";
+    /** The second lag run's rate, and the steady load of the CPU-per-event runs. */
+    static final int STEADY_RATE = 10_000;
 
     /** Drains the backlog (and the lag run) from the Debezium slot copy into the shadow table; {events/s, µs of CPU per event}. */
     private double[] drainWithDebezium(Connection c, Settings settings) throws Exception {

@@ -69,9 +69,13 @@ final class CpuPinning {
         return pb.start();
     }
 
-    /** The server process streaming from the slot (its walsender), or -1. */
+    /** The server process streaming from the slot (its walsender), waiting up to 2 s; -1 when none. */
     static long slotHolderPid(Connection c, String slot) throws java.sql.SQLException {
-        for (int i = 0; i < 100; i++) {
+        return slotHolderPidWithin(c, slot, 2_000);
+    }
+
+    static long slotHolderPidWithin(Connection c, String slot, long waitMs) throws java.sql.SQLException {
+        for (long i = 0; i <= waitMs / 20; i++) {
             try (var ps = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ? AND active")) {
                 ps.setString(1, slot);
                 try (var rs = ps.executeQuery()) {

@@ -55,6 +55,11 @@ final class RunCommand implements Callable<Integer> {
                     + " debezium: stream it with Debezium's embedded engine; kafka: consume Debezium events from Kafka")
     String source;
 
+    @Option(names = "--min-batch-interval", paramLabel = "DURATION", defaultValue = "${env:LOOKUPKEEPER_MIN_BATCH_INTERVAL:-0}",
+            description = "Native reader: at most one lookup transaction per interval while pushes keep arriving (e.g. 2ms;"
+                    + " default 0: apply each commit at once). Fewer, larger batches cost the database less; lag grows by up to the interval")
+    String minBatchInterval;
+
     @Option(names = "--on-slot-lost", paramLabel = "rebootstrap|exit", defaultValue = "${env:LOOKUPKEEPER_ON_SLOT_LOST:-rebootstrap}",
             description = "A slot dropped, invalidated, or confirmed past the stored checkpoint: bootstrap the lookup again from the"
                     + " table (default), or exit 6")
@@ -99,7 +104,8 @@ final class RunCommand implements Callable<Integer> {
         StreamSource slotSource = kafkaSource ? StreamSource.PGOUTPUT : StreamSource.parse(source);
         SidecarOptions sidecar = new SidecarOptions(httpPort, Duration.ofMillis(heartbeatMs), maxRetainedWalMb * 1024 * 1024,
                 "memory".equals(selectionMode), dev.lookupkeeper.config.Durations.parse("--replay-window", replayWindow),
-                replayMaxWalMb * 1024 * 1024, slotSource, "rebootstrap".equals(onSlotLost));
+                replayMaxWalMb * 1024 * 1024, slotSource, "rebootstrap".equals(onSlotLost),
+                dev.lookupkeeper.config.Durations.parse("--min-batch-interval", minBatchInterval));
         if (kafkaSource) {
             if (!"stop".equals(onMalformed) && !"skip".equals(onMalformed)) {
                 throw new dev.lookupkeeper.config.ConfigException("--on-malformed must be stop or skip, not '" + onMalformed + "'");

@@ -23,6 +23,9 @@ public final class Database {
             p.setProperty("password", c.password());
         }
         p.setProperty("ApplicationName", applicationName);
+        // lookupkeeper's own commits never wait for a synchronous standby: in strict consistency the
+        // standby is the sidecar itself, which would wait on itself (and it costs no round trip here)
+        p.setProperty("options", "-c synchronous_commit=local");
         p.setProperty("connectTimeout", "10");
         p.setProperty("tcpKeepAlive", "true");
         return p;

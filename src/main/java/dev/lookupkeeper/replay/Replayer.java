@@ -112,7 +112,7 @@ public final class Replayer {
             BatchApplier applier = new BatchApplier(pool, settings, SqlTemplates.forTable(settings, target.lookupTable()), STREAM);
             source = new PgOutputSource(new ReplicationConnector(settings.connection(), "lookupkeeper-replay"),
                     new StreamRequest(target.slot(), List.of(settings.publication()), 0, false), new BatchAssembler(settings, false),
-                    new StreamBatchSink(applier, stats, StreamBatchSink.Follower.NONE), settings.maxBatchSize());
+                    new StreamBatchSink(applier, stats, StreamBatchSink.Follower.NONE), settings.maxBatchSize(), Duration.ZERO);
             source.start();
             long deadline = System.nanoTime() + wait.toNanos();
             long lastReport = 0;

@@ -22,6 +22,7 @@ import dev.lookupkeeper.source.pgoutput.StreamRequest;
 import dev.lookupkeeper.stream.BatchAssembler;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -39,8 +40,13 @@ public final class CdcPipeline implements AutoCloseable {
     /**
      * @param rebootstrapOnSlotLoss re-bootstrap a slot that is lost or ahead of the checkpoint (else fail: exit 6)
      * @param selection fed with every applied batch (null: no in-memory selection)
+     * @param minBatchInterval native reader: at most one batch per interval while data keeps arriving
      */
-    public record Options(StreamSource source, boolean rebootstrapOnSlotLoss, SelectionFollower selection) {
+    public record Options(StreamSource source, boolean rebootstrapOnSlotLoss, SelectionFollower selection, Duration minBatchInterval) {
+        public Options(StreamSource source, boolean rebootstrapOnSlotLoss, SelectionFollower selection) {
+            this(source, rebootstrapOnSlotLoss, selection, Duration.ZERO);
+        }
+
         public static Options defaults() {
             return new Options(StreamSource.PGOUTPUT, true, null);
         }
@@ -123,7 +129,8 @@ public final class CdcPipeline implements AutoCloseable {
             messages = c.getMetaData().getDatabaseMajorVersion() >= 14;
         }
         pgoutput = new PgOutputSource(new ReplicationConnector(settings.connection(), target.slot()),
-                new StreamRequest(target.slot(), publications, checkpoint, messages), assembler, sink, settings.maxBatchSize());
+                new StreamRequest(target.slot(), publications, checkpoint, messages), assembler, sink, settings.maxBatchSize(),
+                options.minBatchInterval());
         try {
             pgoutput.start();
         } catch (SQLException e) {

@@ -15,15 +15,20 @@ import java.time.Duration;
  * @param replayMaxWalBytes the replay slot never keeps more WAL than this, whatever the window
  * @param source the slot's reader
  * @param rebootstrapOnSlotLoss a slot lost, gone or moved by someone else is re-bootstrapped (else exit 6)
+ * @param minBatchInterval native reader: at most one lookup transaction per interval while data keeps arriving
  */
 public record SidecarOptions(int httpPort, Duration heartbeat, long retainedWalAlertBytes, boolean memorySelection,
-                             Duration replayWindow, long replayMaxWalBytes, StreamSource source, boolean rebootstrapOnSlotLoss) {
+                             Duration replayWindow, long replayMaxWalBytes, StreamSource source, boolean rebootstrapOnSlotLoss,
+                             Duration minBatchInterval) {
     public SidecarOptions {
         if (replayWindow.isNegative() || replayWindow.toDays() > 7) {
             throw new ConfigException("--replay-window must be between 0 (off) and 7d");
         }
         if (replayMaxWalBytes < 1024 * 1024) {
             throw new ConfigException("--replay-max-wal-mb must be at least 1");
+        }
+        if (minBatchInterval.isNegative() || minBatchInterval.toMillis() > 1000) {
+            throw new ConfigException("--min-batch-interval must be between 0 and 1s");
         }
         if (httpPort < 0 || httpPort > 65535) {
             throw new ConfigException("--http-port must be between 0 (off) and 65535");

@@ -259,7 +259,7 @@ public final class SidecarRuntime implements AutoCloseable {
         boolean memory = target.isMain() && options.memorySelection() && http != null && options.source() == StreamSource.PGOUTPUT;
         MemorySelection model = memory ? new MemorySelection(settings) : null;
         CdcPipeline p = new CdcPipeline(settings, target, target.isMain() ? stats : new PipelineStats(),
-                new CdcPipeline.Options(options.source(), options.rebootstrapOnSlotLoss(), model));
+                new CdcPipeline.Options(options.source(), options.rebootstrapOnSlotLoss(), model, options.minBatchInterval()));
         try {
             p.start(target.isMain() ? withMetrics(progress) : progress);
         } catch (Exception e) {

@@ -9,7 +9,6 @@ import dev.lookupkeeper.stream.ChangeBatch;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -50,7 +49,6 @@ public final class BatchApplier {
             try (Connection c = dataSource.getConnection()) {
                 c.setAutoCommit(false);
                 try {
-                    localCommit(c);
                     int changed = writer.upsert(c, rows, batch.watermark(), checkpoint, checkpoint);
                     List<PhantomHealer.Healed> healed = batch.hasDeletes()
                             ? healer.heal(c, batch.deletedMessages(), batch.sweepAllRequested()) : List.of();
@@ -76,16 +74,6 @@ public final class BatchApplier {
                 return null;
             }
         });
-    }
-
-    /**
-     * lookupkeeper's own writes never wait for a synchronous standby: in strict mode the standby is
-     * this very process, which would wait on itself.
-     */
-    private static void localCommit(Connection c) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute("SET LOCAL synchronous_commit = local");
-        }
     }
 
     private interface Attempt<T> {

@@ -39,6 +39,16 @@ class InstallIT {
     }
 
     @Test
+    void lookupkeeperSessionsNeverWaitForASynchronousStandby() throws Exception {
+        // every connection lookupkeeper opens (Database.connect, its pools) commits locally
+        try (Connection c = dev.lookupkeeper.pg.Database.connect(db.connection(), "lookupkeeper-test");
+             Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW synchronous_commit")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("local");
+        }
+    }
+
+    @Test
     void anExistingLookupTableIsUsedAsItIs() throws Exception {
         db.execute("DROP PUBLICATION IF EXISTS lookupkeeper_messages; DROP SCHEMA IF EXISTS lookupkeeper CASCADE;"
                 + " DROP TABLE IF EXISTS queen.partition_lookup;"

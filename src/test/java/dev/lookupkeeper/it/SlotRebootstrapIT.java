@@ -87,6 +87,42 @@ class SlotRebootstrapIT {
         assertThat(refused.output()).contains("past the stored checkpoint");
     }
 
+    @Test
+    void aSlotInvalidatedByMaxSlotWalKeepSizeIsBootstrappedAgain() throws Exception {
+        List<UUID> partitions = db.createQueues("lost", 1, 50);
+        db.execute("CREATE TABLE IF NOT EXISTS public.filler (id bigserial PRIMARY KEY, pad text)");
+        try (Sidecar run = Sidecar.start(db.env(), "run", "--replay-window", "0").awaitStreaming()) {
+            for (UUID p : partitions) {
+                db.execute("INSERT INTO queen.messages (transaction_id, partition_id, payload) VALUES ('l-" + p + "', '" + p + "', '{}')");
+            }
+            db.awaitLookupEqualsOracle(Duration.ofSeconds(30));
+            assertThat(run.sigterm(15)).isZero();
+        }
+        List<UUID> quiet = db.createQueues("lost-quiet", 1, 20);
+        try {
+            db.execute("ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'");
+            db.execute("SELECT pg_reload_conf()");
+            for (UUID p : quiet) {
+                db.execute("INSERT INTO queen.messages (transaction_id, partition_id, payload) VALUES ('q-" + p + "', '" + p + "', '{}')");
+            }
+            // WAL elsewhere until a checkpoint invalidates the idle slot
+            Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                db.execute("INSERT INTO public.filler (pad) SELECT repeat(md5(g::text), 30) FROM generate_series(1, 20000) g");
+                db.execute("CHECKPOINT");
+                return db.queryLong("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + db.name() + "' AND wal_status = 'lost'") == 1;
+            });
+        } finally {
+            db.execute("ALTER SYSTEM RESET max_slot_wal_keep_size");
+            db.execute("SELECT pg_reload_conf()");
+        }
+        try (Sidecar run = Sidecar.start(db.env(), "run", "--replay-window", "0").awaitStreaming()) {
+            assertThat(run.output()).contains("lost the WAL it needed").contains("bootstrapping again");
+            db.awaitLookupEqualsOracle(Duration.ofSeconds(30));
+            assertThat(db.lookup().keySet()).containsAll(quiet);
+            assertThat(run.sigterm(15)).isZero();
+        }
+    }
+
     private static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();

@@ -7,6 +7,7 @@ import dev.lookupkeeper.stream.StreamSink;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -14,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
@@ -43,6 +45,8 @@ public final class PgOutputSource implements AutoCloseable {
     private final BatchAssembler assembler;
     private final StreamSink sink;
     private final int maxBatchEvents;
+    private final long minBatchIntervalNanos;
+    private long lastHandOverNanos;
     private final PgOutputDecoder decoder = new PgOutputDecoder();
     private final CountDownLatch started = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -67,14 +71,16 @@ public final class PgOutputSource implements AutoCloseable {
     /**
      * @param request slot, publications and where to start
      * @param maxBatchEvents a batch is handed over at the first commit past this many events
+     * @param minBatchInterval at most one batch per interval while data keeps arriving (zero: apply each commit at once)
      */
     public PgOutputSource(ReplicationConnector connector, StreamRequest request, BatchAssembler assembler, StreamSink sink,
-                          int maxBatchEvents) {
+                          int maxBatchEvents, Duration minBatchInterval) {
         this.connector = connector;
         this.request = request;
         this.assembler = assembler;
         this.sink = sink;
         this.maxBatchEvents = maxBatchEvents;
+        this.minBatchIntervalNanos = minBatchInterval.toNanos();
         this.appliedLsn = request.startLsn();
         this.reportedLsn = request.startLsn();
     }
@@ -114,6 +120,15 @@ public final class PgOutputSource implements AutoCloseable {
                     message = stream.read(); // inside a transaction: the rest is on its way
                 } else {
                     message = stream.readPending();
+                    if (message == null && minBatchIntervalNanos > 0 && !assembler.current().isEmpty()) {
+                        // pacing: a batch at most every interval, so a steady trickle of small
+                        // transactions costs the database fewer lookup transactions
+                        long wait = lastHandOverNanos + minBatchIntervalNanos - System.nanoTime();
+                        if (wait > 0) {
+                            LockSupport.parkNanos(wait);
+                            message = stream.readPending();
+                        }
+                    }
                     if (message == null) {
                         handOver();
                         awaitInFlight();
@@ -161,6 +176,7 @@ public final class PgOutputSource implements AutoCloseable {
         }
         ChangeBatch batch = assembler.take();
         awaitInFlight();
+        lastHandOverNanos = System.nanoTime();
         long end = batch.endLsn();
         inFlightEnd = end;
         inFlight = writer.submit(() -> sink.apply(batch));

@@ -1,0 +1,80 @@
+package dev.lookupkeeper.bench;
+
+import dev.lookupkeeper.config.ConnectionSettings;
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.demo.PushLoad;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * CPU per event under a steady push load, for each source side by side: `lookupkeeper run` as a
+ * child JVM on a slot of its own, pushes at a fixed rate, and the CPU the child and its walsender
+ * spent over the window (from /proc) divided by the messages pushed in it. The walsender's share
+ * is what the database pays for the stream.
+ */
+final class SteadyLoadBenchmark {
+    private final ConnectionSettings conn;
+    private final Settings settings;
+    private final List<UUID> partitions;
+    private final List<String> jvmOptions;
+    private final PrintStream out;
+
+    SteadyLoadBenchmark(ConnectionSettings conn, Settings settings, List<UUID> partitions, List<String> jvmOptions, PrintStream out) {
+        this.conn = conn;
+        this.settings = settings;
+        this.partitions = partitions;
+        this.jvmOptions = jvmOptions;
+        this.out = out;
+    }
+
+    /** @return table rows: measure, value, (empty) ratio */
+    List<String[]> run(Connection c, int rate, int seconds) throws Exception {
+        List<String[]> rows = new ArrayList<>();
+        for (String source : List.of("pgoutput", "debezium")) {
+            out.printf("steady load: %s source, %,d msg/s for %d s...%n", source, rate, seconds);
+            String slot = "bench_steady_" + source;
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            cmd.addAll(jvmOptions);
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.lookupkeeper.cli.Main", "run", "--source", source,
+                    "--slot", slot, "--replay-window", "0", "--http-port", "0"));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().putAll(conn.libpqEnvironment());
+            Process child = pb.start();
+            try {
+                long walsender = CpuPinning.slotHolderPidWithin(c, slot, 120_000);
+                if (walsender < 0) {
+                    throw new IllegalStateException("the " + source + " sidecar did not start streaming");
+                }
+                try (PushLoad load = new PushLoad(conn, partitions, new PushLoad.Options(4, rate, 10, 0, 23)).start()) {
+                    Thread.sleep(3000); // warm-up, not counted
+                    long w0 = load.written();
+                    long child0 = CpuPinning.cpuNanos(child.pid());
+                    long sender0 = CpuPinning.cpuNanos(walsender);
+                    Thread.sleep(seconds * 1000L);
+                    long events = load.written() - w0;
+                    long childCpu = CpuPinning.cpuNanos(child.pid()) - child0;
+                    long senderCpu = CpuPinning.cpuNanos(walsender) - sender0;
+                    rows.add(new String[] {String.format("steady %,d msg/s, %s: sidecar CPU per event (child JVM, /proc)", rate, source),
+                            String.format("%.2f µs", childCpu / 1000.0 / events), ""});
+                    rows.add(new String[] {String.format("steady %,d msg/s, %s: PostgreSQL walsender CPU per event", rate, source),
+                            String.format("%.2f µs", senderCpu / 1000.0 / events), ""});
+                }
+            } finally {
+                child.destroy();
+                if (!child.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                    child.destroyForcibly();
+                }
+                Thread.sleep(500);
+                try (Statement st = c.createStatement()) {
+                    st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND NOT active");
+                }
+            }
+        }
+        return rows;
+    }
+}
