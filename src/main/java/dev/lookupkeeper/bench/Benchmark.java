@@ -88,6 +88,21 @@ public final class Benchmark {
         return this;
     }
 
+    private boolean remoteReceive;
+    private boolean steadyOnly;
+
+    /** Only the steady-load CPU-per-event runs (they also run as part of the drain suite). */
+    public Benchmark steadyOnly(boolean value) {
+        this.steadyOnly = value;
+        return this;
+    }
+
+    /** Pinned insert runs: loopback's receive processing on the sidecar's CPU (see InsertBenchmark). */
+    public Benchmark remoteReceive(boolean value) {
+        this.remoteReceive = value;
+        return this;
+    }
+
     /** Pinned insert runs: the slot's walsender on PostgreSQL's CPU (default) or on the sidecar's. */
     public Benchmark walsenderWithSidecar(boolean value) {
         this.walsenderWithSidecar = value;
@@ -154,24 +169,10 @@ public final class Benchmark {
                         rows.add(new String[] {"share of the drain spent in the sink (coalesce + upsert + commit)",
                                 String.format("%.0f %% (%,d batches, %,d lookup rows changed)", 100.0 * stats.writeNanos() / (tEnd - tStream), stats.batches(), stats.rowsChanged()), ""});
                         rows.add(new String[] {"lookupkeeper drain incl. engine start-up", fmt(drainWithStart) + " events/s", String.format("%.2f", drainWithStart / peakRate)});
-                        out.printf("lag run: %d msg/s for %d s...%n", lagRate, lagSeconds);
                         stats.lagInterval();
-                        try (PushLoad load = new PushLoad(conn, partitions, new PushLoad.Options(4, lagRate, 10, 0, 7)).start()) {
-                            Thread.sleep(lagSeconds * 1000L);
-                        }
-                        Thread.sleep(500);
-                        Histogram lag = stats.lagInterval();
-                        rows.add(new String[] {"lag at " + lagRate + " msg/s, p50 / p99 / max (commit to lookup commit)",
-                                lag.getValueAtPercentile(50) + " / " + lag.getValueAtPercentile(99) + " / " + lag.getMaxValue() + " ms", ""});
+                        rows.add(lagRun(conn, partitions, stats, lagRate, 7));
                         if (lagRate != STEADY_RATE) {
-                            out.printf("lag run: %d msg/s for %d s...%n", STEADY_RATE, lagSeconds);
-                            try (PushLoad load = new PushLoad(conn, partitions, new PushLoad.Options(4, STEADY_RATE, 10, 0, 8)).start()) {
-                                Thread.sleep(lagSeconds * 1000L);
-                            }
-                            Thread.sleep(500);
-                            Histogram fast = stats.lagInterval();
-                            rows.add(new String[] {"lag at " + STEADY_RATE + " msg/s, p50 / p99 / max (commit to lookup commit)",
-                                    fast.getValueAtPercentile(50) + " / " + fast.getValueAtPercentile(99) + " / " + fast.getMaxValue() + " ms", ""});
+                            rows.add(lagRun(conn, partitions, stats, STEADY_RATE, 8));
                         }
                     }
                     rows.add(new String[] {"in-process run above: peak heap used (JVM default heap, lazy GC)", mb(peakHeap()) + " MB", ""});
@@ -201,6 +202,9 @@ public final class Benchmark {
                     rows.add(new String[] {"sidecar child JVM peak RSS (VmHWM) during that drain", mb(child.peakRssBytes()) + " MB", ""});
                     rows.addAll(new SteadyLoadBenchmark(conn, settings, partitions, sidecarJvmOptions, out).run(c, STEADY_RATE, lagSeconds));
                 }
+                if (steadyOnly) {
+                    rows.addAll(new SteadyLoadBenchmark(conn, settings, partitions, sidecarJvmOptions, out).run(c, STEADY_RATE, lagSeconds));
+                }
                 if (rebuildSizes.length > 0) {
                     rebuildTable = new RebuildBenchmark(conn, settings, out).run(rebuildSizes);
                 }
@@ -209,17 +213,18 @@ public final class Benchmark {
                 }
                 if (insert) {
                     Switcher.dropSlot(c, settings, StreamTarget.main(settings));
-                    out.printf("insert benchmark: %d rounds of %d cells x 3 modes, %d s each...%n", insertRounds, 8, insertSeconds);
+                    out.printf("insert benchmark: %d rounds of %d cells x 4 modes, %d s each...%n", insertRounds, 8, insertSeconds);
                     boolean pinned = pin && CpuPinning.available();
                     out.println(!pinned ? "insert benchmark: all processes share all CPUs, the sidecar runs in this JVM"
                             : "insert benchmark: PostgreSQL and writers on CPU 0, the sidecar (child JVM) on CPU 1, the slot's walsender on CPU "
-                              + (walsenderWithSidecar ? "1" : "0"));
+                              + (walsenderWithSidecar ? "1" : "0")
+                              + (remoteReceive ? "; loopback receive processing on CPU 1 (clients as if remote)" : ""));
                     insertTable = new InsertBenchmark(conn, settings, partitions, insertRounds, insertSeconds, pinned, sidecarJvmOptions, out)
-                            .walsenderWithSidecar(walsenderWithSidecar).run();
+                            .walsenderWithSidecar(walsenderWithSidecar).remoteReceive(remoteReceive && pinned).run();
                 }
             }
         }
-        if (drain) {
+        if (drain || steadyOnly) {
             out.println();
             out.println("| measure | value | ratio to raw decode |");
             out.println("|---|---|---|");
@@ -362,6 +367,18 @@ public final class Benchmark {
     }
 
     static final String DEBEZIUM_SLOT = "bench_debezium";
+
+    /** Pushes at the rate for --lag-seconds and reads the lag histogram of that interval. */
+    private String[] lagRun(ConnectionSettings conn, List<UUID> partitions, PipelineStats stats, int rate, long seed) throws Exception {
+        out.printf("lag run: %d msg/s for %d s...%n", rate, lagSeconds);
+        try (PushLoad load = new PushLoad(conn, partitions, new PushLoad.Options(4, rate, 10, 0, seed)).start()) {
+            Thread.sleep(lagSeconds * 1000L);
+        }
+        Thread.sleep(500);
+        Histogram lag = stats.lagInterval();
+        return new String[] {"lag at " + rate + " msg/s, p50 / p99 / max (commit to lookup commit)",
+                lag.getValueAtPercentile(50) + " / " + lag.getValueAtPercentile(99) + " / " + lag.getMaxValue() + " ms", ""};
+    }
     /** The second lag run's rate, and the steady load of the CPU-per-event runs. */
     static final int STEADY_RATE = 10_000;
 

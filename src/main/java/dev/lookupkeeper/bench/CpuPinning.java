@@ -76,7 +76,9 @@ final class CpuPinning {
 
     static long slotHolderPidWithin(Connection c, String slot, long waitMs) throws java.sql.SQLException {
         for (long i = 0; i <= waitMs / 20; i++) {
-            try (var ps = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ? AND active")) {
+            // the walsender: while a slot is being created, the creating backend holds it for a moment
+            try (var ps = c.prepareStatement("SELECT s.active_pid FROM pg_replication_slots s JOIN pg_stat_replication r ON r.pid = s.active_pid"
+                    + " WHERE s.slot_name = ?")) {
                 ps.setString(1, slot);
                 try (var rs = ps.executeQuery()) {
                     if (rs.next()) {

@@ -63,6 +63,18 @@ final class InsertBenchmark {
         this.out = out;
     }
 
+    private boolean remoteReceive;
+
+    /**
+     * Pinned runs: steer the receive half of loopback TCP to the sidecar's CPU, as if the clients
+     * (sidecar, writers) sat on other hosts — on one machine, the kernel otherwise processes every
+     * packet the walsender sends on PostgreSQL's CPU, a cost a remote sidecar does not put there.
+     */
+    InsertBenchmark remoteReceive(boolean value) {
+        this.remoteReceive = value;
+        return this;
+    }
+
     /** Pinned runs: whether the slot's walsender (where PostgreSQL decodes) joins the sidecar's CPU. */
     InsertBenchmark walsenderWithSidecar(boolean value) {
         this.walsenderWithSidecar = value;
@@ -85,6 +97,8 @@ final class InsertBenchmark {
             if (pin) {
                 CpuPinning.pinPostgresAndSelf(c, "0");
             }
+            String rpsBefore = remoteReceive ? LoopbackSteering.steerTo("1") : null;
+            try {
             for (int round = 0; round < rounds; round++) {
                 try (Statement st = c.createStatement()) {
                     st.execute("TRUNCATE queen.messages, queen.partition_lookup");
@@ -98,6 +112,11 @@ final class InsertBenchmark {
                     }
                 }
                 out.printf("insert benchmark: round %d of %d done%n", round + 1, rounds);
+            }
+            } finally {
+                if (rpsBefore != null) {
+                    LoopbackSteering.restore(rpsBefore);
+                }
             }
         }
         List<String> table = new ArrayList<>();

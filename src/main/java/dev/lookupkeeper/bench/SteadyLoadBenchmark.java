@@ -35,13 +35,18 @@ final class SteadyLoadBenchmark {
     /** @return table rows: measure, value, (empty) ratio */
     List<String[]> run(Connection c, int rate, int seconds) throws Exception {
         List<String[]> rows = new ArrayList<>();
-        for (String source : List.of("pgoutput", "debezium")) {
-            out.printf("steady load: %s source, %,d msg/s for %d s...%n", source, rate, seconds);
+        // -Dlookupkeeper.bench.steady=pgoutput,debezium narrows the variants (e.g. to profile one child)
+        String variants = System.getProperty("lookupkeeper.bench.steady", "pgoutput,pgoutput:5ms,debezium");
+        for (String variant : variants.split(",")) {
+            String source = variant.split(":")[0];
+            String interval = variant.contains(":") ? variant.split(":")[1] : "0";
+            String label = source + (interval.equals("0") ? "" : " --min-batch-interval " + interval);
+            out.printf("steady load: %s, %,d msg/s for %d s...%n", label, rate, seconds);
             String slot = "bench_steady_" + source;
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
             cmd.addAll(jvmOptions);
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.lookupkeeper.cli.Main", "run", "--source", source,
-                    "--slot", slot, "--replay-window", "0", "--http-port", "0"));
+                    "--slot", slot, "--replay-window", "0", "--http-port", "0", "--min-batch-interval", interval));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.environment().putAll(conn.libpqEnvironment());
             Process child = pb.start();
@@ -50,18 +55,30 @@ final class SteadyLoadBenchmark {
                 if (walsender < 0) {
                     throw new IllegalStateException("the " + source + " sidecar did not start streaming");
                 }
+                // warm-up under load (JIT), then the idle rate, then the measured window under load
+                try (PushLoad warm = new PushLoad(conn, partitions, new PushLoad.Options(4, rate, 10, 0, 22)).start()) {
+                    Thread.sleep(10_000);
+                }
+                Thread.sleep(2_000);
+                long idle0 = CpuPinning.cpuNanos(child.pid());
+                Thread.sleep(5_000);
+                double idlePerSecond = (CpuPinning.cpuNanos(child.pid()) - idle0) / 5.0;
                 try (PushLoad load = new PushLoad(conn, partitions, new PushLoad.Options(4, rate, 10, 0, 23)).start()) {
-                    Thread.sleep(3000); // warm-up, not counted
+                    Thread.sleep(1000);
                     long w0 = load.written();
+                    long t0 = System.nanoTime();
                     long child0 = CpuPinning.cpuNanos(child.pid());
                     long sender0 = CpuPinning.cpuNanos(walsender);
                     Thread.sleep(seconds * 1000L);
                     long events = load.written() - w0;
+                    double window = (System.nanoTime() - t0) / 1e9;
                     long childCpu = CpuPinning.cpuNanos(child.pid()) - child0;
                     long senderCpu = CpuPinning.cpuNanos(walsender) - sender0;
-                    rows.add(new String[] {String.format("steady %,d msg/s, %s: sidecar CPU per event (child JVM, /proc)", rate, source),
-                            String.format("%.2f µs", childCpu / 1000.0 / events), ""});
-                    rows.add(new String[] {String.format("steady %,d msg/s, %s: PostgreSQL walsender CPU per event", rate, source),
+                    rows.add(new String[] {String.format("steady %,d msg/s, %s: sidecar CPU per event (child JVM, /proc; idle %.1f %% of a core"
+                            + " subtracted)", rate, label, idlePerSecond / 1e7),
+                            String.format("%.2f µs (%.2f µs with idle)", (childCpu - idlePerSecond * window) / 1000.0 / events,
+                                    childCpu / 1000.0 / events), ""});
+                    rows.add(new String[] {String.format("steady %,d msg/s, %s: PostgreSQL walsender CPU per event", rate, label),
                             String.format("%.2f µs", senderCpu / 1000.0 / events), ""});
                 }
             } finally {

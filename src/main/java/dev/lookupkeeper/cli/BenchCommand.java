@@ -22,9 +22,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "JVM options of the sidecar child in the memory run (default: the recommended \"-Xmx160m -XX:+UseSerialGC\")")
     java.util.List<String> sidecarJvmOptions = java.util.List.of("-Xmx160m", "-XX:+UseSerialGC");
 
-    @Option(names = "--suite", paramLabel = "all|drain|insert|select",
-            description = "drain: drain, lag and memory; insert: write-path throughput with no maintenance vs trigger vs CDC;"
-                    + " select: selection latency at growing queue sizes; rebuild: rebuild time and push latency (default: all)")
+    @Option(names = "--suite", paramLabel = "all|drain|insert|select|rebuild|steady",
+            description = "drain: drain, lag, memory and steady-load CPU per event; insert: write-path throughput with no maintenance vs"
+                    + " trigger vs CDC; select: selection latency at growing queue sizes and the model's heap; rebuild: rebuild time and push"
+                    + " latency; steady: only the steady-load CPU per event of each source (default: all)")
     String suite = "all";
 
     @Option(names = "--select-sizes", paramLabel = "N,N,...", split = ",", description = "Queue sizes of the selection benchmark (default: 100,10000,100000)")
@@ -47,14 +48,18 @@ final class BenchCommand implements Callable<Integer> {
             + " (shows the decode's share of the cost)")
     boolean walsenderOnSidecarCpu;
 
+    @Option(names = "--remote-receive", description = "Pinned insert benchmark: steer loopback's receive processing to the sidecar's CPU"
+            + " (needs root; restored afterwards), as if sidecar and writers ran on other hosts")
+    boolean remoteReceive;
+
     @Override
     public Integer call() throws Exception {
-        if (!java.util.Set.of("all", "drain", "insert", "select", "rebuild").contains(suite) || insertRounds < 1 || insertSeconds < 1) {
-            throw new dev.lookupkeeper.config.ConfigException("--suite must be all, drain, insert, select or rebuild; --insert-rounds and --insert-seconds at least 1");
+        if (!java.util.Set.of("all", "drain", "insert", "select", "rebuild", "steady").contains(suite) || insertRounds < 1 || insertSeconds < 1) {
+            throw new dev.lookupkeeper.config.ConfigException("--suite must be all, drain, insert, select, rebuild or steady; --insert-rounds and --insert-seconds at least 1");
         }
         boolean all = suite.equals("all");
         new Benchmark(backlog, lagRate, lagSeconds, sidecarJvmOptions, all || suite.equals("drain"), all || suite.equals("insert"),
-                insertRounds, insertSeconds, System.out).pin(!noPin).walsenderWithSidecar(walsenderOnSidecarCpu && !walsenderOnPgCpu)
+                insertRounds, insertSeconds, System.out).pin(!noPin).walsenderWithSidecar(walsenderOnSidecarCpu && !walsenderOnPgCpu).remoteReceive(remoteReceive).steadyOnly(suite.equals("steady"))
                 .selectSizes(all || suite.equals("select") ? selectSizes : java.util.List.of())
                 .rebuildSizes(all || suite.equals("rebuild") ? new int[][] {{1_000_000, 10_000}, {10_000_000, 100_000}} : new int[0][]).run();
         return ExitCodes.OK;

@@ -45,6 +45,8 @@ final class StatusCommand implements Callable<Integer> {
                 + (r.sidecar().streaming() ? ", streaming" : ", not streaming")));
         System.out.println("last batch:   " + (r.lastBatch() == null || r.lastBatch().at() == null ? "none"
                 : r.lastBatch().at() + " up to " + r.lastBatch().lsn()));
+        System.out.println("checkpoint:   " + (r.lastBatch() == null || r.lastBatch().checkpointLsn() == null ? "none"
+                : r.lastBatch().checkpointLsn() + " (the stream resumes here)"));
         System.out.println("lookup rows:  " + r.lookupRows());
         StatusReport.Replay rp = r.replay();
         System.out.println("replay from:  " + (rp.present()

@@ -35,10 +35,10 @@ public final class StatusReader {
                 ? new StatusReport.Switch(st.switchTarget(), st.switchStep(), String.valueOf(st.switchStartedAt())) : null;
         TriggerMode.TriggerState ts = new TriggerMode(settings).state(c);
         StatusReport.LastBatch last = null;
-        try (PreparedStatement ps = c.prepareStatement("SELECT last_batch_at, last_batch_lsn, applied_watermark FROM " + schema
-                + ".streams WHERE stream = 'main'"); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT last_batch_at, last_batch_lsn, applied_watermark,"
+                + " to_jsonb(s) ->> 'checkpoint_lsn' FROM " + schema + ".streams s WHERE stream = 'main'"); ResultSet rs = ps.executeQuery()) {
             if (rs.next()) {
-                last = new StatusReport.LastBatch(rs.getString(1), rs.getString(2), rs.getLong(3));
+                last = new StatusReport.LastBatch(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4));
             }
         }
         long rows = 0;

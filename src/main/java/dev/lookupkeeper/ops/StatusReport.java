@@ -28,5 +28,6 @@ public record StatusReport(
     /** The replay window: the earliest position (and time) `replay` can start from, and the WAL it keeps. */
     public record Replay(String slot, boolean present, String earliestLsn, String earliestAt, Long retainedWalBytes, boolean replaying) {}
 
-    public record LastBatch(String at, String lsn, long appliedWatermark) {}
+    /** @param checkpointLsn where the native reader resumes (the commit end of the last applied transaction) */
+    public record LastBatch(String at, String lsn, long appliedWatermark, String checkpointLsn) {}
 }

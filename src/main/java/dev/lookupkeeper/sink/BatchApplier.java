@@ -2,7 +2,6 @@ package dev.lookupkeeper.sink;
 
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
-import dev.lookupkeeper.pg.PgErrors;
 import dev.lookupkeeper.pg.SqlTemplates;
 import dev.lookupkeeper.replay.Lsns;
 import dev.lookupkeeper.stream.ChangeBatch;
@@ -11,8 +10,6 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
 import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The native stream's sink: one transaction per batch holds the monotonic upsert, the phantom
@@ -21,8 +18,6 @@ import org.slf4j.LoggerFactory;
  * bounded number of times; the whole transaction is idempotent, so a retry is always safe.
  */
 public final class BatchApplier {
-    private static final Logger LOG = LoggerFactory.getLogger(BatchApplier.class);
-    private static final int MAX_ATTEMPTS = 8;
 
     /** What one batch changed, for stats and the in-memory selection. */
     public record Applied(List<LatestMessage> upserted, int rowsChanged, List<PhantomHealer.Healed> healed) {}
@@ -45,7 +40,7 @@ public final class BatchApplier {
     public Applied apply(ChangeBatch batch) throws SQLException, InterruptedException {
         List<LatestMessage> rows = batch.newestPerPartition();
         String checkpoint = Lsns.format(batch.endLsn());
-        return retrying(() -> {
+        return Retry.whileTransient(() -> {
             try (Connection c = dataSource.getConnection()) {
                 c.setAutoCommit(false);
                 try {
@@ -65,7 +60,7 @@ public final class BatchApplier {
     /** Stores a position passed with nothing to apply; it may be confirmed to the server once this returns. */
     public void storePosition(long lsn) throws SQLException, InterruptedException {
         String text = Lsns.format(lsn);
-        retrying(() -> {
+        Retry.whileTransient(() -> {
             try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(storeCheckpointSql)) {
                 c.setAutoCommit(true);
                 ps.setString(1, text);
@@ -74,25 +69,5 @@ public final class BatchApplier {
                 return null;
             }
         });
-    }
-
-    private interface Attempt<T> {
-        T run() throws SQLException;
-    }
-
-    private static <T> T retrying(Attempt<T> attempt) throws SQLException, InterruptedException {
-        long pause = 50;
-        for (int n = 1; ; n++) {
-            try {
-                return attempt.run();
-            } catch (SQLException e) {
-                if (!LookupWriter.retryable(e) || n >= MAX_ATTEMPTS) {
-                    throw e;
-                }
-                LOG.warn("lookup batch failed ({}), retrying ({}/{})", PgErrors.brief(e), n, MAX_ATTEMPTS);
-                Thread.sleep(pause);
-                pause = Math.min(pause * 2, 5_000);
-            }
-        }
     }
 }

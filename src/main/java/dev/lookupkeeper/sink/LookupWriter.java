@@ -1,6 +1,5 @@
 package dev.lookupkeeper.sink;
 
-import dev.lookupkeeper.pg.PgErrors;
 import dev.lookupkeeper.pg.SqlTemplates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,8 +9,6 @@ import java.sql.Types;
 import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Applies a coalesced batch with one monotonic upsert statement in one transaction, and moves the
@@ -20,9 +17,6 @@ import org.slf4j.LoggerFactory;
  * times; the statement is idempotent, so a retry is always safe.
  */
 public final class LookupWriter {
-    private static final Logger LOG = LoggerFactory.getLogger(LookupWriter.class);
-    private static final int MAX_ATTEMPTS = 8;
-
     private final DataSource dataSource;
     private final String upsertSql;
     private final String stream;
@@ -36,42 +30,19 @@ public final class LookupWriter {
 
     /** @return rows inserted or advanced */
     public int write(List<LatestMessage> rows, long watermark, String lastLsn) throws SQLException, InterruptedException {
-        UUID[] partitions = new UUID[rows.size()];
-        UUID[] messages = new UUID[rows.size()];
-        Long[] created = new Long[rows.size()];
-        for (int i = 0; i < rows.size(); i++) {
-            LatestMessage r = rows.get(i);
-            partitions[i] = r.partitionId();
-            messages[i] = r.messageId();
-            created[i] = r.createdAtMicros();
-        }
-        long pause = 50;
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return writeOnce(partitions, messages, created, watermark, lastLsn);
-            } catch (SQLException e) {
-                if (!retryable(e) || attempt >= MAX_ATTEMPTS) {
+        return Retry.whileTransient(() -> {
+            try (Connection c = dataSource.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    int changed = upsert(c, rows, watermark, lastLsn, null);
+                    c.commit();
+                    return changed;
+                } catch (SQLException | RuntimeException e) {
+                    safeRollback(c);
                     throw e;
                 }
-                LOG.warn("lookup upsert failed ({}), retrying ({}/{})", PgErrors.brief(e), attempt, MAX_ATTEMPTS);
-                Thread.sleep(pause);
-                pause = Math.min(pause * 2, 5_000);
             }
-        }
-    }
-
-    private int writeOnce(UUID[] partitions, UUID[] messages, Long[] created, long watermark, String lastLsn) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                int changed = upsert(c, partitions, messages, created, watermark, lastLsn, null);
-                c.commit();
-                return changed;
-            } catch (SQLException | RuntimeException e) {
-                safeRollback(c);
-                throw e;
-            }
-        }
+        });
     }
 
     /**
@@ -127,15 +98,5 @@ public final class LookupWriter {
         } catch (SQLException ignored) {
             // the connection is broken; the pool discards it
         }
-    }
-
-    static boolean retryable(SQLException e) {
-        String s = e.getSQLState();
-        if (s == null) {
-            return true;
-        }
-        // 23503: FK violation (partition deleted after the join); 40001/40P01: serialization/deadlock;
-        // 08xxx: connection trouble; 57P01-03: server shutting down or starting.
-        return s.equals("23503") || s.startsWith("40") || s.startsWith("08") || s.startsWith("57P");
     }
 }

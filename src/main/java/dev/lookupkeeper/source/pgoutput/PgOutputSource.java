@@ -39,6 +39,8 @@ public final class PgOutputSource implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PgOutputSource.class);
     /** How often a position passed with nothing to apply is stored and confirmed. */
     static final long POSITION_STORE_MS = 5_000;
+    /** The longest a paced reader waits inside a transaction for the rest of it to arrive. */
+    private static final long LINGER_MAX_NANOS = 1_000_000;
 
     private final ReplicationConnector connector;
     private final StreamRequest request;
@@ -117,7 +119,16 @@ public final class PgOutputSource implements AutoCloseable {
             while (!stopping) {
                 ByteBuffer message;
                 if (!assembler.atBoundary()) {
-                    message = stream.read(); // inside a transaction: the rest is on its way
+                    // inside a transaction: the rest is on its way. With pacing, let it gather in the
+                    // socket rather than waking up for every message the server sends on its own
+                    message = stream.readPending();
+                    if (message == null && minBatchIntervalNanos > 0) {
+                        LockSupport.parkNanos(Math.min(minBatchIntervalNanos, LINGER_MAX_NANOS));
+                        message = stream.readPending();
+                    }
+                    if (message == null) {
+                        message = stream.read();
+                    }
                 } else {
                     message = stream.readPending();
                     if (message == null && minBatchIntervalNanos > 0 && !assembler.current().isEmpty()) {
