@@ -85,4 +85,14 @@ public final class SlotCheck {
             }
         }
     }
+
+    /** The slot's confirmed position as a 64-bit LSN, 0 when it has none. */
+    public static long confirmed(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
 }

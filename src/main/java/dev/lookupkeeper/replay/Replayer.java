@@ -111,7 +111,7 @@ public final class Replayer {
             // the native reader, as the sidecar streams: re-applied inserts and deletes (healed) alike
             BatchApplier applier = new BatchApplier(pool, settings, SqlTemplates.forTable(settings, target.lookupTable()), STREAM);
             source = new PgOutputSource(new ReplicationConnector(settings.connection(), "lookupkeeper-replay"),
-                    new StreamRequest(target.slot(), List.of(settings.publication()), 0, false), new BatchAssembler(settings, false),
+                    new StreamRequest(target.slot(), List.of(settings.publication()), Lsns.parse(start), false), new BatchAssembler(settings, false),
                     new StreamBatchSink(applier, stats, StreamBatchSink.Follower.NONE), settings.maxBatchSize(), Duration.ZERO);
             source.start();
             long deadline = System.nanoTime() + wait.toNanos();

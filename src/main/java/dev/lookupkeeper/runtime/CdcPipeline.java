@@ -81,6 +81,11 @@ public final class CdcPipeline implements AutoCloseable {
             checkSlot(c);
             new Bootstrapper(settings, target).ensure(c, progress);
             checkpoint = SlotCheck.checkpoint(c, settings, target);
+            if (checkpoint == 0) {
+                // a stream bootstrapped before checkpoints were stored: start where the slot stands,
+                // named explicitly (a request for 0/0 is not relied on)
+                checkpoint = SlotCheck.confirmed(c, target.slot());
+            }
             if (options.selection() != null && options.source() == StreamSource.PGOUTPUT) {
                 if (Catalog.publicationExists(c, settings.selectionPublication())) {
                     selection = options.selection();

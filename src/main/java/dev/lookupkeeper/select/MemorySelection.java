@@ -42,8 +42,19 @@ public final class MemorySelection implements SelectionFollower, SelectionChange
         this.settings = settings;
     }
 
+    /** Measured (ModelFootprint): about 400 bytes of heap per partition (with its lookup row) and per consumer row. */
+    private static final long BYTES_PER_ROW = 400;
+
     @Override
     public void load(Connection c) throws SQLException {
+        long estimate = estimateBytes(c);
+        long max = Runtime.getRuntime().maxMemory();
+        if (estimate > max / 2) {
+            LOG.warn("the selection is served by SQL: the in-memory model would need about {} MB of a {} MB heap;"
+                    + " run with -Xmx{}m (or more) to serve it from memory, or --selection sql to silence this", estimate >> 20, max >> 20,
+                    Math.max(256, (estimate * 3) >> 20));
+            return;
+        }
         List<Runnable> rows = new ArrayList<>();
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
@@ -62,6 +73,15 @@ public final class MemorySelection implements SelectionFollower, SelectionChange
         model.apply(rows);
         readyAfterWatermark = Watermarks.insert(c, settings);
         LOG.info("selection model loaded ({}); served from memory once the stream passes watermark {}", model.describe(), readyAfterWatermark);
+    }
+
+    private long estimateBytes(Connection c) throws SQLException {
+        String q = dev.lookupkeeper.config.Identifiers.quote(settings.queueSchema());
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM " + q + ".partitions)"
+                + " + (SELECT count(*) FROM " + q + ".partition_consumers)")) {
+            rs.next();
+            return rs.getLong(1) * BYTES_PER_ROW;
+        }
     }
 
     private Runnable row(ResultSet rs) throws SQLException {

@@ -79,7 +79,26 @@ class MemorySelectionIT {
             assertThat(run.sigterm(10)).isZero();
         }
         assertThat(db.queryLong("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE '%_selection'"))
-                .as("the selection slot is dropped on stop").isZero();
+                .as("no selection slot: the sidecar's one stream feeds the selection").isZero();
+    }
+
+    @Test
+    void aModelTooBigForTheHeapIsServedBySqlWithAWarning() throws Exception {
+        db.createQueues("huge", 1, 100_000);
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Map<String, String> env = new HashMap<>(db.env());
+        env.put("LOOKUPKEEPER_HTTP_PORT", Integer.toString(port));
+        try (Sidecar run = Sidecar.startWithJvm(List.of("-Xmx64m"), env, "run", "--heartbeat-ms", "1000", "--replay-window", "0")
+                .awaitOutput("the selection is served by SQL: the in-memory model would need about")) {
+            run.awaitStreaming();
+            assertThat(run.output()).contains("run with -Xmx").doesNotContain("OutOfMemoryError");
+            assertThat(list(get("http://127.0.0.1:" + port + "/v1/queues/sel-0/partitions?limit=5"))).hasSizeLessThanOrEqualTo(5);
+            assertThat(run.output()).doesNotContain("selection served from memory");
+            assertThat(run.sigterm(10)).isZero();
+        }
     }
 
     private String get(String url) throws Exception {

@@ -108,6 +108,8 @@ public final class PgOutputSource implements AutoCloseable {
         }
         LOG.info("streaming from slot {} at {} (pgoutput, publications {})", request.slot(), Lsns.format(request.startLsn()),
                 request.publicationNames());
+        // the first idle position is stored no sooner than one interval after the start
+        lastPositionStoreMs = System.currentTimeMillis();
         reader = new Thread(this::readLoop, "pgoutput-reader");
         reader.setDaemon(true);
         reader.start();
