@@ -88,7 +88,7 @@ class BadInputIT {
             Sidecar.Result r = Sidecar.run(db.env(), "run", "--publication", "narrow_pub");
             assertThat(r.exitCode()).as(r.output()).isEqualTo(3);
             assertThat(r.output()).contains("publication narrow_pub ships queen.messages without column(s) created_at")
-                    .contains("ALTER PUBLICATION narrow_pub SET TABLE queen.messages (id, partition_id, created_at)");
+                    .contains("ALTER PUBLICATION \"narrow_pub\" SET TABLE \"queen\".messages (id, partition_id, created_at)");
             assertClean(r);
         } finally {
             db.execute("DROP PUBLICATION narrow_pub");
