@@ -13,7 +13,9 @@ import javax.sql.DataSource;
 
 /**
  * The native stream's sink: one transaction per batch holds the monotonic upsert, the phantom
- * repairs and the stream's checkpoint (the commit end LSN of the batch's last transaction). Only
+ * repairs and the stream's checkpoint (the commit end LSN of the batch's last transaction). A
+ * batch without deletes is the upsert statement alone (its CTE moves the checkpoint), sent in
+ * autocommit: the same atomicity, one round trip. Only
  * after it commits may the position be confirmed to the server. Transient failures are retried a
  * bounded number of times; the whole transaction is idempotent, so a retry is always safe.
  */
@@ -42,6 +44,12 @@ public final class BatchApplier {
         String checkpoint = Lsns.format(batch.endLsn());
         return Retry.whileTransient(() -> {
             try (Connection c = dataSource.getConnection()) {
+                if (!batch.hasDeletes()) {
+                    // one statement is one transaction: upsert and checkpoint commit together in a
+                    // single round trip (no BEGIN/COMMIT of its own)
+                    c.setAutoCommit(true);
+                    return new Applied(rows, writer.upsert(c, rows, batch.watermark(), checkpoint, checkpoint), List.of());
+                }
                 c.setAutoCommit(false);
                 try {
                     int changed = writer.upsert(c, rows, batch.watermark(), checkpoint, checkpoint);
