@@ -15,6 +15,7 @@ import dev.lookupkeeper.sink.BatchApplier;
 import dev.lookupkeeper.sink.LookupSink;
 import dev.lookupkeeper.sink.LookupWriter;
 import dev.lookupkeeper.sink.StreamBatchSink;
+import dev.lookupkeeper.source.SlotStream;
 import dev.lookupkeeper.source.debezium.DebeziumSource;
 import dev.lookupkeeper.source.pgoutput.PgOutputSource;
 import dev.lookupkeeper.source.pgoutput.ReplicationConnector;
@@ -57,8 +58,7 @@ public final class CdcPipeline implements AutoCloseable {
     private final PipelineStats stats;
     private final Options options;
     private HikariDataSource pool;
-    private DebeziumSource debezium;
-    private PgOutputSource pgoutput;
+    private SlotStream stream;
     private SelectionFollower selection;
 
     public CdcPipeline(Settings settings, PipelineStats stats) {
@@ -133,11 +133,12 @@ public final class CdcPipeline implements AutoCloseable {
         try (Connection c = pool.getConnection()) {
             messages = c.getMetaData().getDatabaseMajorVersion() >= 14;
         }
-        pgoutput = new PgOutputSource(new ReplicationConnector(settings.connection(), target.slot()),
+        PgOutputSource pgoutput = new PgOutputSource(new ReplicationConnector(settings.connection(), target.slot()),
                 new StreamRequest(target.slot(), publications, checkpoint, messages), assembler, sink, settings.maxBatchSize(),
                 options.minBatchInterval());
         try {
             pgoutput.start();
+            stream = pgoutput;
         } catch (SQLException e) {
             if ("55006".equals(e.getSQLState())) {
                 throw new DatabaseNotReadyException("replication slot " + target.slot() + " is in use by another process: stop it first, or use another --slot");
@@ -147,7 +148,8 @@ public final class CdcPipeline implements AutoCloseable {
     }
 
     private void startDebezium() throws InterruptedException {
-        debezium = new DebeziumSource(settings, target, pool);
+        DebeziumSource debezium = new DebeziumSource(settings, target, pool);
+        stream = debezium;
         debezium.start(new LookupSink(new LookupWriter(pool, SqlTemplates.forTable(settings, target.lookupTable()), target.name()), stats));
         if (!debezium.awaitStarted(60, TimeUnit.SECONDS)) {
             throw new IllegalStateException("the Debezium engine did not start within 60 s");
@@ -169,11 +171,11 @@ public final class CdcPipeline implements AutoCloseable {
 
     /** Blocks until the stream stops; returns the failure, or null after a clean stop. */
     public Throwable awaitTermination() throws InterruptedException {
-        return pgoutput != null ? pgoutput.awaitTermination() : debezium.awaitTermination();
+        return stream.awaitTermination();
     }
 
     public boolean isStreaming() {
-        return pgoutput != null ? pgoutput.isRunning() : debezium != null && debezium.isRunning();
+        return stream != null && stream.isRunning();
     }
 
     public PipelineStats stats() {
@@ -183,11 +185,8 @@ public final class CdcPipeline implements AutoCloseable {
     /** Finishes the batch in flight, commits, confirms its position, releases the slot. */
     @Override
     public void close() {
-        if (pgoutput != null) {
-            pgoutput.close();
-        }
-        if (debezium != null) {
-            debezium.close();
+        if (stream != null) {
+            stream.close();
         }
         if (pool != null) {
             pool.close();

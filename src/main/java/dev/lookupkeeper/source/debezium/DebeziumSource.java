@@ -7,6 +7,7 @@ import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.runtime.StreamTarget;
 import dev.lookupkeeper.source.BatchHandler;
 import dev.lookupkeeper.source.MessageInserted;
+import dev.lookupkeeper.source.SlotStream;
 import dev.lookupkeeper.source.SourceBatch;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * sink returned marks whole transactions processed, which lets the engine store the offset and
  * confirm the LSN to the server.
  */
-public final class DebeziumSource implements AutoCloseable {
+public final class DebeziumSource implements SlotStream {
     private static final Logger LOG = LoggerFactory.getLogger(DebeziumSource.class);
 
     private final Settings settings;
@@ -130,12 +131,13 @@ public final class DebeziumSource implements AutoCloseable {
         return started.await(timeout, unit);
     }
 
-    /** Blocks until the engine stops; returns its failure, or null after a clean stop. */
+    @Override
     public Throwable awaitTermination() throws InterruptedException {
         finished.await();
         return failure.get();
     }
 
+    @Override
     public boolean isRunning() {
         return finished.getCount() > 0;
     }

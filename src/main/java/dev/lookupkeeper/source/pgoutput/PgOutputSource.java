@@ -1,6 +1,7 @@
 package dev.lookupkeeper.source.pgoutput;
 
 import dev.lookupkeeper.replay.Lsns;
+import dev.lookupkeeper.source.SlotStream;
 import dev.lookupkeeper.stream.BatchAssembler;
 import dev.lookupkeeper.stream.ChangeBatch;
 import dev.lookupkeeper.stream.StreamSink;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * idle, the WAL end of the server's keepalives is stored and confirmed too, so an idle slot retains
  * nothing; that store is rate-limited, since the store is itself a transaction the stream sees.
  */
-public final class PgOutputSource implements AutoCloseable {
+public final class PgOutputSource implements SlotStream {
     private static final Logger LOG = LoggerFactory.getLogger(PgOutputSource.class);
     /** How often a position passed with nothing to apply is stored and confirmed. */
     static final long POSITION_STORE_MS = 5_000;
@@ -259,12 +260,13 @@ public final class PgOutputSource implements AutoCloseable {
         return started.await(timeout, unit);
     }
 
-    /** Blocks until the stream stops; returns its failure, or null after a clean stop. */
+    @Override
     public Throwable awaitTermination() throws InterruptedException {
         finished.await();
         return failure.get();
     }
 
+    @Override
     public boolean isRunning() {
         return started.getCount() == 0 && finished.getCount() > 0;
     }
