@@ -126,7 +126,7 @@ public final class Benchmark {
                 try (Statement st = c.createStatement()) {
                     st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', 'bench_raw')");
                     // the Debezium engine drains the same backlog from its own copy, side by side
-                    st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', '" + DEBEZIUM_SLOT + "')");
+                    st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', '" + DebeziumDrain.SLOT + "')");
                     // the replay window's slot, as the streaming sidecar would create it: a copy of the stream's slot
                     st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', '" + settings.replaySlot() + "')");
                 }
@@ -144,7 +144,7 @@ public final class Benchmark {
                     rows.add(new String[] {"raw pgoutput decode (pg_logical_slot_peek_binary_changes)", fmt(peakRate) + " events/s", "1.00"});
                     PipelineStats stats = new PipelineStats();
                     long t0 = System.nanoTime();
-                    long cpu0 = processCpuNanos();
+                    long cpu0 = CpuPinning.ownCpuNanos();
                     try (CdcPipeline pipeline = new CdcPipeline(settings, stats)) {
                         pipeline.start(Bootstrapper.ProgressSink.none());
                         long tStream = System.nanoTime();
@@ -157,7 +157,7 @@ public final class Benchmark {
                             Thread.sleep(5);
                         }
                         long tEnd = System.nanoTime();
-                        long cpuNative = processCpuNanos() - cpu0;
+                        long cpuNative = CpuPinning.ownCpuNanos() - cpu0;
                         long walsenderNative = CpuPinning.cpuNanos(walsender) - walsenderCpu0;
                         double drain = backlog / ((tEnd - tStream) / 1e9);
                         double drainWithStart = backlog / ((tEnd - t0) / 1e9);
@@ -177,7 +177,7 @@ public final class Benchmark {
                     }
                     rows.add(new String[] {"in-process run above: peak heap used (JVM default heap, lazy GC)", mb(peakHeap()) + " MB", ""});
                     out.println("debezium run: the same backlog from the slot's copy, through Debezium's embedded engine...");
-                    double[] dbz = drainWithDebezium(c, settings);
+                    double[] dbz = DebeziumDrain.run(c, settings, backlog);
                     rows.add(new String[] {"lookupkeeper drain, Debezium embedded engine (same backlog and sink)", fmt(dbz[0]) + " events/s",
                             String.format("%.2f", dbz[0] / peakRate)});
                     rows.add(new String[] {"Debezium: sidecar CPU per event (process CPU over the drain, start-up included)",
@@ -366,8 +366,6 @@ public final class Benchmark {
         return String.format("%,.0f", d);
     }
 
-    static final String DEBEZIUM_SLOT = "bench_debezium";
-
     /** Pushes at the rate for --lag-seconds and reads the lag histogram of that interval. */
     private String[] lagRun(ConnectionSettings conn, List<UUID> partitions, PipelineStats stats, int rate, long seed) throws Exception {
         out.printf("lag run: %d msg/s for %d s...%n", rate, lagSeconds);
@@ -379,38 +377,7 @@ public final class Benchmark {
         return new String[] {"lag at " + rate + " msg/s, p50 / p99 / max (commit to lookup commit)",
                 lag.getValueAtPercentile(50) + " / " + lag.getValueAtPercentile(99) + " / " + lag.getMaxValue() + " ms", ""};
     }
+
     /** The second lag run's rate, and the steady load of the CPU-per-event runs. */
     static final int STEADY_RATE = 10_000;
-
-    /** Drains the backlog (and the lag run) from the Debezium slot copy into the shadow table; {events/s, µs of CPU per event}. */
-    private double[] drainWithDebezium(Connection c, Settings settings) throws Exception {
-        StreamTarget target = new StreamTarget("bench_debezium", DEBEZIUM_SLOT, dev.lookupkeeper.config.Identifiers.quote(settings.schema()) + ".shadow_lookup");
-        PipelineStats stats = new PipelineStats();
-        long cpu0 = processCpuNanos();
-        try (CdcPipeline pipeline = new CdcPipeline(settings, target, stats,
-                new CdcPipeline.Options(dev.lookupkeeper.runtime.StreamSource.DEBEZIUM, false, null))) {
-            pipeline.start(Bootstrapper.ProgressSink.none());
-            long tStream = System.nanoTime();
-            long walsender = CpuPinning.slotHolderPid(c, DEBEZIUM_SLOT);
-            long walsenderCpu0 = CpuPinning.cpuNanos(walsender);
-            while (stats.events() < backlog) {
-                if (!pipeline.isStreaming()) {
-                    throw new IllegalStateException("the Debezium pipeline stopped during the drain");
-                }
-                Thread.sleep(5);
-            }
-            long seconds = System.nanoTime() - tStream;
-            long cpu = processCpuNanos() - cpu0;
-            long walsenderCpu = CpuPinning.cpuNanos(walsender) - walsenderCpu0;
-            return new double[] {backlog / (seconds / 1e9), cpu / 1000.0 / backlog, walsenderCpu / 1000.0 / backlog};
-        } finally {
-            try (Statement st = c.createStatement()) {
-                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + DEBEZIUM_SLOT + "' AND NOT active");
-            }
-        }
-    }
-
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-    }
 }

@@ -96,6 +96,11 @@ final class CpuPinning {
         return -1;
     }
 
+    /** CPU time of this JVM so far. */
+    static long ownCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
     /** User plus system CPU of a process from /proc (clock ticks of 10 ms), 0 when unreadable. */
     static long cpuNanos(long pid) {
         if (pid <= 0) {

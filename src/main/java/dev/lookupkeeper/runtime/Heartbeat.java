@@ -17,11 +17,22 @@ import java.time.Duration;
  * otherwise a row of the watermark table.
  */
 final class Heartbeat {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Heartbeat.class);
+
     private final Settings settings;
     private final long everyMs;
     private final boolean asMessage;
     private final SqlTemplates sql;
     private long lastMs;
+
+    /** A logical message where the server and the source allow it (PostgreSQL 14+, native reader), else a row. */
+    static Heartbeat forServer(Connection c, Settings settings, Duration every, StreamSource source) throws SQLException {
+        int major = c.getMetaData().getDatabaseMajorVersion();
+        if (major < 14 && source == StreamSource.PGOUTPUT) {
+            LOG.info("PostgreSQL {} has no logical decoding messages: heartbeats go through the watermark table", major);
+        }
+        return new Heartbeat(settings, every, major >= 14 && source == StreamSource.PGOUTPUT);
+    }
 
     Heartbeat(Settings settings, Duration every, boolean asMessage) {
         this.settings = settings;

@@ -54,10 +54,7 @@ public final class SidecarRuntime implements AutoCloseable {
     private final SlotWatchdog watchdog;
     private Heartbeat heartbeat;
     private CdcPipeline main;
-    /** Slots lost under the stream: re-bootstrapped at most three times in ten minutes. */
-    private final RetryBudget rebootstraps = new RetryBudget(3, 600_000);
-    /** Lost connections: reconnected at most five times a minute. */
-    private final RetryBudget reconnects = new RetryBudget(5, 60_000);
+    private final StreamRecovery recovery;
     private SelectionRouter router;
     private CdcPipeline shadowPipeline;
     private HikariDataSource selectPool;
@@ -77,6 +74,7 @@ public final class SidecarRuntime implements AutoCloseable {
         this.shadow = shadow;
         this.progress = progress;
         this.replayWindow = new ReplayWindow(settings, options.replayWindow(), options.replayMaxWalBytes());
+        this.recovery = new StreamRecovery(settings, options.rebootstrapOnSlotLoss());
         this.watchdog = new SlotWatchdog(settings, metrics, options.retainedWalAlertBytes(), options.replayMaxWalBytes());
     }
 
@@ -84,12 +82,7 @@ public final class SidecarRuntime implements AutoCloseable {
     public void run() throws Exception {
         try (Connection c = Database.connectWithRetry(settings.connection(), "lookupkeeper-control", settings.connectAttempts())) {
             String initial = currentMode(c);
-            boolean messages = c.getMetaData().getDatabaseMajorVersion() >= 14;
-            if (!messages && options.source() == StreamSource.PGOUTPUT) {
-                LOG.info("PostgreSQL {} has no logical decoding messages: heartbeats go through the watermark table",
-                        c.getMetaData().getDatabaseMajorVersion());
-            }
-            heartbeat = new Heartbeat(settings, options.heartbeat(), messages && options.source() == StreamSource.PGOUTPUT);
+            heartbeat = Heartbeat.forServer(c, settings, options.heartbeat(), options.source());
             // trigger mode needs neither wal_level=logical nor REPLICATION unless a shadow streams
             new Installer(settings).install(c, "cdc".equals(initial) || shadow);
             ModeStore store = new ModeStore(settings);
@@ -155,8 +148,7 @@ public final class SidecarRuntime implements AutoCloseable {
                 onSlotLost();
                 return;
             }
-            if (t != null && PgErrors.isConnectionLoss(t) && reconnects.tryAcquire(System.currentTimeMillis())) {
-                LOG.warn("stream interrupted ({}): reconnecting from the stored checkpoint", CdcPipeline.rootMessage(t));
+            if (recovery.reconnect(t)) {
                 return; // the next turn of the loop starts the stream again
             }
             failure = t != null ? t : new IllegalStateException("the stream stopped");
@@ -235,24 +227,10 @@ public final class SidecarRuntime implements AutoCloseable {
         }
     }
 
-    /**
-     * The slot was dropped or invalidated under the stream: re-bootstrap (at most three times in
-     * ten minutes), or, with --on-slot-lost exit, end the process (exit 6).
-     */
+    /** The slot was dropped or invalidated under the stream: bootstrap again on the next turn, or exit 6. */
     private void onSlotLost() {
-        if (!options.rebootstrapOnSlotLoss() || !rebootstraps.tryAcquire(System.currentTimeMillis())) {
-            closeMain();
-            throw slotLost();
-        }
-        LOG.error("replication slot {} was dropped or invalidated from outside while streaming: bootstrapping again"
-                + " (slot first, then backfill from the table)", settings.slot());
         closeMain();
-    }
-
-    private SlotLostException slotLost() {
-        return new SlotLostException("replication slot " + settings.slot() + " was dropped or invalidated from outside while streaming"
-                + (options.rebootstrapOnSlotLoss() ? " again and again (3 times in 10 minutes)" : "")
-                + "; restart `lookupkeeper run` to re-bootstrap (slot first, then backfill)");
+        recovery.slotLost();
     }
 
     private CdcPipeline start(StreamTarget target) throws Exception {

@@ -29,6 +29,8 @@ public final class BatchAssembler implements ChangeListener {
     private final boolean selection;
     private final String watermarkPrefix;
     private final Map<Integer, Table> tables = new HashMap<>();
+    private Relation lastRelation;
+    private Table lastTable;
     private ChangeBatch batch = new ChangeBatch();
     /** Scratch halves of the row being decoded: the hot path allocates no UUID. */
     private final long[] partition = new long[2];
@@ -75,6 +77,7 @@ public final class BatchAssembler implements ChangeListener {
     @Override
     public void relation(Relation r) {
         tables.put(r.oid(), classify(r));
+        lastRelation = null;
     }
 
     private Table classify(Relation r) {
@@ -106,7 +109,13 @@ public final class BatchAssembler implements ChangeListener {
     }
 
     private Table table(Relation r) {
-        return tables.computeIfAbsent(r.oid(), k -> classify(r));
+        if (r == lastRelation) {
+            return lastTable; // the decoder hands the same Relation for every row of a table
+        }
+        Table t = tables.computeIfAbsent(r.oid(), k -> classify(r));
+        lastRelation = r;
+        lastTable = t;
+        return t;
     }
 
     @Override

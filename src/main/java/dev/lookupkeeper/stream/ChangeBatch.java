@@ -156,9 +156,4 @@ public final class ChangeBatch {
     public boolean nothingForLookup() {
         return newest.size() == 0 && !hasDeletes() && watermark == 0;
     }
-
-    /** Nothing for the lookup, the selection or the checkpoint's watermark: only a position. */
-    public boolean onlyPosition() {
-        return newest.size() == 0 && !hasDeletes() && watermark == 0 && selectionChanges.isEmpty();
-    }
 }

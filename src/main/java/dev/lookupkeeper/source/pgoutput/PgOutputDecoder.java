@@ -19,6 +19,7 @@ public final class PgOutputDecoder {
 
     private final Map<Integer, Relation> relations = new HashMap<>();
     private final TupleView tuple = new TupleView();
+    private Relation lastRelation;
 
     public void decode(ByteBuffer b, ChangeListener listener) {
         byte type = b.get();
@@ -39,6 +40,7 @@ public final class PgOutputDecoder {
             case 'R' -> {
                 Relation r = readRelation(b);
                 relations.put(r.oid(), r);
+                lastRelation = null; // a table's description changed: look it up again
                 listener.relation(r);
             }
             case 'I' -> {
@@ -95,10 +97,15 @@ public final class PgOutputDecoder {
     }
 
     private Relation relation(int oid) {
+        Relation last = lastRelation;
+        if (last != null && last.oid() == oid) {
+            return last; // the common case: row after row of one table, no boxed map lookup
+        }
         Relation r = relations.get(oid);
         if (r == null) {
             throw new PgOutputException("change for relation " + oid + " before its Relation message");
         }
+        lastRelation = r;
         return r;
     }
 

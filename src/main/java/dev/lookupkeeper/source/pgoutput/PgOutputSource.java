@@ -256,10 +256,6 @@ public final class PgOutputSource implements SlotStream {
         appliedLsn = Math.max(appliedLsn, lsn);
     }
 
-    public boolean awaitStarted(long timeout, TimeUnit unit) throws InterruptedException {
-        return started.await(timeout, unit);
-    }
-
     @Override
     public Throwable awaitTermination() throws InterruptedException {
         finished.await();
@@ -273,11 +269,6 @@ public final class PgOutputSource implements SlotStream {
 
     public Throwable failure() {
         return failure.get();
-    }
-
-    /** The position last confirmed to the server. */
-    public long confirmedLsn() {
-        return reportedLsn;
     }
 
     /**
