@@ -14,6 +14,12 @@ CREATE TABLE IF NOT EXISTS {{schema}}.state (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 INSERT INTO {{schema}}.state (singleton) VALUES (true) ON CONFLICT DO NOTHING;
+-- Strict consistency: what the streaming sidecar promises, and when its guard last failed open
+-- (relaxed synchronous_standby_names because no stream confirmed commits within --strict-failover).
+ALTER TABLE {{schema}}.state ADD COLUMN IF NOT EXISTS consistency text NOT NULL DEFAULT 'eventual';
+ALTER TABLE {{schema}}.state ADD COLUMN IF NOT EXISTS application_name text;
+ALTER TABLE {{schema}}.state ADD COLUMN IF NOT EXISTS strict_relaxed_at timestamptz;
+ALTER TABLE {{schema}}.state ADD COLUMN IF NOT EXISTS strict_relaxed_reason text;
 
 -- One row per stream ('main' feeds queen.partition_lookup, 'shadow' the parity table): bootstrap
 -- progress and the sink's checkpoint, moved by the same statement that upserts a batch.

@@ -2,7 +2,9 @@ package dev.lookupkeeper.bootstrap;
 
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.replay.Lsns;
 import dev.lookupkeeper.runtime.StreamTarget;
+import dev.lookupkeeper.sink.PositionNotes;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -49,9 +51,16 @@ public final class SlotCheck {
                 }
             }
         }
+        // strict consistency may confirm past the checkpoint positions with nothing for the lookup;
+        // it notes them first (PositionNotes), so a slot confirmed up to the note is still ours
+        long noted = PositionNotes.noted(c, settings, target.name());
+        String accepted = checkpoint;
+        if (checkpoint != null && Long.compareUnsigned(noted, Lsns.parse(checkpoint)) > 0) {
+            accepted = Lsns.format(noted);
+        }
         try (PreparedStatement ps = c.prepareStatement("SELECT to_jsonb(s) ->> 'wal_status', confirmed_flush_lsn::text,"
                 + " confirmed_flush_lsn > ?::pg_lsn FROM pg_replication_slots s WHERE slot_name = ?")) {
-            ps.setString(1, checkpoint);
+            ps.setString(1, accepted);
             ps.setString(2, target.slot());
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -64,7 +73,7 @@ public final class SlotCheck {
                 }
                 if (rs.getBoolean(3)) {
                     return new Result(Verdict.AHEAD, "slot " + target.slot() + " is confirmed at " + rs.getString(2)
-                            + ", past the stored checkpoint " + checkpoint + " (re-created or advanced by someone else)");
+                            + ", past the stored checkpoint " + accepted + " (re-created or advanced by someone else)");
                 }
                 return new Result(Verdict.CONTINUES, "slot " + target.slot() + " at " + rs.getString(2) + ", checkpoint " + checkpoint);
             }

@@ -3,6 +3,7 @@ package dev.lookupkeeper.check;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.mode.ModeStore;
+import dev.lookupkeeper.mode.QueueTriggers;
 import dev.lookupkeeper.mode.TriggerMode;
 import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
@@ -86,6 +87,8 @@ public final class Verifier {
             out.add(check("trigger", !ts.present(), ts.present() ? 1 : 0, List.of(),
                     ts.present() ? "present in CDC mode: every push pays for it (run `lookupkeeper switch --to cdc` to finish, or drop it)" : "absent (CDC mode)"));
         }
+        out.add(queueTriggerCheck(c, trigger || mode.switching()));
+        out.add(consistencyCheck(c));
         SlotInfo slot = slot(c);
         if (mode.switching()) {
             out.add(check("slot", true, 0, List.of(), (slot.present ? "present" : "absent") + switching));
@@ -103,6 +106,33 @@ public final class Verifier {
                     + settings.queueSchema() + ".messages" : pub));
         }
         return out;
+    }
+
+    /** A trigger of the queue's own that writes the lookup: harmless in trigger mode, the write-path cost back in CDC mode. */
+    private VerifyReport.Check queueTriggerCheck(Connection c, boolean triggerMode) throws SQLException {
+        List<QueueTriggers.Found> found = new QueueTriggers(settings).find(c);
+        if (found.isEmpty()) {
+            return check("queue trigger", true, 0, List.of(), "none on " + settings.queueSchema() + ".messages writes the lookup");
+        }
+        String what = QueueTriggers.describe(found);
+        if (triggerMode) {
+            return check("queue trigger", true, found.size(), List.of(), what + " writes the lookup too (trigger mode: harmless)");
+        }
+        return check("queue trigger", false, found.size(), List.of(), what + " writes partition_lookup on every push in CDC mode:"
+                + " the write-path cost is back (run with --drop-queue-trigger, or drop it)");
+    }
+
+    /** Strict consistency that failed open is reported (a warning: the lookup is still right, the promise is not kept). */
+    private VerifyReport.Check consistencyCheck(Connection c) throws SQLException {
+        ModeStore.StrictState ss = new ModeStore(settings).strictState(c);
+        if (!"strict".equals(ss.consistency())) {
+            return check("consistency", true, 0, List.of(), "eventual: a pop right after a push can miss it for the stream's lag");
+        }
+        if (ss.relaxed()) {
+            return check("consistency", true, 1, List.of(), "WARNING: strict consistency failed open at " + ss.relaxedAt() + " ("
+                    + ss.relaxedReason() + "): eventual until a stream is back");
+        }
+        return check("consistency", true, 0, List.of(), "strict (read-your-writes through synchronous replication)");
     }
 
     private String truthAndWait(Connection c, ModeStore.ModeState mode, Duration wait) throws SQLException, InterruptedException {

@@ -26,12 +26,27 @@ final class InstallCommand implements Callable<Integer> {
     @Option(names = "--mode", paramLabel = "cdc|trigger", description = "cdc (default) or trigger")
     String mode = "cdc";
 
+    @Option(names = "--consistency", paramLabel = "eventual|strict",
+            description = "strict: also prepare read-your-writes consistency (PostgreSQL 15+): checks the role may manage"
+                    + " synchronous_standby_names, creates the position-note sequences, and names the sidecar's walsender there when it"
+                    + " streams already (else `run --consistency strict` does once its stream is live); prints the statements when the"
+                    + " role may not (default: eventual)")
+    String consistency;
+
+    @Option(names = "--application-name", paramLabel = "NAME", description = "The sidecar's replication application_name (default: the slot name)")
+    String applicationName;
+
     @Override
     public Integer call() throws Exception {
         if (!mode.equals("cdc") && !mode.equals("trigger")) {
             throw new ConfigException("--mode must be cdc or trigger, not '" + mode + "'");
         }
+        DbOptions.put(db.extra, "consistency", consistency);
+        DbOptions.put(db.extra, "application-name", applicationName);
         Settings s = db.settings();
+        if (s.consistency().strict() && mode.equals("trigger")) {
+            throw new ConfigException("--consistency strict is for CDC mode: a trigger is read-your-writes already");
+        }
         boolean trigger = mode.equals("trigger");
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-install", s.connectAttempts())) {
             Installer.Report r = new Installer(s).install(c, !trigger);
@@ -55,6 +70,9 @@ final class InstallCommand implements Callable<Integer> {
                 System.out.println("  trigger lookupkeeper_partition_lookup: " + (created ? "created" : "exists"));
                 Resync.Result rs = new Resync(s).run(c, false);
                 System.out.printf("  backfill: %d rows inserted, %d advanced, %d unchanged%n", rs.inserted(), rs.advanced(), rs.unchanged());
+            }
+            if (s.consistency().strict()) {
+                StrictSetup.print(c, s, store);
             }
             System.out.println("installed (mode " + store.read(c).mode() + "): start `lookupkeeper run`"
                     + (trigger ? " to serve; it streams nothing in trigger mode" : " to bootstrap the slot and stream"));

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "Keeps queen.partition_lookup correct from a logical replication slot instead of a write-path trigger.",
         subcommands = {InstallCommand.class, RunCommand.class, SwitchCommand.class, StatusCommand.class, VerifyCommand.class, ResyncCommand.class,
             SelectCommand.class, PushCommand.class, RebuildCommand.class, ReplayCommand.class,
-            UninstallCommand.class, DemoCommand.class, BenchCommand.class},
+            UninstallCommand.class, DemoCommand.class, BenchCommand.class, GuardCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:done (verify: all checks passed)",

@@ -65,6 +65,32 @@ final class RunCommand implements Callable<Integer> {
                     + " table (default), or exit 6")
     String onSlotLost;
 
+    @Option(names = "--consistency", paramLabel = "eventual|strict",
+            description = "eventual (default): the lookup follows commits within milliseconds, no server setting changes; strict:"
+                    + " read-your-writes like a trigger — the stream is a synchronous standby, so a push's COMMIT returns only after its"
+                    + " lookup row is committed (needs `install --consistency strict`; PostgreSQL 15+)")
+    String consistency;
+
+    @Option(names = "--application-name", paramLabel = "NAME",
+            description = "application_name of the replication connection, the name synchronous_standby_names lists (default: the slot name)")
+    String applicationName;
+
+    @Option(names = "--strict-failover", paramLabel = "DURATION",
+            description = "strict: when no stream has confirmed commits for this long (the sidecar died and no standby took over),"
+                    + " relax synchronous_standby_names so the database does not stall — fail open to eventual — and restore it"
+                    + " once a stream is back (default: 10s)")
+    String strictFailover;
+
+    @Option(names = "--strict-guard", paramLabel = "process|none", defaultValue = "${env:LOOKUPKEEPER_STRICT_GUARD:-process}",
+            description = "strict: process (default) starts a small child process that fails open if this one is killed with SIGKILL"
+                    + " and no standby takes over; none relies on standbys or a separate `lookupkeeper guard`")
+    String strictGuard;
+
+    @Option(names = "--drop-queue-trigger", description = "CDC mode: drop any trigger on the queue's messages table that writes the lookup"
+            + " (Queen re-creates trg_update_partition_lookup at every start), at start and whenever it appears again"
+            + " (config key drop-queue-trigger)")
+    Boolean dropQueueTrigger;
+
     @Option(names = "--kafka-bootstrap", paramLabel = "HOST:PORT", defaultValue = "${env:LOOKUPKEEPER_KAFKA_BOOTSTRAP}",
             description = "Kafka bootstrap servers (with --source kafka)")
     String kafkaBootstrap;
@@ -100,6 +126,10 @@ final class RunCommand implements Callable<Integer> {
         if (!"rebootstrap".equals(onSlotLost) && !"exit".equals(onSlotLost)) {
             throw new dev.lookupkeeper.config.ConfigException("--on-slot-lost must be rebootstrap or exit, not '" + onSlotLost + "'");
         }
+        StreamOptions.put(options.extra, "consistency", consistency);
+        StreamOptions.put(options.extra, "application-name", applicationName);
+        StreamOptions.put(options.extra, "strict-failover", strictFailover);
+        StreamOptions.put(options.extra, "drop-queue-trigger", dropQueueTrigger);
         boolean kafkaSource = "kafka".equals(source);
         StreamSource slotSource = kafkaSource ? StreamSource.PGOUTPUT : StreamSource.parse(source);
         SidecarOptions sidecar = new SidecarOptions(httpPort, Duration.ofMillis(heartbeatMs), maxRetainedWalMb * 1024 * 1024,
@@ -120,7 +150,14 @@ final class RunCommand implements Callable<Integer> {
             LOG.info("stopped cleanly");
             return ExitCodes.OK;
         }
-        try (SidecarRuntime runtime = new SidecarRuntime(options.settings(), sidecar, shadow, Progress.forTerminal("backfill"))) {
+        if (!"process".equals(strictGuard) && !"none".equals(strictGuard)) {
+            throw new dev.lookupkeeper.config.ConfigException("--strict-guard must be process or none, not '" + strictGuard + "'");
+        }
+        dev.lookupkeeper.config.Settings settings = options.settings();
+        if (settings.consistency().strict() && "process".equals(strictGuard)) {
+            dev.lookupkeeper.runtime.OrphanGuard.spawn(settings);
+        }
+        try (SidecarRuntime runtime = new SidecarRuntime(settings, sidecar, shadow, Progress.forTerminal("backfill"))) {
             Signals.onTerminate(runtime::stop);
             runtime.run();
         }

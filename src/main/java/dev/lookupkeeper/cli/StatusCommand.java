@@ -19,12 +19,16 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print as JSON")
     boolean json;
 
+    @Option(names = "--application-name", paramLabel = "NAME",
+            description = "The sidecar's replication application_name (default: as the running sidecar recorded it, else the slot name)")
+    String applicationName;
+
     @Override
     public Integer call() throws Exception {
         Settings s = db.settings();
         StatusReport r;
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-status", s.connectAttempts())) {
-            r = new StatusReader(s).read(c);
+            r = new StatusReader(s, applicationName).read(c);
         }
         if (json) {
             System.out.println(Json.write(r));
@@ -41,6 +45,18 @@ final class StatusCommand implements Callable<Integer> {
         System.out.println("publication:  " + r.publication().name() + (r.publication().present() ? " on " + String.join(", ", r.publication().tables()) : " absent"));
         System.out.println("trigger:      " + (r.trigger().present()
                 ? (r.trigger().enabled() ? "enabled" : "DISABLED") + (r.trigger().statementLevel() ? ", statement-level" : ", ROW-level") : "absent"));
+        StatusReport.Consistency cs = r.consistency();
+        System.out.println("consistency:  " + cs.mode() + ("strict".equals(cs.mode())
+                ? (cs.inEffect() ? " (in effect: " + cs.applicationName() + " is a synchronous standby)"
+                   : cs.relaxedAt() != null ? " — FAILED OPEN at " + cs.relaxedAt() + " (" + cs.relaxedReason() + "): eventual until a stream is back"
+                   : " — NOT in effect: synchronous_standby_names '" + cs.synchronousStandbyNames() + "', " + cs.applicationName()
+                     + (cs.syncState() == null ? " not connected" : " sync_state " + cs.syncState()))
+                : (cs.syncState() != null && !"async".equals(cs.syncState()) ? " (but " + cs.applicationName() + " is sync_state "
+                   + cs.syncState() + ": commits wait for an eventual stream)" : "")));
+        System.out.println("queue trigger: " + (r.queueTriggers().isEmpty() ? "none"
+                : r.queueTriggers().stream().map(t -> t.name() + " (" + t.function() + (t.enabled() ? "" : ", disabled") + ")")
+                  .collect(java.util.stream.Collectors.joining(", "))
+                  + ("cdc".equals(r.mode()) ? " — writes partition_lookup on every push: drop it, or run with --drop-queue-trigger" : "")));
         System.out.println("sidecar:      " + (r.sidecar().seenAt() == null ? "never seen" : "last seen " + r.sidecar().seenAt()
                 + (r.sidecar().streaming() ? ", streaming" : ", not streaming")));
         System.out.println("last batch:   " + (r.lastBatch() == null || r.lastBatch().at() == null ? "none"

@@ -23,7 +23,8 @@ public record Settings(
         int maxBatchSize,
         Duration pollInterval,
         int backfillChunk,
-        int connectAttempts) {
+        int connectAttempts,
+        ConsistencySettings consistency) {
 
     public Settings {
         Identifiers.validate("--queue-schema", queueSchema);
@@ -37,6 +38,15 @@ public record Settings(
         requireRange("--poll-interval-ms", pollInterval.toMillis(), 1, 60_000);
         requireRange("--backfill-chunk", backfillChunk, 1, 1_000_000);
         requireRange("--connect-attempts", connectAttempts, 1, 1000);
+        if (consistency == null) {
+            consistency = ConsistencySettings.defaults(slot);
+        }
+    }
+
+    /** The same settings with the stored defaults of consistency (eventual, application_name = slot). */
+    public Settings(ConnectionSettings connection, String queueSchema, String schema, String publication, String slot, int maxBatchSize,
+                    Duration pollInterval, int backfillChunk, int connectAttempts) {
+        this(connection, queueSchema, schema, publication, slot, maxBatchSize, pollInterval, backfillChunk, connectAttempts, null);
     }
 
     /** Publication of the tables the in-memory selection follows. */
@@ -69,10 +79,10 @@ public record Settings(
     }
 
     public Settings withConnection(ConnectionSettings c) {
-        return new Settings(c, queueSchema, schema, publication, slot, maxBatchSize, pollInterval, backfillChunk, connectAttempts);
+        return new Settings(c, queueSchema, schema, publication, slot, maxBatchSize, pollInterval, backfillChunk, connectAttempts, consistency);
     }
 
     public Settings withNames(String newSchema, String newPublication, String newSlot) {
-        return new Settings(connection, queueSchema, newSchema, newPublication, newSlot, maxBatchSize, pollInterval, backfillChunk, connectAttempts);
+        return new Settings(connection, queueSchema, newSchema, newPublication, newSlot, maxBatchSize, pollInterval, backfillChunk, connectAttempts, consistency);
     }
 }

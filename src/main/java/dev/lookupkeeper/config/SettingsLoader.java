@@ -24,15 +24,19 @@ import java.util.Set;
  * from a flag or URL, so it cannot show up in the process list.
  */
 public final class SettingsLoader {
-    static final Map<String, String> DEFAULTS = Map.of(
-            "queue-schema", "queen",
-            "schema", "lookupkeeper",
-            "publication", "lookupkeeper_messages",
-            "slot", "lookupkeeper",
-            "max-batch-size", "8192",
-            "poll-interval-ms", "10",
-            "backfill-chunk", "1000",
-            "connect-attempts", "5");
+    static final Map<String, String> DEFAULTS = Map.ofEntries(
+            Map.entry("queue-schema", "queen"),
+            Map.entry("schema", "lookupkeeper"),
+            Map.entry("publication", "lookupkeeper_messages"),
+            Map.entry("slot", "lookupkeeper"),
+            Map.entry("max-batch-size", "8192"),
+            Map.entry("poll-interval-ms", "10"),
+            Map.entry("backfill-chunk", "1000"),
+            Map.entry("connect-attempts", "5"),
+            Map.entry("consistency", "eventual"),
+            Map.entry("application-name", ""),
+            Map.entry("drop-queue-trigger", "false"),
+            Map.entry("strict-failover", "10s"));
     private static final Set<String> FILE_ONLY = Set.of("db-url", "password-file");
 
     private final Map<String, String> env;
@@ -75,7 +79,19 @@ public final class SettingsLoader {
                 intValue(merged, "max-batch-size"),
                 Duration.ofMillis(intValue(merged, "poll-interval-ms")),
                 intValue(merged, "backfill-chunk"),
-                intValue(merged, "connect-attempts"));
+                intValue(merged, "connect-attempts"),
+                consistency(merged));
+    }
+
+    private static ConsistencySettings consistency(Map<String, String> m) {
+        String app = m.get("application-name");
+        String drop = m.get("drop-queue-trigger").trim().toLowerCase(java.util.Locale.ROOT);
+        if (!drop.equals("true") && !drop.equals("false")) {
+            throw new ConfigException("--drop-queue-trigger must be true or false, not '" + m.get("drop-queue-trigger") + "'");
+        }
+        return new ConsistencySettings(Consistency.parse("--consistency", m.get("consistency")),
+                app == null || app.isBlank() ? m.get("slot") : app.trim(), drop.equals("true"),
+                Durations.parse("--strict-failover", m.get("strict-failover")));
     }
 
     private static Iterable<String> keys() {

@@ -53,6 +53,10 @@ public final class Installer {
                 st.execute(sql.get("install/own_schema.sql"));
                 actions.add("schema " + settings.schema() + ": " + (schemaExisted ? "exists, brought up to date" : "created"));
             }
+            if (facts.versionNum() >= 150000 && dev.lookupkeeper.sink.PositionNotes.missing(c, settings)) {
+                st.execute(sql.get("install/confirm_notes.sql"));
+                actions.add("sequences " + settings.schema() + ".confirmed_*: created (strict consistency's position notes)");
+            }
             actions.add("publication " + settings.publication() + ": " + ensurePublication(c, st, facts));
             actions.add("publication " + settings.selectionPublication() + ": " + ensureSelectionPublication(c, st, facts));
             c.commit();
@@ -200,11 +204,14 @@ public final class Installer {
                 return false;
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(?) AND attname = 'checkpoint_lsn'"
-                + " AND NOT attisdropped")) {
+        // columns added by later versions (ADD COLUMN IF NOT EXISTS in own_schema.sql)
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_attribute WHERE NOT attisdropped AND"
+                + " ((attrelid = to_regclass(?) AND attname = 'checkpoint_lsn') OR (attrelid = to_regclass(?) AND attname = 'strict_relaxed_reason'))")) {
             ps.setString(1, schema + ".streams");
+            ps.setString(2, schema + ".state");
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
+                rs.next();
+                return rs.getLong(1) == 2;
             }
         }
     }

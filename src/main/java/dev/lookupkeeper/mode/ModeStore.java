@@ -95,4 +95,38 @@ public final class ModeStore {
     private static Instant instant(Timestamp t) {
         return t == null ? null : t.toInstant();
     }
+
+    /** Strict consistency's record in lookupkeeper.state: what is promised, and a fail-open in effect. */
+    public record StrictState(String consistency, String applicationName, String relaxedAt, String relaxedReason) {
+        public boolean relaxed() {
+            return relaxedAt != null;
+        }
+    }
+
+    public StrictState strictState(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT consistency, application_name, strict_relaxed_at::text, strict_relaxed_reason FROM " + table);
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? new StrictState(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4))
+                    : new StrictState("eventual", null, null, null);
+        }
+    }
+
+    /** What the streaming sidecar (or install) promises, and the walsender name synchronous_standby_names lists for it. */
+    public void setConsistency(Connection c, String consistency, String applicationName) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET consistency = ?, application_name = ?, updated_at = now()")) {
+            ps.setString(1, consistency);
+            ps.setString(2, applicationName);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Records a fail-open (reason non-null) or its end (null). */
+    public void setStrictRelaxed(Connection c, String reason) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET strict_relaxed_at = CASE WHEN ? IS NULL THEN NULL ELSE now() END,"
+                + " strict_relaxed_reason = ?, updated_at = now()")) {
+            ps.setString(1, reason);
+            ps.setString(2, reason);
+            ps.executeUpdate();
+        }
+    }
 }

@@ -27,6 +27,9 @@ public final class Metrics {
     private final AtomicLong walAlert = new AtomicLong();
     private final AtomicLong replayRetainedBytes = new AtomicLong(-1);
 
+    private final AtomicLong strict = new AtomicLong();
+    private final io.micrometer.core.instrument.Counter strictFailOpens;
+
     public Metrics(PipelineStats stats) {
         FunctionCounter.builder("lookupkeeper_events", stats, PipelineStats::events)
                 .description("change events applied to the lookup").register(registry);
@@ -58,6 +61,11 @@ public final class Metrics {
         Gauge.builder("lookupkeeper_standby", standby, AtomicLong::get).description("1 while another process holds the slot").register(registry);
         Gauge.builder("lookupkeeper_bootstrap_partitions_done", bootstrapDone, AtomicLong::get)
                 .description("partitions backfilled by the current bootstrap").register(registry);
+        Gauge.builder("lookupkeeper_strict", strict, AtomicLong::get)
+                .description("strict consistency: 1 in effect, 0 not asked for, -1 failed open (synchronous_standby_names relaxed)")
+                .register(registry);
+        strictFailOpens = io.micrometer.core.instrument.Counter.builder("lookupkeeper_strict_fail_opens")
+                .description("times the guard relaxed synchronous_standby_names because no stream confirmed commits").register(registry);
         stats.onBatch((nanos, lagsMs) -> {
             batchWrite.record(nanos, TimeUnit.NANOSECONDS);
             for (long l : lagsMs) {
@@ -88,6 +96,15 @@ public final class Metrics {
         modeCdc.set(cdc ? 1 : 0);
         streaming.set(isStreaming ? 1 : 0);
         standby.set(isStandby ? 1 : 0);
+    }
+
+    /** @param state 1 strict in effect, 0 not asked for (or not yet in effect), -1 failed open */
+    public void strict(int state) {
+        strict.set(state);
+    }
+
+    public void strictFailedOpen() {
+        strictFailOpens.increment();
     }
 
     public void bootstrapProgress(long partitionsDone) {

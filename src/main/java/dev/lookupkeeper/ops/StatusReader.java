@@ -3,7 +3,9 @@ package dev.lookupkeeper.ops;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.mode.ModeStore;
+import dev.lookupkeeper.mode.QueueTriggers;
 import dev.lookupkeeper.mode.TriggerMode;
+import dev.lookupkeeper.pg.SynchronousStandbys;
 import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
 import dev.lookupkeeper.pg.Slots;
@@ -19,6 +21,13 @@ import java.util.List;
 /** Reads everything `status` reports, in one pass of small catalog queries. */
 public final class StatusReader {
     private final Settings settings;
+    private String applicationName;
+
+    /** @param applicationName the sidecar's walsender name (null: as the sidecar recorded it, else the slot name) */
+    public StatusReader(Settings settings, String applicationName) {
+        this(settings);
+        this.applicationName = applicationName;
+    }
 
     public StatusReader(Settings settings) {
         this.settings = settings;
@@ -52,7 +61,23 @@ public final class StatusReader {
         return new StatusReport(st.mode(), sw, slot(c), publication(c),
                 new StatusReport.Trigger(ts.present(), ts.enabled(), ts.statementLevel()),
                 new StatusReport.Sidecar(st.sidecarSeenAt() == null ? null : st.sidecarSeenAt().toString(), st.sidecarStreaming()),
-                last, rows, replay(c));
+                last, rows, replay(c), consistency(c), queueTriggers(c));
+    }
+
+    private StatusReport.Consistency consistency(Connection c) throws SQLException {
+        ModeStore.StrictState ss = new ModeStore(settings).strictState(c);
+        String app = applicationName != null ? applicationName : ss.applicationName() != null ? ss.applicationName() : settings.slot();
+        SynchronousStandbys.Standing st = SynchronousStandbys.standing(c, app);
+        boolean inEffect = "strict".equals(ss.consistency()) && st.listed() && "sync".equals(st.syncState());
+        return new StatusReport.Consistency(ss.consistency(), app, st.setting(), inEffect, st.syncState(), ss.relaxedAt(), ss.relaxedReason());
+    }
+
+    private List<StatusReport.QueueTrigger> queueTriggers(Connection c) throws SQLException {
+        List<StatusReport.QueueTrigger> out = new java.util.ArrayList<>();
+        for (QueueTriggers.Found f : new QueueTriggers(settings).find(c)) {
+            out.add(new StatusReport.QueueTrigger(f.name(), f.function(), f.enabled()));
+        }
+        return out;
     }
 
     private StatusReport.Replay replay(Connection c) throws SQLException {

@@ -12,7 +12,9 @@ public record StatusReport(
         Sidecar sidecar,
         LastBatch lastBatch,
         long lookupRows,
-        Replay replay) {
+        Replay replay,
+        Consistency consistency,
+        List<QueueTrigger> queueTriggers) {
 
     public record Switch(String target, String step, String startedAt) {}
 
@@ -30,4 +32,16 @@ public record StatusReport(
 
     /** @param checkpointLsn where the native reader resumes (the commit end of the last applied transaction) */
     public record LastBatch(String at, String lsn, long appliedWatermark, String checkpointLsn) {}
+
+    /**
+     * @param mode what the sidecar promises (eventual or strict), as it recorded
+     * @param inEffect strict and the sidecar's walsender is a synchronous standby right now
+     * @param syncState pg_stat_replication.sync_state of the sidecar's walsender (null: none connected)
+     * @param relaxedAt when the guard last failed open, while that lasts (null: not relaxed)
+     */
+    public record Consistency(String mode, String applicationName, String synchronousStandbyNames, boolean inEffect, String syncState,
+                              String relaxedAt, String relaxedReason) {}
+
+    /** A trigger of the queue's own on its messages table that writes the lookup (Queen's trg_update_partition_lookup). */
+    public record QueueTrigger(String name, String function, boolean enabled) {}
 }

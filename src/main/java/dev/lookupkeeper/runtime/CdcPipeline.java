@@ -42,10 +42,12 @@ public final class CdcPipeline implements AutoCloseable {
      * @param rebootstrapOnSlotLoss re-bootstrap a slot that is lost or ahead of the checkpoint (else fail: exit 6)
      * @param selection fed with every applied batch (null: no in-memory selection)
      * @param minBatchInterval native reader: at most one batch per interval while data keeps arriving
+     * @param confirmAtOnce strict consistency: every position confirmed the moment it is safe (native reader only)
      */
-    public record Options(StreamSource source, boolean rebootstrapOnSlotLoss, SelectionFollower selection, Duration minBatchInterval) {
+    public record Options(StreamSource source, boolean rebootstrapOnSlotLoss, SelectionFollower selection, Duration minBatchInterval,
+                          boolean confirmAtOnce) {
         public Options(StreamSource source, boolean rebootstrapOnSlotLoss, SelectionFollower selection) {
-            this(source, rebootstrapOnSlotLoss, selection, Duration.ZERO);
+            this(source, rebootstrapOnSlotLoss, selection, Duration.ZERO, false);
         }
 
         public static Options defaults() {
@@ -133,9 +135,11 @@ public final class CdcPipeline implements AutoCloseable {
         try (Connection c = pool.getConnection()) {
             messages = c.getMetaData().getDatabaseMajorVersion() >= 14;
         }
-        PgOutputSource pgoutput = new PgOutputSource(new ReplicationConnector(settings.connection(), target.slot()),
+        // the main stream's walsender carries the name synchronous_standby_names lists in strict mode
+        String applicationName = target.isMain() ? settings.consistency().applicationName() : target.slot();
+        PgOutputSource pgoutput = new PgOutputSource(new ReplicationConnector(settings.connection(), applicationName),
                 new StreamRequest(target.slot(), publications, checkpoint, messages), assembler, sink, settings.maxBatchSize(),
-                options.minBatchInterval());
+                options.minBatchInterval(), options.confirmAtOnce() && target.isMain());
         try {
             pgoutput.start();
             stream = pgoutput;

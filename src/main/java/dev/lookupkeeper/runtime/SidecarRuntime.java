@@ -15,6 +15,7 @@ import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
 import dev.lookupkeeper.pg.PgErrors;
 import dev.lookupkeeper.pg.Slots;
+import dev.lookupkeeper.pg.StrictPreflight;
 import dev.lookupkeeper.replay.ReplayWindow;
 import dev.lookupkeeper.replay.Replayer;
 import dev.lookupkeeper.select.PartitionSelector;
@@ -53,6 +54,8 @@ public final class SidecarRuntime implements AutoCloseable {
     private final ReplayWindow replayWindow;
     private final SlotWatchdog watchdog;
     private Heartbeat heartbeat;
+    private StrictGuard strictGuard;
+    private QueueTriggerWatch queueTriggers;
     private CdcPipeline main;
     private final StreamRecovery recovery;
     private SelectionRouter router;
@@ -62,6 +65,7 @@ public final class SidecarRuntime implements AutoCloseable {
     private volatile Throwable failure;
     private volatile String mode = "cdc";
     private volatile boolean standby;
+    private boolean switching;
     private volatile long loopAtMs;
     private String standbyHolder;
     private long lastSlotCheckMs;
@@ -92,6 +96,20 @@ public final class SidecarRuntime implements AutoCloseable {
                 http = new HttpApi(options.httpPort(), router::candidates, metrics, this::ready, this::readiness);
             }
             store.heartbeat(c, false);
+            if (settings.consistency().strict()) {
+                if (options.source() != StreamSource.PGOUTPUT) {
+                    throw new dev.lookupkeeper.config.ConfigException("--consistency strict needs the native stream (--source pgoutput):"
+                            + " it confirms each commit the moment its lookup row is committed");
+                }
+                StrictPreflight.check(c, settings);
+            }
+            store.setConsistency(c, settings.consistency().consistency().label(), settings.consistency().applicationName());
+            strictGuard = new StrictGuard(settings, metrics, () -> {
+                CdcPipeline m = main;
+                return m != null && m.isStreaming();
+            });
+            strictGuard.start();
+            queueTriggers = new QueueTriggerWatch(new dev.lookupkeeper.mode.QueueTriggers(settings), settings.consistency().dropQueueTrigger());
             if ("trigger".equals(store.read(c).mode())) {
                 // a selection slot left by a process that died while streaming retains WAL: nobody streams it in trigger mode;
                 // neither does anybody keep the replay window there
@@ -109,6 +127,7 @@ public final class SidecarRuntime implements AutoCloseable {
                     }
                     followed = st.mode();
                 }
+                switching = st.switching();
                 follow(c, st);
                 boolean streaming = main != null && main.isStreaming();
                 store.heartbeat(c, streaming);
@@ -124,7 +143,11 @@ public final class SidecarRuntime implements AutoCloseable {
                 stop.await(POLL_MS, TimeUnit.MILLISECONDS);
             }
             LOG.info("stopping: finishing the batch in flight and releasing the slot");
+            boolean wasStreaming = main != null && main.isStreaming();
             closeMain();
+            if (wasStreaming) {
+                strictGuard.afterCleanStop(c);
+            }
             closeShadow(c);
             store.heartbeat(c, false);
         }
@@ -206,6 +229,9 @@ public final class SidecarRuntime implements AutoCloseable {
                 return;
             }
         }
+        if (streaming && "cdc".equals(mode) && !switching) {
+            queueTriggers.maybeCheck(c, now);
+        }
         if (streaming) {
             try {
                 replayWindow.maintain(c, now);
@@ -237,7 +263,8 @@ public final class SidecarRuntime implements AutoCloseable {
         boolean memory = target.isMain() && options.memorySelection() && http != null && options.source() == StreamSource.PGOUTPUT;
         MemorySelection model = memory ? new MemorySelection(settings) : null;
         CdcPipeline p = new CdcPipeline(settings, target, target.isMain() ? stats : new PipelineStats(),
-                new CdcPipeline.Options(options.source(), options.rebootstrapOnSlotLoss(), model, options.minBatchInterval()));
+                new CdcPipeline.Options(options.source(), options.rebootstrapOnSlotLoss(), model, options.minBatchInterval(),
+                        settings.consistency().strict()));
         try {
             p.start(target.isMain() ? withMetrics(progress) : progress);
         } catch (Exception e) {
@@ -339,6 +366,9 @@ public final class SidecarRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        if (strictGuard != null) {
+            strictGuard.close();
+        }
         closeMain();
         if (shadowPipeline != null) {
             shadowPipeline.close();

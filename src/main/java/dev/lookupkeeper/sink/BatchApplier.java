@@ -30,11 +30,16 @@ public final class BatchApplier {
     private final String storeCheckpointSql;
     private final String stream;
 
+    private final String notePositionSql;
+    private final String noteSequence;
+
     public BatchApplier(DataSource dataSource, Settings settings, SqlTemplates templates, String stream) {
         this.dataSource = dataSource;
         this.writer = new LookupWriter(dataSource, templates, stream);
         this.healer = new PhantomHealer(templates);
         this.storeCheckpointSql = SqlTemplates.of(settings).get("sink/store_checkpoint.sql");
+        this.notePositionSql = SqlTemplates.of(settings).get("sink/note_position.sql");
+        this.noteSequence = PositionNotes.sequence(settings, stream);
         this.stream = stream;
         Identifiers.validate("stream", stream);
     }
@@ -67,13 +72,25 @@ public final class BatchApplier {
 
     /** Stores a position passed with nothing to apply; it may be confirmed to the server once this returns. */
     public void storePosition(long lsn) throws SQLException, InterruptedException {
+        positionStatement(storeCheckpointSql, lsn, stream);
+    }
+
+    /**
+     * Notes a position to be confirmed without a stored checkpoint (strict consistency): no WAL, no
+     * transaction for the stream to see. It may be confirmed to the server once this returns.
+     */
+    public void notePosition(long lsn) throws SQLException, InterruptedException {
+        positionStatement(notePositionSql, lsn, noteSequence);
+    }
+
+    private void positionStatement(String sql, long lsn, String second) throws SQLException, InterruptedException {
         String text = Lsns.format(lsn);
         Retry.whileTransient(() -> {
-            try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(storeCheckpointSql)) {
+            try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
                 c.setAutoCommit(true);
                 ps.setString(1, text);
-                ps.setString(2, stream);
-                ps.executeUpdate();
+                ps.setString(2, second);
+                ps.execute();
                 return null;
             }
         });

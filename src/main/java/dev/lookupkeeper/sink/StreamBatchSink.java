@@ -49,4 +49,9 @@ public final class StreamBatchSink implements StreamSink {
     public void storePosition(long lsn) throws Exception {
         applier.storePosition(lsn);
     }
+
+    @Override
+    public void notePosition(long lsn) throws Exception {
+        applier.notePosition(lsn);
+    }
 }

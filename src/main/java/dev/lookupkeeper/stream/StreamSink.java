@@ -16,4 +16,10 @@ public interface StreamSink {
 
     /** Stores a position passed with nothing to apply (empty transactions, a keepalive's WAL end). */
     void storePosition(long lsn) throws Exception;
+
+    /**
+     * Notes a position passed with nothing to apply, without a transaction (strict consistency
+     * confirms it at once; a stored checkpoint would be a transaction the stream must confirm too).
+     */
+    void notePosition(long lsn) throws Exception;
 }

@@ -35,6 +35,14 @@ import org.slf4j.LoggerFactory;
  * apply, reported at once) only after the transaction that stored it committed. When the stream is
  * idle, the WAL end of the server's keepalives is stored and confirmed too, so an idle slot retains
  * nothing; that store is rate-limited, since the store is itself a transaction the stream sees.
+ *
+ * <p>With {@code confirmAtOnce} (strict consistency: the walsender is a synchronous standby, and
+ * every commit waits for the position we confirm) nothing waits: a batch with nothing for the
+ * lookup, and the WAL end of every keepalive (PostgreSQL 15+ sends one for each transaction it
+ * skips as empty while synchronous replication is on), are noted without a transaction (see
+ * {@link StreamSink#notePosition}) and confirmed at once; and the idle reader polls
+ * ({@code readPending()} waits up to a millisecond on an empty socket) instead of blocking in
+ * {@code read()}, which would swallow those keepalives.
  */
 public final class PgOutputSource implements SlotStream {
     private static final Logger LOG = LoggerFactory.getLogger(PgOutputSource.class);
@@ -49,6 +57,7 @@ public final class PgOutputSource implements SlotStream {
     private final StreamSink sink;
     private final int maxBatchEvents;
     private final long minBatchIntervalNanos;
+    private final boolean confirmAtOnce;
     private long lastHandOverNanos;
     private final PgOutputDecoder decoder = new PgOutputDecoder();
     private final CountDownLatch started = new CountDownLatch(1);
@@ -78,6 +87,16 @@ public final class PgOutputSource implements SlotStream {
      */
     public PgOutputSource(ReplicationConnector connector, StreamRequest request, BatchAssembler assembler, StreamSink sink,
                           int maxBatchEvents, Duration minBatchInterval) {
+        this(connector, request, assembler, sink, maxBatchEvents, minBatchInterval, false);
+    }
+
+    /**
+     * @param confirmAtOnce confirm every position the moment it is safe, without waiting for a
+     *                      stored checkpoint (strict consistency)
+     */
+    public PgOutputSource(ReplicationConnector connector, StreamRequest request, BatchAssembler assembler, StreamSink sink,
+                          int maxBatchEvents, Duration minBatchInterval, boolean confirmAtOnce) {
+        this.confirmAtOnce = confirmAtOnce;
         this.connector = connector;
         this.request = request;
         this.assembler = assembler;
@@ -146,15 +165,23 @@ public final class PgOutputSource implements SlotStream {
                     if (message == null) {
                         handOver();
                         awaitInFlight();
-                        storeIdlePosition();
-                        if (stopping) {
-                            break;
-                        }
-                        blockedIdle = true;
-                        try {
-                            message = stream.read();
-                        } finally {
-                            blockedIdle = false;
+                        if (confirmAtOnce) {
+                            confirmPassed();
+                            message = stream.readPending();
+                            if (message == null) {
+                                continue; // nothing within a millisecond: look again (stopping ends the loop)
+                            }
+                        } else {
+                            storeIdlePosition();
+                            if (stopping) {
+                                break;
+                            }
+                            blockedIdle = true;
+                            try {
+                                message = stream.read();
+                            } finally {
+                                blockedIdle = false;
+                            }
                         }
                     }
                 }
@@ -211,6 +238,8 @@ public final class PgOutputSource implements SlotStream {
         inFlight = null;
         if (stored) {
             appliedLsn = Math.max(appliedLsn, inFlightEnd);
+        } else if (confirmAtOnce) {
+            notePosition(inFlightEnd);
         } else {
             pendingPosition = Math.max(pendingPosition, inFlightEnd);
         }
@@ -248,6 +277,25 @@ public final class PgOutputSource implements SlotStream {
             storePosition(serverEnd);
         }
         reportApplied();
+    }
+
+    /**
+     * Strict: idle, between transactions, nothing in flight — every position the server has passed
+     * (a keepalive's WAL end) is noted and confirmed at once; a commit may be waiting for it.
+     */
+    private void confirmPassed() throws Exception {
+        long serverEnd = Math.max(stream.getLastReceiveLSN().asLong(), pendingPosition);
+        if (Long.compareUnsigned(serverEnd, appliedLsn) > 0) {
+            notePosition(serverEnd);
+        }
+        reportApplied();
+    }
+
+    private void notePosition(long lsn) throws Exception {
+        if (Long.compareUnsigned(lsn, appliedLsn) > 0) {
+            sink.notePosition(lsn);
+            appliedLsn = lsn;
+        }
     }
 
     private void storePosition(long lsn) throws Exception {

@@ -1,0 +1,31 @@
+package dev.lookupkeeper.config;
+
+import java.time.Duration;
+
+/**
+ * How the sidecar keeps its promise to the queue's clients.
+ *
+ * @param consistency eventual (default) or strict (read-your-writes through synchronous replication)
+ * @param applicationName the replication connection's application_name, the name
+ *                        synchronous_standby_names lists in strict mode
+ * @param dropQueueTrigger in CDC mode, drop any trigger on the queue's messages table that writes
+ *                         the lookup (Queen re-creates its own at every start)
+ * @param strictFailover strict: how long commits may wait for a missing stream before the guard
+ *                       fails open (relaxes synchronous_standby_names)
+ */
+public record ConsistencySettings(Consistency consistency, String applicationName, boolean dropQueueTrigger, Duration strictFailover) {
+    public ConsistencySettings {
+        Identifiers.validate("--application-name", applicationName);
+        if (strictFailover.toMillis() < 1000 || strictFailover.toMinutes() > 10) {
+            throw new ConfigException("--strict-failover must be between 1s and 10m, not " + strictFailover.toMillis() + " ms");
+        }
+    }
+
+    public boolean strict() {
+        return consistency == Consistency.STRICT;
+    }
+
+    public static ConsistencySettings defaults(String slot) {
+        return new ConsistencySettings(Consistency.EVENTUAL, slot, false, Duration.ofSeconds(10));
+    }
+}

@@ -1,0 +1,58 @@
+package dev.lookupkeeper.pg;
+
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.sink.PositionNotes;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What strict consistency needs beyond CDC mode, named all at once: PostgreSQL 15+ (keepalives
+ * for the transactions a synchronous walsender skips, unlogged sequences for position notes), the
+ * right to change synchronous_standby_names (the guard must be able to fail open), and the note
+ * sequences `install` creates.
+ */
+public final class StrictPreflight {
+    private StrictPreflight() {}
+
+    public static void check(Connection c, Settings settings) throws SQLException {
+        List<String> problems = new ArrayList<>();
+        int version = c.getMetaData().getDatabaseMajorVersion();
+        if (version < 15) {
+            throw new DatabaseNotReadyException("--consistency strict needs PostgreSQL 15 or newer (this server is " + version
+                    + "): use --consistency eventual");
+        }
+        if (!SynchronousStandbys.mayAlter(c)) {
+            String user = currentUser(c);
+            problems.add("role " + user + " may not change synchronous_standby_names (the guard must be able to fail open); as a"
+                    + " superuser run: " + String.join(" ", SynchronousStandbys.grantStatements(user)));
+        }
+        if (PositionNotes.missing(c, settings)) {
+            problems.add("the position-note sequences " + PositionNotes.sequence(settings, "main") + " are missing: run"
+                    + " `lookupkeeper install --consistency strict`");
+        }
+        String commit = setting(c, "SELECT setting FROM pg_db_role_setting s, unnest(s.setconfig) setting"
+                + " WHERE s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) AND s.setrole = 0 AND setting LIKE 'synchronous_commit=%'"
+                + " LIMIT 1");
+        if (commit != null && commit.endsWith("=remote_write")) {
+            problems.add("synchronous_commit is remote_write for this database: a commit would be released when the sidecar has"
+                    + " received it, before its lookup row commits; set it to on (ALTER DATABASE ... SET synchronous_commit = on)");
+        }
+        if (!problems.isEmpty()) {
+            throw new DatabaseNotReadyException("strict consistency cannot start: " + String.join("; ", problems));
+        }
+    }
+
+    private static String setting(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    private static String currentUser(Connection c) throws SQLException {
+        return setting(c, "SELECT current_user");
+    }
+}
