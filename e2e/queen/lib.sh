@@ -38,6 +38,7 @@ e2e_build_sidecar() {
     (cd "$top" && mvn -B -q ${E2E_MVN_FLAGS:-} -DskipTests package) >"$OUT/package.log" 2>&1 \
       || { e2e_log "mvn package failed: see $OUT/package.log"; exit 2; }
   fi
+  cp "$jar" "$OUT/lookupkeeper.jar"
 }
 
 e2e_free_port() {
@@ -92,7 +93,8 @@ e2e_start_queen() {
   e2e_log "Queen's server did not answer /health: see $OUT/queen-server.log"; exit 2
 }
 
-e2e_lookupkeeper() { java ${E2E_JAVA_OPTS:-} -jar "$top/target/lookupkeeper.jar" "$@"; }
+# a copy of the jar: a `mvn package` during a run must not pull it from under the sidecar
+e2e_lookupkeeper() { java ${E2E_JAVA_OPTS:-} -jar "$OUT/lookupkeeper.jar" "$@"; }
 
 # Starts `lookupkeeper run` in CDC mode with the given consistency; returns once it streams.
 e2e_start_sidecar() {

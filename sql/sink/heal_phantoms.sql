@@ -2,7 +2,9 @@
 -- deleted (ids given) — or, when the second parameter is true, every row whose message no longer
 -- exists (a TRUNCATE, or more deletes than a batch keeps) — moves under its row lock to the newest
 -- message its partition still has, or is removed when none remain. Rows are locked in partition_id
--- order, like every other writer. One probe of (partition_id, created_at, id) per row.
+-- order, like every other writer; in strict mode rows another transaction holds are skipped (a
+-- committed transaction waiting for the sidecar must not be waited for) and healed later. One
+-- probe of (partition_id, created_at, id) per row.
 -- Parameters: deleted message ids uuid[], sweep every row boolean.
 WITH gone AS (
     SELECT unnest(?::uuid[]) AS id
@@ -12,7 +14,7 @@ WITH gone AS (
     WHERE pl.last_message_id IN (SELECT id FROM gone)
        OR (?::boolean AND NOT EXISTS (SELECT 1 FROM {{queue_schema}}.messages m WHERE m.id = pl.last_message_id))
     ORDER BY pl.partition_id
-    FOR UPDATE OF pl
+    FOR UPDATE OF pl {{row_lock_wait}}
 ), newest AS (
     SELECT hit.queue_name, hit.partition_id, n.id, n.created_at
     FROM hit

@@ -40,6 +40,16 @@ public final class SqlTemplates {
                 "lookup_table", lookupTable));
     }
 
+    /**
+     * The same templates plus one clause of SQL (not an identifier): only the fixed texts the
+     * callers pass, never input.
+     */
+    public SqlTemplates withClause(String key, String clause) {
+        java.util.Map<String, String> m = new java.util.HashMap<>(identifiers);
+        m.put(key, clause);
+        return new SqlTemplates(m);
+    }
+
     public String get(String name) {
         String raw = RAW.computeIfAbsent(name, SqlTemplates::read);
         Matcher m = PLACEHOLDER.matcher(raw);

@@ -128,7 +128,8 @@ public final class CdcPipeline implements AutoCloseable {
             publications.add(settings.selectionPublication());
         }
         BatchAssembler assembler = new BatchAssembler(settings, selection != null);
-        BatchApplier applier = new BatchApplier(pool, settings, SqlTemplates.forTable(settings, target.lookupTable()), target.name());
+        BatchApplier applier = new BatchApplier(pool, settings, SqlTemplates.forTable(settings, target.lookupTable()), target.name(),
+                options.confirmAtOnce() && target.isMain());
         StreamBatchSink sink = new StreamBatchSink(applier, stats,
                 selection != null ? selection : StreamBatchSink.Follower.NONE);
         boolean messages;

@@ -32,8 +32,17 @@ public final class BatchApplier {
 
     private final String notePositionSql;
     private final String noteSequence;
+    private final LockSkippingApply lockSkipping;
 
     public BatchApplier(DataSource dataSource, Settings settings, SqlTemplates templates, String stream) {
+        this(dataSource, settings, templates, stream, false);
+    }
+
+    /**
+     * @param skipLocked strict consistency: never wait for a row another transaction holds (see
+     *                   {@link LockSkippingApply})
+     */
+    public BatchApplier(DataSource dataSource, Settings settings, SqlTemplates templates, String stream, boolean skipLocked) {
         this.dataSource = dataSource;
         this.writer = new LookupWriter(dataSource, templates, stream);
         this.healer = new PhantomHealer(templates);
@@ -42,9 +51,24 @@ public final class BatchApplier {
         this.noteSequence = PositionNotes.sequence(settings, stream);
         this.stream = stream;
         Identifiers.validate("stream", stream);
+        this.lockSkipping = skipLocked ? new LockSkippingApply(dataSource, writer, new PhantomHealer(templates, true), stream,
+                Identifiers.quote(settings.schema()) + ".streams") : null;
+    }
+
+    /** Strict: whether changes wait for rows another transaction holds (see {@link #retryHeld}). */
+    public boolean holding() {
+        return lockSkipping != null && lockSkipping.holding();
+    }
+
+    /** Strict: applies the held changes again, on their own. */
+    public Applied retryHeld() throws SQLException, InterruptedException {
+        return lockSkipping.retry();
     }
 
     public Applied apply(ChangeBatch batch) throws SQLException, InterruptedException {
+        if (lockSkipping != null) {
+            return lockSkipping.apply(batch);
+        }
         List<LatestMessage> rows = batch.newestPerPartition();
         String checkpoint = Lsns.format(batch.endLsn());
         return Retry.whileTransient(() -> {
@@ -80,6 +104,9 @@ public final class BatchApplier {
      * transaction for the stream to see. It may be confirmed to the server once this returns.
      */
     public void notePosition(long lsn) throws SQLException, InterruptedException {
+        if (holding()) {
+            return; // held changes lie before this position: a crash must not be taken for a clean continuation
+        }
         positionStatement(notePositionSql, lsn, noteSequence);
     }
 

@@ -19,12 +19,14 @@ import javax.sql.DataSource;
 public final class LookupWriter {
     private final DataSource dataSource;
     private final String upsertSql;
+    private final String upsertSkippingLockedSql;
     private final String stream;
 
     /** @param sql templates whose {{lookup_table}} is the table this writer maintains */
     public LookupWriter(DataSource dataSource, SqlTemplates sql, String stream) {
         this.dataSource = dataSource;
         this.upsertSql = sql.get("sink/upsert_lookup.sql");
+        this.upsertSkippingLockedSql = sql.get("sink/upsert_lookup_skip_locked.sql");
         this.stream = stream;
     }
 
@@ -52,6 +54,44 @@ public final class LookupWriter {
      * @return rows inserted or advanced
      */
     public int upsert(Connection c, List<LatestMessage> rows, long watermark, String lastLsn, String checkpointLsn) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(upsertSql)) {
+            bind(c, ps, rows, watermark, lastLsn, checkpointLsn);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                requireStreamRow(rs);
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    private void requireStreamRow(ResultSet rs) throws SQLException {
+        if (rs.getInt(2) != 1) {
+            throw new SQLException("lookupkeeper's row for stream '" + stream + "' is missing: run `lookupkeeper install`", "55000");
+        }
+    }
+
+    /** What the lock-skipping upsert did: rows changed, and the partitions it left for later (held by others). */
+    public record Skipping(int changed, List<UUID> deferred) {}
+
+    /** Strict consistency's upsert (sql/sink/upsert_lookup_skip_locked.sql): never waits for a row lock. */
+    public Skipping upsertSkippingLocked(Connection c, List<LatestMessage> rows, long watermark, String lastLsn, String checkpointLsn)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(upsertSkippingLockedSql)) {
+            bind(c, ps, rows, watermark, lastLsn, checkpointLsn);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                requireStreamRow(rs);
+                List<UUID> deferred = new java.util.ArrayList<>();
+                for (Object o : (Object[]) rs.getArray(3).getArray()) {
+                    deferred.add((UUID) o);
+                }
+                return new Skipping(rs.getInt(1), deferred);
+            }
+        }
+    }
+
+    private void bind(Connection c, PreparedStatement ps, List<LatestMessage> rows, long watermark, String lastLsn, String checkpointLsn)
+            throws SQLException {
         UUID[] partitions = new UUID[rows.size()];
         UUID[] messages = new UUID[rows.size()];
         Long[] created = new Long[rows.size()];
@@ -61,27 +101,13 @@ public final class LookupWriter {
             messages[i] = r.messageId();
             created[i] = r.createdAtMicros();
         }
-        return upsert(c, partitions, messages, created, watermark, lastLsn, checkpointLsn);
-    }
-
-    private int upsert(Connection c, UUID[] partitions, UUID[] messages, Long[] created, long watermark, String lastLsn,
-                       String checkpointLsn) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(upsertSql)) {
-            ps.setArray(1, c.createArrayOf("uuid", partitions));
-            ps.setArray(2, c.createArrayOf("uuid", messages));
-            ps.setArray(3, c.createArrayOf("bigint", created));
-            ps.setLong(4, watermark);
-            setLsn(ps, 5, lastLsn);
-            setLsn(ps, 6, checkpointLsn);
-            ps.setString(7, stream);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                if (rs.getInt(2) != 1) {
-                    throw new SQLException("lookupkeeper's row for stream '" + stream + "' is missing: run `lookupkeeper install`", "55000");
-                }
-                return rs.getInt(1);
-            }
-        }
+        ps.setArray(1, c.createArrayOf("uuid", partitions));
+        ps.setArray(2, c.createArrayOf("uuid", messages));
+        ps.setArray(3, c.createArrayOf("bigint", created));
+        ps.setLong(4, watermark);
+        setLsn(ps, 5, lastLsn);
+        setLsn(ps, 6, checkpointLsn);
+        ps.setString(7, stream);
     }
 
     private static void setLsn(PreparedStatement ps, int index, String lsn) throws SQLException {

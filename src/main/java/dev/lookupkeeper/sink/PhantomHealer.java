@@ -23,9 +23,33 @@ public final class PhantomHealer {
     }
 
     private final String sql;
+    private final String stillPointingSql;
 
     public PhantomHealer(SqlTemplates templates) {
-        this.sql = templates.get("sink/heal_phantoms.sql");
+        this(templates, false);
+    }
+
+    /** @param skipLocked leave rows another transaction holds (strict consistency: see {@link #stillPointing}) */
+    public PhantomHealer(SqlTemplates templates, boolean skipLocked) {
+        this.sql = templates.withClause("row_lock_wait", skipLocked ? "SKIP LOCKED" : "").get("sink/heal_phantoms.sql");
+        this.stillPointingSql = templates.get("sink/still_pointing.sql");
+    }
+
+    /** After a lock-skipping heal: the deleted ids some lookup row still points at (rows that were held). */
+    public List<UUID> stillPointing(Connection c, List<UUID> deletedMessageIds) throws SQLException {
+        List<UUID> out = new ArrayList<>();
+        if (deletedMessageIds.isEmpty()) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement(stillPointingSql)) {
+            ps.setArray(1, c.createArrayOf("uuid", deletedMessageIds.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add((UUID) rs.getObject(1));
+                }
+            }
+        }
+        return out;
     }
 
     /** Heals rows pointing at one of the deleted ids, or (sweepAll) every row whose message is gone. */

@@ -54,4 +54,15 @@ public final class StreamBatchSink implements StreamSink {
     public void notePosition(long lsn) throws Exception {
         applier.notePosition(lsn);
     }
+
+    @Override
+    public boolean holding() {
+        return applier.holding();
+    }
+
+    @Override
+    public void retryHeld() throws Exception {
+        BatchApplier.Applied applied = applier.retryHeld();
+        stats.recordWritten(0, applied.rowsChanged() + applied.healed().size(), 0, 0, new long[0]);
+    }
 }

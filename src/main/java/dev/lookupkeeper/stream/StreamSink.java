@@ -22,4 +22,12 @@ public interface StreamSink {
      * confirms it at once; a stored checkpoint would be a transaction the stream must confirm too).
      */
     void notePosition(long lsn) throws Exception;
+
+    /** Strict: whether lookup changes wait for rows another transaction holds. */
+    default boolean holding() {
+        return false;
+    }
+
+    /** Strict: applies the held changes again on their own (called while the stream is idle). */
+    default void retryHeld() throws Exception {}
 }

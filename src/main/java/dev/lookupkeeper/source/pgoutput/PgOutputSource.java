@@ -79,6 +79,9 @@ public final class PgOutputSource implements SlotStream {
     private long reportedLsn;
     private long pendingPosition;
     private long lastPositionStoreMs;
+    private long lastRetryNanos;
+    /** Strict: how often changes held back by another transaction's row locks are tried again while idle. */
+    private static final long RETRY_HELD_NANOS = 20_000_000;
 
     /**
      * @param request slot, publications and where to start
@@ -284,6 +287,10 @@ public final class PgOutputSource implements SlotStream {
      * (a keepalive's WAL end) is noted and confirmed at once; a commit may be waiting for it.
      */
     private void confirmPassed() throws Exception {
+        if (sink.holding() && System.nanoTime() - lastRetryNanos > RETRY_HELD_NANOS) {
+            lastRetryNanos = System.nanoTime();
+            sink.retryHeld();
+        }
         long serverEnd = Math.max(stream.getLastReceiveLSN().asLong(), pendingPosition);
         if (Long.compareUnsigned(serverEnd, appliedLsn) > 0) {
             notePosition(serverEnd);

@@ -1,0 +1,118 @@
+package dev.lookupkeeper.sink;
+
+import dev.lookupkeeper.replay.Lsns;
+import dev.lookupkeeper.stream.ChangeBatch;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How strict consistency applies a batch: like {@link BatchApplier}, but never waiting for a row
+ * another transaction holds. Under synchronous replication a committed transaction keeps its locks
+ * until the sidecar confirms it; a DELETE of a queue or partition cascades into the lookup and
+ * locks exactly the rows the sidecar must touch before it can confirm — waiting would be a
+ * deadlock. Changes to such rows are held ({@link DeferredChanges}) and applied with the next batch
+ * or on an idle retry; meanwhile the checkpoint stays at the last batch applied in full.
+ */
+final class LockSkippingApply {
+    private static final Logger LOG = LoggerFactory.getLogger(LockSkippingApply.class);
+
+    private final DataSource dataSource;
+    private final LookupWriter writer;
+    private final PhantomHealer healer;
+    private final String stream;
+    private final String schemaStreams;
+    private final DeferredChanges held = new DeferredChanges();
+    private String storedCheckpoint;
+    private long lastEnd;
+    private boolean announced;
+
+    LockSkippingApply(DataSource dataSource, LookupWriter writer, PhantomHealer healer, String stream, String schemaStreams) {
+        this.dataSource = dataSource;
+        this.writer = writer;
+        this.healer = healer;
+        this.stream = stream;
+        this.schemaStreams = schemaStreams;
+    }
+
+    boolean holding() {
+        return !held.isEmpty();
+    }
+
+    BatchApplier.Applied apply(ChangeBatch batch) throws SQLException, InterruptedException {
+        if (Long.compareUnsigned(batch.endLsn(), lastEnd) > 0) {
+            lastEnd = batch.endLsn();
+        }
+        return run(held.withRows(batch.newestPerPartition()), held.withDeleted(batch.deletedMessages()),
+                held.withSweep(batch.sweepAllRequested()), batch.watermark(), Lsns.format(batch.endLsn()));
+    }
+
+    /** Tries the held changes again on their own (the stream is idle). */
+    BatchApplier.Applied retry() throws SQLException, InterruptedException {
+        return run(held.withRows(List.of()), held.withDeleted(List.of()), held.withSweep(false), 0, null);
+    }
+
+    private BatchApplier.Applied run(List<LatestMessage> rows, List<UUID> deleted, boolean sweep, long watermark, String lastLsn)
+            throws SQLException, InterruptedException {
+        String target = lastEnd == 0 ? null : Lsns.format(lastEnd);
+        return Retry.whileTransient(() -> {
+            try (Connection c = dataSource.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    if (storedCheckpoint == null) {
+                        storedCheckpoint = readCheckpoint(c);
+                    }
+                    LookupWriter.Skipping up = writer.upsertSkippingLocked(c, rows, watermark, lastLsn, target);
+                    List<PhantomHealer.Healed> healed = deleted.isEmpty() && !sweep ? List.of() : healer.heal(c, deleted, sweep);
+                    List<UUID> stillDeleted = healer.stillPointing(c, deleted);
+                    boolean holding = !up.deferred().isEmpty() || !stillDeleted.isEmpty();
+                    if (holding) {
+                        keepCheckpoint(c);
+                    }
+                    c.commit();
+                    if (holding) {
+                        held.holdRows(rows, up.deferred());
+                        held.holdDeleted(stillDeleted);
+                        if (!announced) {
+                            announced = true;
+                            LOG.info("strict: {} lookup change(s) wait for rows another transaction holds (a queue or partition being"
+                                    + " deleted); applied as soon as it lets go, the checkpoint stays at {} until then",
+                                    held.size(), storedCheckpoint);
+                        }
+                    } else {
+                        storedCheckpoint = target != null ? target : storedCheckpoint;
+                        announced = false;
+                    }
+                    return new BatchApplier.Applied(rows, up.changed(), healed);
+                } catch (SQLException | RuntimeException e) {
+                    LookupWriter.safeRollback(c);
+                    throw e;
+                }
+            }
+        });
+    }
+
+    private String readCheckpoint(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT checkpoint_lsn::text FROM " + schemaStreams + " WHERE stream = ?")) {
+            ps.setString(1, stream);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /** Undoes this transaction's checkpoint move: held changes must be streamed again after a crash. */
+    private void keepCheckpoint(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + schemaStreams + " SET checkpoint_lsn = ?::pg_lsn WHERE stream = ?")) {
+            ps.setString(1, storedCheckpoint);
+            ps.setString(2, stream);
+            ps.executeUpdate();
+        }
+    }
+}
