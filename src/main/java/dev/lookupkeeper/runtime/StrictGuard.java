@@ -141,7 +141,7 @@ public final class StrictGuard implements AutoCloseable {
             }
             boolean wasRelaxed = store.strictState(c).relaxed();
             store.setStrictRelaxed(c, null);
-            LOG.info(wasRelaxed ? "strict consistency restored: synchronous_standby_names = {} again; commits wait for the sidecar's lookup rows"
+            LOG.info(wasRelaxed ? "strict consistency in effect again, restored after a fail-open: synchronous_standby_names = {}"
                     : "strict consistency in effect: synchronous_standby_names = {}; a push's COMMIT returns after its lookup row is committed",
                     SynchronousStandbys.valueFor(app));
             announced = true;
