@@ -77,7 +77,8 @@ e2e_start_queen() {
   if curl -fs "http://localhost:$QUEEN_PORT/health" >/dev/null 2>&1; then
     e2e_log "something already answers on port $QUEEN_PORT: stop it first"; exit 2
   fi
-  mkdir -p "$OUT/buffers"
+  # a fresh file buffer: the server replays whatever an earlier run left there
+  rm -rf "$OUT/buffers" && mkdir -p "$OUT/buffers"
   (cd "$BUILD/queen/server" && PORT=$QUEEN_PORT FILE_BUFFER_DIR="$OUT/buffers" LOG_FORMAT=text \
     exec ./bin/queen-server >"$OUT/queen-server.log" 2>&1) &
   E2E_PIDS+=($!)
@@ -96,23 +97,36 @@ e2e_start_queen() {
 # a copy of the jar: a `mvn package` during a run must not pull it from under the sidecar
 e2e_lookupkeeper() { java ${E2E_JAVA_OPTS:-} -jar "$OUT/lookupkeeper.jar" "$@"; }
 
-# Starts `lookupkeeper run` in CDC mode with the given consistency; returns once it streams.
+# Starts `lookupkeeper run` with the given consistency and moves the database to CDC mode the way an
+# operator would: `install` adopts the database Queen's own trigger keeps as trigger mode, `run`
+# starts, `switch --to cdc` moves over under load (the queue's trigger dropped at its last step),
+# and --drop-queue-trigger drops it again whenever a restart of the server re-creates it.
 e2e_start_sidecar() {
-  local consistency=$1
+  local consistency=$1 log=$OUT/sidecar-$1.log
   e2e_lookupkeeper install --consistency "$consistency" >"$OUT/install.log" 2>&1 \
     || { e2e_log "install failed: see $OUT/install.log"; cat "$OUT/install.log" >&2; exit 2; }
-  e2e_lookupkeeper run --consistency "$consistency" --drop-queue-trigger --http-port 0 >"$OUT/sidecar-$consistency.log" 2>&1 &
+  # exec: $! is the JVM itself, so the clean-up's SIGTERM reaches it
+  (exec java ${E2E_JAVA_OPTS:-} -jar "$OUT/lookupkeeper.jar" run --consistency "$consistency" --drop-queue-trigger --http-port 0 \
+    >"$log" 2>&1) &
   E2E_PIDS+=($!)
   SIDECAR_PID=$!
+  e2e_await_log "$log" "streaming from slot|mode: trigger" || { e2e_log "lookupkeeper did not start: see $log"; tail -20 "$log" >&2; exit 2; }
+  if grep -q "adopted as trigger mode" "$OUT/install.log"; then
+    e2e_log "install adopted Queen's trigger as trigger mode: switching to CDC"
+    e2e_lookupkeeper switch --to cdc >"$OUT/switch.log" 2>&1 || { e2e_log "switch --to cdc failed: see $OUT/switch.log"; cat "$OUT/switch.log" >&2; exit 2; }
+  fi
+  e2e_await_log "$log" "streaming from slot" || { e2e_log "lookupkeeper did not start streaming: see $log"; tail -20 "$log" >&2; exit 2; }
+  e2e_log "lookupkeeper streaming, $consistency consistency (pid $SIDECAR_PID)"
+}
+
+e2e_await_log() {
+  local log=$1 pattern=$2
   for _ in $(seq 1 240); do
-    if grep -q "streaming from slot" "$OUT/sidecar-$consistency.log"; then
-      e2e_log "lookupkeeper streaming, $consistency consistency (pid $SIDECAR_PID)"
-      return 0
-    fi
-    kill -0 "$SIDECAR_PID" 2>/dev/null || break
+    grep -Eq "$pattern" "$log" && return 0
+    kill -0 "$SIDECAR_PID" 2>/dev/null || return 1
     sleep 0.5
   done
-  e2e_log "lookupkeeper did not start streaming: see $OUT/sidecar-$consistency.log"; tail -20 "$OUT/sidecar-$consistency.log" >&2; exit 2
+  return 1
 }
 
 # Runs one client test in its own process; prints pass, fail or timeout.

@@ -76,6 +76,8 @@ public final class Verifier {
         if (mode.switching()) {
             out.add(check("trigger", !ts.present() || ts.correct(), ts.present() && !ts.correct() ? 1 : 0, List.of(),
                     (ts.present() ? "present" : "absent") + switching));
+        } else if (trigger && !ts.present() && queueTriggerKeeps(c)) {
+            out.add(check("trigger", true, 0, List.of(), "the queue's own trigger keeps the lookup (trigger mode)"));
         } else if (trigger) {
             String detail = !ts.present() ? "missing in trigger mode: pushes are not reflected (run `lookupkeeper install --mode trigger`)"
                     : !ts.enabled() ? "present but disabled"
@@ -106,6 +108,10 @@ public final class Verifier {
                     + settings.queueSchema() + ".messages" : pub));
         }
         return out;
+    }
+
+    private boolean queueTriggerKeeps(Connection c) throws SQLException {
+        return new QueueTriggers(settings).find(c).stream().anyMatch(QueueTriggers.Found::enabled);
     }
 
     /** A trigger of the queue's own that writes the lookup: harmless in trigger mode, the write-path cost back in CDC mode. */

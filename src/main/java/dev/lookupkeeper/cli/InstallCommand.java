@@ -61,6 +61,9 @@ final class InstallCommand implements Callable<Integer> {
                     throw new SwitchRefusedException("this database runs in CDC mode (slot " + s.slot() + " exists): use `switch --to trigger`");
                 }
                 store.setMode(c, "trigger");
+            } else if (!trigger && adoptQueuesTrigger(c, s, store, st)) {
+                System.out.println("  the queue's own trigger keeps partition_lookup: adopted as trigger mode; start `lookupkeeper run`,"
+                        + " then `lookupkeeper switch --to cdc` moves to CDC mode under load with no stale window");
             } else if (!trigger && "trigger".equals(st.mode())) {
                 System.out.println("  mode stays trigger: use `switch --to cdc` to move to CDC mode");
             }
@@ -78,6 +81,30 @@ final class InstallCommand implements Callable<Integer> {
                     + (trigger ? " to serve; it streams nothing in trigger mode" : " to bootstrap the slot and stream"));
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * A database whose lookup the queue's own trigger keeps (Queen 0.6.9), where lookupkeeper has
+     * not streamed yet: it is in trigger mode in all but name. Recording it so makes `switch --to cdc`
+     * the way over — slot first, overlap, then the queue's trigger dropped — instead of a second writer.
+     */
+    private static boolean adoptQueuesTrigger(Connection c, Settings s, ModeStore store, ModeStore.ModeState st) throws Exception {
+        if (!"cdc".equals(st.mode()) || slotPresent(c, s.slot())) {
+            return false;
+        }
+        if (new dev.lookupkeeper.mode.QueueTriggers(s).find(c).stream().noneMatch(dev.lookupkeeper.mode.QueueTriggers.Found::enabled)) {
+            return false;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT bootstrap_status FROM " + dev.lookupkeeper.config.Identifiers.quote(s.schema())
+                + ".streams WHERE stream = 'main'")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && !"pending".equals(rs.getString(1))) {
+                    return false;
+                }
+            }
+        }
+        store.setMode(c, "trigger");
+        return true;
     }
 
     private static boolean slotPresent(Connection c, String slot) throws Exception {

@@ -27,6 +27,10 @@ final class SwitchCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "Longest wait for one step (default: 120)")
     int timeoutSeconds = 120;
 
+    @Option(names = "--queue-trigger", description = "With --to trigger: restore the queue's own trigger (Queen's trg_update_partition_lookup"
+            + " on its function update_partition_lookup_trigger()) instead of lookupkeeper's; give it again with --resume")
+    boolean queueTrigger;
+
     @Option(names = "--json", description = "Print the outcome as JSON")
     boolean json;
 
@@ -38,6 +42,9 @@ final class SwitchCommand implements Callable<Integer> {
         if (to != null && !to.equals("cdc") && !to.equals("trigger")) {
             throw new ConfigException("--to must be cdc or trigger, not '" + to + "'");
         }
+        if (queueTrigger && "cdc".equals(to)) {
+            throw new ConfigException("--queue-trigger goes with --to trigger");
+        }
         if (timeoutSeconds < 1) {
             throw new ConfigException("--timeout must be at least 1 second");
         }
@@ -47,7 +54,7 @@ final class SwitchCommand implements Callable<Integer> {
                 if (!json) {
                     System.out.println("  " + line);
                 }
-            }).run(c, to);
+            }, queueTrigger).run(c, to);
             if (json) {
                 System.out.println(Json.write(o));
             } else if (o.alreadyThere()) {

@@ -67,6 +67,38 @@ public final class QueueTriggers {
         }
     }
 
+    /** Drops every trigger of the queue's that writes the lookup; returns how many. */
+    public int dropAll(Connection c) throws SQLException {
+        List<Found> found = find(c);
+        for (Found t : found) {
+            drop(c, t);
+        }
+        return found.size();
+    }
+
+    /**
+     * Creates the queue's own trigger on the function the queue's server made (Queen 0.6.9's
+     * update_partition_lookup_trigger()), for `switch --to trigger --queue-trigger`. Idempotent.
+     */
+    public boolean restoreQueuesTrigger(Connection c) throws SQLException {
+        if (!find(c).isEmpty()) {
+            return false;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regprocedure(?) IS NOT NULL")) {
+            ps.setString(1, dev.lookupkeeper.config.Identifiers.quote(settings.queueSchema()) + ".update_partition_lookup_trigger()");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    throw new SwitchRefusedException("the queue's function " + settings.queueSchema() + ".update_partition_lookup_trigger() does"
+                            + " not exist (the queue's server creates it at start): start it once, or switch without --queue-trigger");
+                }
+            }
+        }
+        dev.lookupkeeper.pg.ShortLocks.execute(c, "creating the queue's trigger",
+                SqlTemplates.of(settings).get("trigger/create_queue_trigger.sql"), 10);
+        return true;
+    }
+
     /** One line for status and logs. */
     public static String describe(List<Found> found) {
         List<String> parts = new ArrayList<>();

@@ -41,8 +41,17 @@ public final class Switcher {
     private final ModeStore store;
     private final Duration timeout;
     private final Consumer<String> progress;
+    private final boolean restoreQueuesTrigger;
+    private final QueueTriggers queueTriggers;
 
     public Switcher(Settings settings, Duration timeout, Consumer<String> progress) {
+        this(settings, timeout, progress, false);
+    }
+
+    /** @param restoreQueuesTrigger to trigger mode: the queue's own trigger on its own function, not lookupkeeper's */
+    public Switcher(Settings settings, Duration timeout, Consumer<String> progress, boolean restoreQueuesTrigger) {
+        this.restoreQueuesTrigger = restoreQueuesTrigger;
+        this.queueTriggers = new QueueTriggers(settings);
         this.settings = settings;
         this.store = new ModeStore(settings);
         this.timeout = timeout;
@@ -71,6 +80,9 @@ public final class Switcher {
                     throw new SwitchRefusedException("no switch is in progress; the mode is " + st.mode());
                 }
                 if (target.equals(st.mode())) {
+                    if ("cdc".equals(target) && !queueTriggers.find(c).isEmpty()) {
+                        return new Outcome("cdc", "cdc", dropQueuesTriggerNextToStream(c), false);
+                    }
                     return new Outcome(st.mode(), target, List.of(), true);
                 }
                 if ("cdc".equals(target) && !st.sidecarAlive(SIDECAR_ALIVE)) {
@@ -122,6 +134,10 @@ public final class Switcher {
         }
         if (at < 4) {
             new TriggerMode(settings).drop(c);
+            int queues = queueTriggers.dropAll(c);
+            if (queues > 0) {
+                progress.accept("dropped the queue's own trigger too (" + queues + ")");
+            }
             step(c, "trigger_dropped", done);
         }
         return done;
@@ -132,7 +148,12 @@ public final class Switcher {
         StreamTarget main = StreamTarget.main(settings);
         int at = TO_TRIGGER.indexOf(store.read(c).switchStep());
         if (at < 1) {
-            new TriggerMode(settings).create(c);
+            if (restoreQueuesTrigger) {
+                queueTriggers.restoreQueuesTrigger(c);
+                progress.accept("the queue's own trigger trg_update_partition_lookup keeps the lookup again");
+            } else {
+                new TriggerMode(settings).create(c);
+            }
             step(c, "trigger_created", done);
         }
         if (at < 2) {
@@ -150,6 +171,21 @@ public final class Switcher {
             step(c, "slot_dropped", done);
         }
         return done;
+    }
+
+    /**
+     * CDC mode already, the queue's own trigger still writing next to the stream (a database that
+     * was kept by it): the stream covers every commit, so the trigger only costs the write path.
+     */
+    private List<String> dropQueuesTriggerNextToStream(Connection c) throws SQLException {
+        ModeStore.ModeState s = store.read(c);
+        if (!s.sidecarAlive(SIDECAR_ALIVE) || !s.sidecarStreaming()) {
+            throw new SwitchRefusedException("the queue's own trigger still keeps the lookup and no sidecar streams: start `lookupkeeper run`,"
+                    + " then `switch --to cdc` again");
+        }
+        queueTriggers.dropAll(c);
+        progress.accept("dropped the queue's own trigger: the stream keeps the lookup");
+        return List.of("queue_trigger_dropped");
     }
 
     /** Drops the stream's slot and forgets its offsets and bootstrap, together. */
