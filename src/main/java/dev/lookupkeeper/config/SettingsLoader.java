@@ -84,6 +84,7 @@ public final class SettingsLoader {
     }
 
     private static ConsistencySettings consistency(Map<String, String> m) {
+        Identifiers.validate("--slot", m.get("slot")); // the default application name: named as itself when wrong
         String app = m.get("application-name");
         String drop = m.get("drop-queue-trigger").trim().toLowerCase(java.util.Locale.ROOT);
         if (!drop.equals("true") && !drop.equals("false")) {
