@@ -137,6 +137,10 @@ final class RunCommand implements Callable<Integer> {
                 replayMaxWalMb * 1024 * 1024, slotSource, "rebootstrap".equals(onSlotLost),
                 dev.lookupkeeper.config.Durations.parse("--min-batch-interval", minBatchInterval));
         if (kafkaSource) {
+            if (options.settings().consistency().strict()) {
+                throw new dev.lookupkeeper.config.ConfigException("--consistency strict needs the native stream (--source pgoutput):"
+                        + " Kafka Connect confirms positions on its own schedule");
+            }
             if (!"stop".equals(onMalformed) && !"skip".equals(onMalformed)) {
                 throw new dev.lookupkeeper.config.ConfigException("--on-malformed must be stop or skip, not '" + onMalformed + "'");
             }

@@ -96,6 +96,9 @@ public final class BatchApplier {
 
     /** Stores a position passed with nothing to apply; it may be confirmed to the server once this returns. */
     public void storePosition(long lsn) throws SQLException, InterruptedException {
+        if (holding()) {
+            return; // held changes lie before this position
+        }
         positionStatement(storeCheckpointSql, lsn, stream);
     }
 

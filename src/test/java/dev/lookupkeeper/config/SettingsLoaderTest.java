@@ -109,4 +109,30 @@ class SettingsLoaderTest {
         assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(dir.resolve("missing.yaml"), Map.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("does not exist");
     }
+
+    @Test
+    void consistencyKeysComeFromFileEnvironmentAndFlags() throws Exception {
+        Settings defaults = new SettingsLoader(Map.of()).load(null, Map.of("slot", "lk_a"));
+        assertThat(defaults.consistency().consistency()).isEqualTo(Consistency.EVENTUAL);
+        assertThat(defaults.consistency().applicationName()).as("defaults to the slot").isEqualTo("lk_a");
+        assertThat(defaults.consistency().dropQueueTrigger()).isFalse();
+        assertThat(defaults.consistency().strictFailover()).isEqualTo(java.time.Duration.ofSeconds(10));
+
+        Path file = dir.resolve("c.yaml");
+        Files.writeString(file, "drop-queue-trigger: true\nstrict-failover: 20s\n");
+        Settings s = new SettingsLoader(Map.of("LOOKUPKEEPER_CONSISTENCY", "strict")).load(file, Map.of("application-name", "lk_walsender"));
+        assertThat(s.consistency().strict()).isTrue();
+        assertThat(s.consistency().applicationName()).isEqualTo("lk_walsender");
+        assertThat(s.consistency().dropQueueTrigger()).isTrue();
+        assertThat(s.consistency().strictFailover()).isEqualTo(java.time.Duration.ofSeconds(20));
+
+        assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(null, Map.of("consistency", "sometimes")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--consistency must be eventual or strict");
+        assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(null, Map.of("drop-queue-trigger", "yes")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--drop-queue-trigger must be true or false");
+        assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(null, Map.of("strict-failover", "100ms")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--strict-failover");
+        assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(null, Map.of("application-name", "Bad Name")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--application-name");
+    }
 }

@@ -80,6 +80,7 @@ public final class PgOutputSource implements SlotStream {
     private long pendingPosition;
     private long lastPositionStoreMs;
     private long lastRetryNanos;
+    private long storedLsn;
     /** Strict: how often changes held back by another transaction's row locks are tried again while idle. */
     private static final long RETRY_HELD_NANOS = 20_000_000;
 
@@ -296,6 +297,15 @@ public final class PgOutputSource implements SlotStream {
             notePosition(serverEnd);
         }
         reportApplied();
+        // the note does not survive a crash of the server (unlogged): store the position now and
+        // then too, so a quiet stream's checkpoint stays close (the store's own commit is only noted)
+        if (Long.compareUnsigned(appliedLsn, storedLsn) > 0 && !sink.holding()
+                && System.currentTimeMillis() - lastPositionStoreMs >= POSITION_STORE_MS) {
+            long at = appliedLsn;
+            sink.storePosition(at);
+            lastPositionStoreMs = System.currentTimeMillis();
+            storedLsn = at;
+        }
     }
 
     private void notePosition(long lsn) throws Exception {
