@@ -95,6 +95,14 @@ e2e_start_queen() {
 }
 
 # a copy of the jar: a `mvn package` during a run must not pull it from under the sidecar
+# Restarts Queen's server (it re-creates its trigger at every start).
+e2e_restart_queen() {
+  kill -TERM "$QUEEN_PID" 2>/dev/null || true
+  for _ in $(seq 1 40); do kill -0 "$QUEEN_PID" 2>/dev/null || break; sleep 0.25; done
+  kill -KILL "$QUEEN_PID" 2>/dev/null || true
+  e2e_start_queen
+}
+
 e2e_lookupkeeper() { java ${E2E_JAVA_OPTS:-} -jar "$OUT/lookupkeeper.jar" "$@"; }
 
 # Starts `lookupkeeper run` with the given consistency and moves the database to CDC mode the way an

@@ -84,6 +84,24 @@ for run in $(seq 1 "$runs"); do
 done
 
 if [ "$mode" != trigger ]; then
+  # Queen re-creates its trigger at every start: --drop-queue-trigger must take it away again
+  drops_before=$(grep -ac "dropped the queue's trigger" "$OUT/sidecar-$mode.log" || true)
+  e2e_restart_queen
+  gone=""
+  for _ in $(seq 1 20); do
+    drops=$(grep -ac "dropped the queue's trigger" "$OUT/sidecar-$mode.log" || true)
+    if [ "$drops" -gt "$drops_before" ] \
+      && [ "$(e2e_psql -c "SELECT count(*) FROM pg_trigger WHERE tgname = 'trg_update_partition_lookup'")" = 0 ]; then
+      gone=yes; break
+    fi
+    sleep 0.5
+  done
+  if [ -n "$gone" ]; then
+    echo "[e2e] Queen restarted: its trigger re-created and dropped again within 10 s"
+  else
+    echo "[e2e] Queen restarted: its trigger is STILL THERE after 10 s"
+    broken=1
+  fi
   if e2e_lookupkeeper verify; then
     echo "[e2e] verify: PASS"
   else
