@@ -6,6 +6,7 @@
 #
 #   e2e/queen/bench.sh [--modes "trigger eventual strict"] [--seconds 30] [--producers 32] [--batch 20]
 #                      [--consumers 8] [--partitions "20 1000"] [--rounds 1]
+# E2E_SIDECAR_ARGS adds options to the sidecar's `run` (e.g. "--replay-window 0 --min-batch-interval 2ms").
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)

@@ -114,8 +114,9 @@ e2e_start_sidecar() {
   e2e_lookupkeeper install --consistency "$consistency" >"$OUT/install.log" 2>&1 \
     || { e2e_log "install failed: see $OUT/install.log"; cat "$OUT/install.log" >&2; exit 2; }
   # exec: $! is the JVM itself, so the clean-up's SIGTERM reaches it
+  # shellcheck disable=SC2086 # E2E_SIDECAR_ARGS: extra `run` options, split on spaces
   (exec java ${E2E_JAVA_OPTS:-} -jar "$OUT/lookupkeeper.jar" run --consistency "$consistency" --drop-queue-trigger --http-port 0 \
-    >"$log" 2>&1) &
+    ${E2E_SIDECAR_ARGS:-} >"$log" 2>&1) &
   E2E_PIDS+=($!)
   SIDECAR_PID=$!
   e2e_await_log "$log" "streaming from slot|mode: trigger" || { e2e_log "lookupkeeper did not start: see $log"; tail -20 "$log" >&2; exit 2; }

@@ -90,5 +90,6 @@ console.log(JSON.stringify({
   push_msgs_per_s: Math.round(pushed / elapsed), pop_msgs_per_s: Math.round(popped / elapsed),
   push_p50_ms: percentile(pushLat, 0.5)?.toFixed(1), push_p99_ms: percentile(pushLat, 0.99)?.toFixed(1),
   pop_p50_ms: percentile(popLat, 0.5)?.toFixed(1), pop_p99_ms: percentile(popLat, 0.99)?.toFixed(1),
+  push_max_ms: pushLat.length ? pushLat[pushLat.length - 1].toFixed(0) : null,
   empty_pops: emptyPops, push_errors: pushErrors, pop_errors: popErrors,
 }));

@@ -3,6 +3,7 @@ package dev.lookupkeeper.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lookupkeeper.testing.PgDatabase;
+import dev.lookupkeeper.testing.QueensTrigger;
 import dev.lookupkeeper.testing.Sidecar;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,25 +23,8 @@ class QueueTriggerIT {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
 
-    /** A trigger shaped like Queen's: statement-level, AFTER INSERT, upserting the newest message per partition. */
     private static void createQueensTrigger() throws Exception {
-        db.execute("""
-                CREATE OR REPLACE FUNCTION queen.update_partition_lookup_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    INSERT INTO queen.partition_lookup (queue_name, partition_id, last_message_id, last_message_created_at, updated_at)
-                    SELECT q.name, n.partition_id, n.id, n.created_at, now()
-                    FROM (SELECT DISTINCT ON (partition_id) partition_id, id, created_at FROM new_messages
-                          ORDER BY partition_id, created_at DESC, id DESC) n
-                    JOIN queen.partitions p ON p.id = n.partition_id JOIN queen.queues q ON q.id = p.queue_id
-                    ON CONFLICT (queue_name, partition_id) DO UPDATE
-                        SET last_message_id = EXCLUDED.last_message_id, last_message_created_at = EXCLUDED.last_message_created_at
-                        WHERE (queen.partition_lookup.last_message_created_at, queen.partition_lookup.last_message_id)
-                            < (EXCLUDED.last_message_created_at, EXCLUDED.last_message_id);
-                    RETURN NULL;
-                END $$""");
-        db.execute("DROP TRIGGER IF EXISTS trg_update_partition_lookup ON queen.messages");
-        db.execute("CREATE TRIGGER trg_update_partition_lookup AFTER INSERT ON queen.messages REFERENCING NEW TABLE AS new_messages"
-                + " FOR EACH STATEMENT EXECUTE FUNCTION queen.update_partition_lookup_trigger()");
+        QueensTrigger.create(db);
     }
 
     private static long queensTriggers() throws Exception {
@@ -50,9 +34,10 @@ class QueueTriggerIT {
     @Test
     void reportedByStatusAndVerifyAndDroppedWhenAsked() throws Exception {
         db.createQueues("qt", 1, 10);
-        createQueensTrigger();
         Map<String, String> env = new HashMap<>(db.env());
         assertThat(Sidecar.run(env, "install").exitCode()).isZero();
+        // installed in CDC mode; then the queue's server starts (again) and creates its trigger
+        createQueensTrigger();
         try (Sidecar run = Sidecar.start(env, "run", "--replay-window", "0").awaitStreaming()) {
             run.awaitOutput("the queue's own trigger trg_update_partition_lookup");
             db.execute("INSERT INTO queen.messages (transaction_id, partition_id, payload) SELECT 'a' || id, id, '{}' FROM queen.partitions");
