@@ -24,16 +24,9 @@ while [ $# -gt 0 ]; do
     *) echo "bench: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
-QUEEN_SRC=${QUEEN_SRC:-$top/../shared/queen-0.6.9}
-BUILD=${E2E_BUILD_DIR:-$top/build}
-OUT=$BUILD/e2e
-mkdir -p "$OUT"
-per_test_timeout=120
 # shellcheck source=e2e/queen/lib.sh
 . "$here/lib.sh"
-trap e2e_cleanup EXIT
-e2e_build_queen
-e2e_build_sidecar
+e2e_prepare
 
 results=$OUT/pushpop.jsonl
 : >"$results"

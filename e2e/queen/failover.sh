@@ -11,16 +11,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 seconds=45
 [ "${1:-}" = "--seconds" ] && seconds=$2
-QUEEN_SRC=${QUEEN_SRC:-$top/../shared/queen-0.6.9}
-BUILD=${E2E_BUILD_DIR:-$top/build}
-OUT=$BUILD/e2e
-mkdir -p "$OUT"
-per_test_timeout=120
 # shellcheck source=e2e/queen/lib.sh
 . "$here/lib.sh"
-trap e2e_cleanup EXIT
-e2e_build_queen
-e2e_build_sidecar
+e2e_prepare
 e2e_start_postgres
 e2e_start_queen
 e2e_start_sidecar strict

@@ -1,5 +1,11 @@
-# Shared steps of the Queen end-to-end scripts (sourced, not run). Expects: top, here, BUILD, OUT,
-# QUEEN_SRC, per_test_timeout. Every process it starts is stopped by e2e_cleanup.
+# Shared steps of the Queen end-to-end scripts (sourced, not run). Expects: top and here (the
+# repository and this folder). Every process it starts is stopped by e2e_cleanup.
+
+QUEEN_SRC=${QUEEN_SRC:-$top/../shared/queen-0.6.9}
+BUILD=${E2E_BUILD_DIR:-$top/build}
+OUT=$BUILD/e2e
+mkdir -p "$OUT"
+per_test_timeout=${per_test_timeout:-120}
 
 E2E_PIDS=()
 PG_DATA=""
@@ -7,6 +13,13 @@ PG_BIN_DIR=""
 QUEEN_PORT=6632   # the client tests hard-code http://localhost:6632
 
 e2e_log() { echo "[e2e] $*" >&2; }
+
+# The clean-up on exit, then what every script needs built (the sidecar unless told "no-sidecar").
+e2e_prepare() {
+  trap e2e_cleanup EXIT
+  e2e_build_queen
+  [ "${1:-}" = no-sidecar ] || e2e_build_sidecar
+}
 
 e2e_as_postgres() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi

@@ -107,7 +107,7 @@ public final class SidecarRuntime implements AutoCloseable {
             strictGuard = new StrictGuard(settings, metrics, () -> {
                 CdcPipeline m = main;
                 return m != null && m.isStreaming();
-            });
+            }, () -> "cdc".equals(mode));
             strictGuard.start();
             queueTriggers = new QueueTriggerWatch(new dev.lookupkeeper.mode.QueueTriggers(settings), settings.consistency().dropQueueTrigger());
             if ("trigger".equals(store.read(c).mode())) {

@@ -39,6 +39,7 @@ public final class StrictGuard implements AutoCloseable {
     private final ConsistencySettings strictness;
     private final Metrics metrics;
     private final BooleanSupplier streamingHere;
+    private final BooleanSupplier streamExpected;
     private final ModeStore store;
     private final Thread thread;
     private volatile boolean stopping;
@@ -51,6 +52,16 @@ public final class StrictGuard implements AutoCloseable {
      *                      that only watches: a standby, the `guard` command)
      */
     public StrictGuard(Settings settings, Metrics metrics, BooleanSupplier streamingHere) {
+        this(settings, metrics, streamingHere, () -> true);
+    }
+
+    /**
+     * @param streamExpected false in trigger mode: nothing will stream, and the trigger gives
+     *                       read-your-writes itself, so the name is removed at once instead of after
+     *                       --strict-failover (a `switch --to trigger` would otherwise stall commits)
+     */
+    public StrictGuard(Settings settings, Metrics metrics, BooleanSupplier streamingHere, BooleanSupplier streamExpected) {
+        this.streamExpected = streamExpected;
         this.settings = settings;
         this.strictness = settings.consistency();
         this.metrics = metrics;
@@ -111,6 +122,13 @@ public final class StrictGuard implements AutoCloseable {
         }
         if (!s.listed() || s.streaming()) {
             noStreamSinceMs = 0; // nobody waits on us, or another process streams under the name
+            return;
+        }
+        if (!streamExpected.getAsBoolean() && ours) {
+            if (SynchronousStandbys.relax(c)) {
+                LOG.info("trigger mode: {} removed from synchronous_standby_names (nothing streams; the trigger itself gives"
+                        + " read-your-writes)", app);
+            }
             return;
         }
         if (noStreamSinceMs == 0) {
