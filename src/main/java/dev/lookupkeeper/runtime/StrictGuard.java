@@ -46,6 +46,8 @@ public final class StrictGuard implements AutoCloseable {
     private long noStreamSinceMs;
     private String lastComplaint;
     private boolean announced;
+    private boolean wasRelaxed;
+    private int syncSeen;
 
     /**
      * @param streamingHere whether this process streams the slot right now (false for a process
@@ -157,18 +159,28 @@ public final class StrictGuard implements AutoCloseable {
                 metrics.strict(0);
                 return;
             }
-            boolean wasRelaxed = store.strictState(c).relaxed();
+            wasRelaxed = store.strictState(c).relaxed();
             store.setStrictRelaxed(c, null);
-            LOG.info(wasRelaxed ? "strict consistency in effect again, restored after a fail-open: synchronous_standby_names = {}"
-                    : "strict consistency in effect: synchronous_standby_names = {}; a push's COMMIT returns after its lookup row is committed",
-                    SynchronousStandbys.valueFor(app));
-            announced = true;
-            metrics.strict(1);
+            LOG.info("strict: synchronous_standby_names = {}; waiting for {} to become the synchronous standby",
+                    SynchronousStandbys.valueFor(app), app);
+            syncSeen = 0;
+            return;
+        }
+        // the setting reaches the backends and the checkpointer with the reload, a moment later:
+        // announce (and report in effect) only once the walsender has been sync on two checks
+        if (!"sync".equals(s.syncState())) {
+            syncSeen = 0;
+            metrics.strict(0);
+            return;
+        }
+        if (++syncSeen < 2) {
             return;
         }
         if (!announced) {
             announced = true;
-            LOG.info("strict consistency in effect: {} is a synchronous standby (sync_state {})", app, s.syncState());
+            LOG.info(wasRelaxed ? "strict consistency in effect again, restored after a fail-open: {} is the synchronous standby"
+                    : "strict consistency in effect: {} is the synchronous standby; a push's COMMIT returns after its lookup row is committed", app);
+            wasRelaxed = false;
             if (store.strictState(c).relaxed()) {
                 store.setStrictRelaxed(c, null);
             }

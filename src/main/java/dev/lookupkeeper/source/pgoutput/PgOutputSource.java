@@ -46,8 +46,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PgOutputSource implements SlotStream {
     private static final Logger LOG = LoggerFactory.getLogger(PgOutputSource.class);
-    /** How often a position passed with nothing to apply is stored and confirmed. */
-    static final long POSITION_STORE_MS = 5_000;
     /** The longest a paced reader waits inside a transaction for the rest of it to arrive. */
     private static final long LINGER_MAX_NANOS = 1_000_000;
 
@@ -58,6 +56,7 @@ public final class PgOutputSource implements SlotStream {
     private final int maxBatchEvents;
     private final long minBatchIntervalNanos;
     private final boolean confirmAtOnce;
+    private final PositionKeeper positions;
     private long lastHandOverNanos;
     private final PgOutputDecoder decoder = new PgOutputDecoder();
     private final CountDownLatch started = new CountDownLatch(1);
@@ -70,19 +69,11 @@ public final class PgOutputSource implements SlotStream {
     });
     private volatile boolean stopping;
     private volatile boolean blockedIdle;
-    private volatile long appliedLsn;
     private Connection connection;
     private PGReplicationStream stream;
     private Thread reader;
     private Future<Boolean> inFlight;
     private long inFlightEnd;
-    private long reportedLsn;
-    private long pendingPosition;
-    private long lastPositionStoreMs;
-    private long lastRetryNanos;
-    private long storedLsn;
-    /** Strict: how often changes held back by another transaction's row locks are tried again while idle. */
-    private static final long RETRY_HELD_NANOS = 20_000_000;
 
     /**
      * @param request slot, publications and where to start
@@ -107,8 +98,7 @@ public final class PgOutputSource implements SlotStream {
         this.sink = sink;
         this.maxBatchEvents = maxBatchEvents;
         this.minBatchIntervalNanos = minBatchInterval.toNanos();
-        this.appliedLsn = request.startLsn();
-        this.reportedLsn = request.startLsn();
+        this.positions = new PositionKeeper(sink, confirmAtOnce, request.startLsn());
     }
 
     /** Opens the replication connection and starts streaming; throws if the server refuses. */
@@ -132,8 +122,7 @@ public final class PgOutputSource implements SlotStream {
         }
         LOG.info("streaming from slot {} at {} (pgoutput, publications {})", request.slot(), Lsns.format(request.startLsn()),
                 request.publicationNames());
-        // the first idle position is stored no sooner than one interval after the start
-        lastPositionStoreMs = System.currentTimeMillis();
+        positions.started();
         reader = new Thread(this::readLoop, "pgoutput-reader");
         reader.setDaemon(true);
         reader.start();
@@ -170,13 +159,13 @@ public final class PgOutputSource implements SlotStream {
                         handOver();
                         awaitInFlight();
                         if (confirmAtOnce) {
-                            confirmPassed();
+                            positions.idle(stream);
                             message = stream.readPending();
                             if (message == null) {
                                 continue; // nothing within a millisecond: look again (stopping ends the loop)
                             }
                         } else {
-                            storeIdlePosition();
+                            positions.idle(stream);
                             if (stopping) {
                                 break;
                             }
@@ -240,13 +229,7 @@ public final class PgOutputSource implements SlotStream {
             throw e.getCause() instanceof Exception ex ? ex : e;
         }
         inFlight = null;
-        if (stored) {
-            appliedLsn = Math.max(appliedLsn, inFlightEnd);
-        } else if (confirmAtOnce) {
-            notePosition(inFlightEnd);
-        } else {
-            pendingPosition = Math.max(pendingPosition, inFlightEnd);
-        }
+        positions.batchDone(inFlightEnd, stored);
         reportApplied();
     }
 
@@ -257,68 +240,7 @@ public final class PgOutputSource implements SlotStream {
             awaitInFlight();
             return;
         }
-        long applied = appliedLsn;
-        if (pendingPosition > applied && f == null && System.currentTimeMillis() - lastPositionStoreMs >= POSITION_STORE_MS) {
-            storePosition(pendingPosition);
-            applied = appliedLsn;
-        }
-        if (Long.compareUnsigned(applied, reportedLsn) > 0) {
-            LogSequenceNumber lsn = LogSequenceNumber.valueOf(applied);
-            stream.setFlushedLSN(lsn);
-            stream.setAppliedLSN(lsn);
-            stream.forceUpdateStatus();
-            reportedLsn = applied;
-        }
-    }
-
-    /**
-     * Idle, between transactions, nothing in flight: everything the server sent has been applied,
-     * so the WAL end of its last keepalive may be stored and confirmed.
-     */
-    private void storeIdlePosition() throws Exception {
-        long serverEnd = Math.max(stream.getLastReceiveLSN().asLong(), pendingPosition);
-        if (serverEnd > appliedLsn && System.currentTimeMillis() - lastPositionStoreMs >= POSITION_STORE_MS) {
-            storePosition(serverEnd);
-        }
-        reportApplied();
-    }
-
-    /**
-     * Strict: idle, between transactions, nothing in flight — every position the server has passed
-     * (a keepalive's WAL end) is noted and confirmed at once; a commit may be waiting for it.
-     */
-    private void confirmPassed() throws Exception {
-        if (sink.holding() && System.nanoTime() - lastRetryNanos > RETRY_HELD_NANOS) {
-            lastRetryNanos = System.nanoTime();
-            sink.retryHeld();
-        }
-        long serverEnd = Math.max(stream.getLastReceiveLSN().asLong(), pendingPosition);
-        if (Long.compareUnsigned(serverEnd, appliedLsn) > 0) {
-            notePosition(serverEnd);
-        }
-        reportApplied();
-        // the note does not survive a crash of the server (unlogged): store the position now and
-        // then too, so a quiet stream's checkpoint stays close (the store's own commit is only noted)
-        if (Long.compareUnsigned(appliedLsn, storedLsn) > 0 && !sink.holding()
-                && System.currentTimeMillis() - lastPositionStoreMs >= POSITION_STORE_MS) {
-            long at = appliedLsn;
-            sink.storePosition(at);
-            lastPositionStoreMs = System.currentTimeMillis();
-            storedLsn = at;
-        }
-    }
-
-    private void notePosition(long lsn) throws Exception {
-        if (Long.compareUnsigned(lsn, appliedLsn) > 0) {
-            sink.notePosition(lsn);
-            appliedLsn = lsn;
-        }
-    }
-
-    private void storePosition(long lsn) throws Exception {
-        sink.storePosition(lsn);
-        lastPositionStoreMs = System.currentTimeMillis();
-        appliedLsn = Math.max(appliedLsn, lsn);
+        positions.report(stream, f == null);
     }
 
     @Override
