@@ -140,6 +140,9 @@ e2e_start_sidecar() {
     e2e_lookupkeeper switch --to cdc >"$OUT/switch.log" 2>&1 || { e2e_log "switch --to cdc failed: see $OUT/switch.log"; cat "$OUT/switch.log" >&2; exit 2; }
   fi
   e2e_await_log "$log" "streaming from slot" || { e2e_log "lookupkeeper did not start streaming: see $log"; tail -20 "$log" >&2; exit 2; }
+  if [ "$consistency" = strict ]; then
+    e2e_await_log "$log" "strict consistency in effect" || { e2e_log "strict consistency did not take effect: see $log"; exit 2; }
+  fi
   e2e_log "lookupkeeper streaming, $consistency consistency (pid $SIDECAR_PID)"
 }
 
