@@ -18,3 +18,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON queen.partition_lookup TO lookupkeeper;
 GRANT USAGE ON SCHEMA lookupkeeper TO lookupkeeper;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA lookupkeeper TO lookupkeeper;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA lookupkeeper TO lookupkeeper;
+-- setval on the position-note sequences (strict consistency notes positions there)
+GRANT UPDATE ON ALL SEQUENCES IN SCHEMA lookupkeeper TO lookupkeeper;
+
+-- Strict consistency only (`run --consistency strict`, PostgreSQL 15+): the sidecar names its
+-- walsender in synchronous_standby_names once it streams, and its guard relaxes the setting when no
+-- stream confirms commits. Uncomment to allow it without superuser:
+-- GRANT ALTER SYSTEM ON PARAMETER synchronous_standby_names TO lookupkeeper;
+-- GRANT EXECUTE ON FUNCTION pg_reload_conf() TO lookupkeeper;

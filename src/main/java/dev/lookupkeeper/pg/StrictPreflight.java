@@ -33,6 +33,9 @@ public final class StrictPreflight {
         if (PositionNotes.missing(c, settings)) {
             problems.add("the position-note sequences " + PositionNotes.sequence(settings, "main") + " are missing: run"
                     + " `lookupkeeper install --consistency strict`");
+        } else if (!mayUpdate(c, PositionNotes.sequence(settings, "main"))) {
+            problems.add("role " + currentUser(c) + " may not update " + PositionNotes.sequence(settings, "main")
+                    + ": GRANT UPDATE ON ALL SEQUENCES IN SCHEMA " + settings.schema() + " (see sql/roles/lookupkeeper_role.sql)");
         }
         String commit = setting(c, "SELECT setting FROM pg_db_role_setting s, unnest(s.setconfig) setting"
                 + " WHERE s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) AND s.setrole = 0 AND setting LIKE 'synchronous_commit=%'"
@@ -49,6 +52,15 @@ public final class StrictPreflight {
     private static String setting(Connection c, String sql) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    private static boolean mayUpdate(Connection c, String sequence) throws SQLException {
+        try (var ps = c.prepareStatement("SELECT has_sequence_privilege(?, 'UPDATE')")) {
+            ps.setString(1, sequence);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
         }
     }
 
