@@ -69,7 +69,15 @@ public final class Database {
     }
 
     public static HikariDataSource pool(ConnectionSettings c, String applicationName, int size) {
+        return pool(c, applicationName, size, null);
+    }
+
+    /** @param lockTimeoutMs a lock_timeout for every session of the pool (null: the server's) */
+    public static HikariDataSource pool(ConnectionSettings c, String applicationName, int size, Integer lockTimeoutMs) {
         HikariConfig hc = new HikariConfig();
+        if (lockTimeoutMs != null) {
+            hc.setConnectionInitSql("SET lock_timeout = " + lockTimeoutMs.intValue());
+        }
         hc.setJdbcUrl(c.jdbcUrl());
         hc.setDataSourceProperties(driverProperties(c, applicationName));
         hc.setUsername(c.user());

@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class CdcPipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CdcPipeline.class);
+    private static final int STRICT_LOCK_TIMEOUT_MS = 50;
 
     /**
      * @param rebootstrapOnSlotLoss re-bootstrap a slot that is lost or ahead of the checkpoint (else fail: exit 6)
@@ -98,7 +99,8 @@ public final class CdcPipeline implements AutoCloseable {
                 }
             }
         }
-        pool = Database.pool(settings.connection(), "lookupkeeper-sink", 3);
+        // strict: a sink statement must never wait long on a row a commit waiting for the sidecar holds
+        pool = Database.pool(settings.connection(), "lookupkeeper-sink", 3, options.confirmAtOnce() ? STRICT_LOCK_TIMEOUT_MS : null);
         if (options.source() == StreamSource.DEBEZIUM) {
             startDebezium();
         } else {

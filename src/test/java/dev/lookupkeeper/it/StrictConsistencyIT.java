@@ -159,19 +159,24 @@ class StrictConsistencyIT {
         int misses = 0;
         try (Connection push = queueClient(); Connection look = queueClient();
              PreparedStatement insert = push.prepareStatement("INSERT INTO queen.messages (transaction_id, partition_id, payload)"
-                     + " VALUES (?, ?, '{}') RETURNING id");
-             PreparedStatement probe = look.prepareStatement("SELECT 1 FROM queen.partition_lookup WHERE partition_id = ? AND last_message_id = ?")) {
+                     + " VALUES (?, ?, '{}') RETURNING id, created_at");
+             // at or past this push: another writer may have pushed to the partition since
+             PreparedStatement probe = look.prepareStatement("SELECT 1 FROM queen.partition_lookup WHERE partition_id = ?"
+                     + " AND (last_message_created_at, last_message_id) >= (?, ?)")) {
             for (int i = 0; i < pushes; i++) {
                 UUID partition = partitions.get(i % partitions.size());
                 insert.setString(1, tag + "-" + i + "-" + UUID.randomUUID());
                 insert.setObject(2, partition);
                 UUID id;
+                java.time.OffsetDateTime createdAt;
                 try (ResultSet rs = insert.executeQuery()) {
                     rs.next();
                     id = (UUID) rs.getObject(1);
+                    createdAt = rs.getObject(2, java.time.OffsetDateTime.class);
                 }
                 probe.setObject(1, partition);
-                probe.setObject(2, id);
+                probe.setObject(2, createdAt);
+                probe.setObject(3, id);
                 try (ResultSet rs = probe.executeQuery()) {
                     if (!rs.next()) {
                         misses++;

@@ -145,6 +145,11 @@ public final class PgOutputSource implements SlotStream {
                         message = stream.read();
                     }
                 } else {
+                    if (confirmAtOnce && inFlight != null && assembler.current().isEmpty()) {
+                        // strict: a commit waits for the batch in flight; confirm it the moment the
+                        // writer is done, not after a millisecond's look at an empty socket
+                        awaitInFlight();
+                    }
                     message = stream.readPending();
                     if (message == null && minBatchIntervalNanos > 0 && !assembler.current().isEmpty()) {
                         // pacing: a batch at most every interval, so a steady trickle of small
@@ -184,6 +189,11 @@ public final class PgOutputSource implements SlotStream {
                 decoder.decode(message, assembler);
                 if (assembler.atBoundary() && assembler.current().events() >= maxBatchEvents) {
                     handOver();
+                } else if (confirmAtOnce && assembler.atBoundary() && !assembler.current().isEmpty() && writerIdle()) {
+                    // strict: a commit waits for this batch; with the writer free, looking for more first
+                    // (readPending() waits up to a millisecond on an empty socket) would only delay it.
+                    // With the writer busy, transactions gather until it is done, as in eventual mode
+                    handOver();
                 }
                 reportApplied();
             }
@@ -201,6 +211,11 @@ public final class PgOutputSource implements SlotStream {
             closeConnection();
             finished.countDown();
         }
+    }
+
+    private boolean writerIdle() {
+        Future<Boolean> f = inFlight;
+        return f == null || f.isDone();
     }
 
     /** Hands the whole transactions decoded so far to the writer, after the batch before them is done. */
