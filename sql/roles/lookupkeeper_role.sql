@@ -18,8 +18,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON queen.partition_lookup TO lookupkeeper;
 GRANT USAGE ON SCHEMA lookupkeeper TO lookupkeeper;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA lookupkeeper TO lookupkeeper;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA lookupkeeper TO lookupkeeper;
--- setval on the position-note sequences (strict consistency notes positions there)
-GRANT UPDATE ON ALL SEQUENCES IN SCHEMA lookupkeeper TO lookupkeeper;
+-- the position-note sequences: read at start, set by strict consistency
+GRANT SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA lookupkeeper TO lookupkeeper;
 
 -- Strict consistency only (`run --consistency strict`, PostgreSQL 15+): the sidecar names its
 -- walsender in synchronous_standby_names once it streams, and its guard relaxes the setting when no

@@ -45,9 +45,13 @@ public final class PositionNotes {
                 }
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM " + seq);
-             ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getLong(1) : 0;
+        // pg_sequence_last_value needs USAGE or SELECT only (reading the sequence as a table needs SELECT);
+        // NULL until a position was noted
+        try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(pg_sequence_last_value(?::regclass), 0)")) {
+            ps.setString(1, seq);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
         }
     }
 }

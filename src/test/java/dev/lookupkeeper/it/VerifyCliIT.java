@@ -44,7 +44,7 @@ class VerifyCliIT {
             assertThat(json.get("passed").asBoolean()).isTrue();
             assertThat(json.get("point").asText()).startsWith("watermark");
             assertThat(json.get("checks")).extracting(c -> c.get("name").asText())
-                    .containsExactly("table", "unique_key", "trigger", "slot", "publication", "missing", "stale", "phantom", "orphan", "skipped");
+                    .containsExactly("table", "unique_key", "trigger", "queue trigger", "consistency", "slot", "publication", "missing", "stale", "phantom", "orphan", "skipped");
         }
         // sidecar stopped: break two rows by hand
         UUID missing = partitions.get(0);
