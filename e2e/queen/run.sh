@@ -32,16 +32,9 @@ while [ $# -gt 0 ]; do
 done
 case "$mode" in strict|eventual|trigger) ;; *) echo "e2e: --mode must be strict, eventual or trigger, not '$mode'" >&2; exit 2 ;; esac
 
-QUEEN_SRC=${QUEEN_SRC:-$top/../shared/queen-0.6.9}
-BUILD=${E2E_BUILD_DIR:-$top/build}
-OUT=$BUILD/e2e
-mkdir -p "$OUT"
 # shellcheck source=e2e/queen/lib.sh
 . "$here/lib.sh"
-
-trap e2e_cleanup EXIT
-e2e_build_queen
-[ "$mode" = trigger ] || e2e_build_sidecar
+if [ "$mode" = trigger ]; then e2e_prepare no-sidecar; else e2e_prepare; fi
 e2e_start_postgres
 e2e_start_queen
 
