@@ -101,7 +101,7 @@ public final class StrictGuard implements AutoCloseable {
         closeQuietly(c);
     }
 
-    /** One turn: read the server's view, act on it. Package-visible for the `guard` command's single pass. */
+    /** One turn: read the server's view, act on it (also the orphan guard's step). */
     void check(Connection c, long now) throws SQLException {
         String app = strictness.applicationName();
         SynchronousStandbys.Standing s = SynchronousStandbys.standing(c, app);
@@ -110,7 +110,7 @@ public final class StrictGuard implements AutoCloseable {
         if (here && s.streaming()) {
             noStreamSinceMs = 0;
             if (strictness.strict()) {
-                keepStrict(c, s, ours);
+                keepStrict(c, s);
             } else if (ours) {
                 if (SynchronousStandbys.relax(c)) {
                     LOG.warn("eventual consistency: removed {} from synchronous_standby_names (left by a strict run);"
@@ -144,7 +144,7 @@ public final class StrictGuard implements AutoCloseable {
         }
     }
 
-    private void keepStrict(Connection c, SynchronousStandbys.Standing s, boolean ours) throws SQLException {
+    private void keepStrict(Connection c, SynchronousStandbys.Standing s) throws SQLException {
         String app = strictness.applicationName();
         if (!s.listed()) {
             if (!SynchronousStandbys.names(s.setting()).isEmpty()) {
