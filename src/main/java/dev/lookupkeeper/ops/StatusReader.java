@@ -21,16 +21,16 @@ import java.util.List;
 /** Reads everything `status` reports, in one pass of small catalog queries. */
 public final class StatusReader {
     private final Settings settings;
-    private String applicationName;
+    private final String applicationName;
 
     /** @param applicationName the sidecar's walsender name (null: as the sidecar recorded it, else the slot name) */
     public StatusReader(Settings settings, String applicationName) {
-        this(settings);
+        this.settings = settings;
         this.applicationName = applicationName;
     }
 
     public StatusReader(Settings settings) {
-        this.settings = settings;
+        this(settings, null);
     }
 
     public StatusReport read(Connection c) throws SQLException {
