@@ -15,8 +15,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--lag-rate", paramLabel = "MSG/S", description = "Steady push rate of the lag run (default: 2000)")
     int lagRate = 2000;
 
-    @Option(names = "--lag-seconds", paramLabel = "S", description = "Duration of the lag run (default: 30)")
-    int lagSeconds = 30;
+    @Option(names = "--lag-seconds", paramLabel = "DURATION", converter = DurationConverters.Seconds.class, description = "Duration of the lag run: 30s, 2m, or seconds (default: 30s)")
+    java.time.Duration lagDuration = java.time.Duration.ofSeconds(30);
 
     @Option(names = "--sidecar-jvm-options", paramLabel = "OPTS", split = " ",
             description = "JVM options of the sidecar child in the memory run (default: the recommended \"-Xmx160m -XX:+UseSerialGC\")")
@@ -34,8 +34,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--insert-rounds", paramLabel = "N", description = "Interleaved rounds of the insert benchmark (default: 3)")
     int insertRounds = 3;
 
-    @Option(names = "--insert-seconds", paramLabel = "S", description = "Seconds per cell and mode and round (default: 3)")
-    int insertSeconds = 3;
+    @Option(names = "--insert-seconds", paramLabel = "DURATION", converter = DurationConverters.Seconds.class, description = "Time per cell and mode and round: 3s, or seconds (default: 3s)")
+    java.time.Duration insertDuration = java.time.Duration.ofSeconds(3);
 
     @Option(names = "--no-pin", description = "Insert benchmark: let PostgreSQL, writers and the sidecar share all CPUs (the sidecar then runs in this JVM)")
     boolean noPin;
@@ -54,6 +54,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        int lagSeconds = (int) Math.max(1, lagDuration.toSeconds());
+        int insertSeconds = (int) Math.max(1, insertDuration.toSeconds());
         if (!java.util.Set.of("all", "drain", "insert", "select", "rebuild", "steady").contains(suite) || insertRounds < 1 || insertSeconds < 1) {
             throw new dev.lookupkeeper.config.ConfigException("--suite must be all, drain, insert, select, rebuild or steady; --insert-rounds and --insert-seconds at least 1");
         }

@@ -35,12 +35,12 @@ final class PushCommand implements Callable<Integer> {
     @Option(names = "--writers", paramLabel = "N", description = "Concurrent writers (default: 4)")
     int writers = 4;
 
-    @Option(names = "--duration", paramLabel = "SECONDS", description = "How long to push, 0 = until stopped (default: 0)")
-    int duration;
+    @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverters.Seconds.class, description = "How long to push (30s, 10m, or seconds), 0 = until stopped (default: 0)")
+    java.time.Duration duration = java.time.Duration.ZERO;
 
     @Override
     public Integer call() throws Exception {
-        if (queues < 1 || partitions < 1 || writers < 1 || rate < 0 || duration < 0) {
+        if (queues < 1 || partitions < 1 || writers < 1 || rate < 0 || duration.isNegative()) {
             throw new ConfigException("--queues, --partitions and --writers must be positive, --rate and --duration not negative");
         }
         Settings s = db.settings();
@@ -63,7 +63,7 @@ final class PushCommand implements Callable<Integer> {
         java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
         Signals.onTerminate(stop::countDown);
         try (PushLoad load = new PushLoad(s.connection(), ids, new PushLoad.Options(writers, rate, 20, 2, System.nanoTime())).start()) {
-            long end = duration == 0 ? Long.MAX_VALUE : System.currentTimeMillis() + duration * 1000L;
+            long end = duration.isZero() ? Long.MAX_VALUE : System.currentTimeMillis() + duration.toMillis();
             long last = 0;
             while (System.currentTimeMillis() < end && !stop.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
                 long w = load.written();

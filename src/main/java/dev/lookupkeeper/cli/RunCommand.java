@@ -30,8 +30,9 @@ final class RunCommand implements Callable<Integer> {
     int httpPort;
 
     @Option(names = "--heartbeat-ms", paramLabel = "MS", defaultValue = "${env:LOOKUPKEEPER_HEARTBEAT_MS:-10000}",
-            description = "Heartbeat through the slot, so WAL is released on an idle queue (default: 10000)")
-    long heartbeatMs;
+            converter = DurationConverters.Millis.class,
+            description = "Heartbeat through the slot, so WAL is released on an idle queue: milliseconds, or 10s, 1m (default: 10000)")
+    Duration heartbeat;
 
     @Option(names = "--max-retained-wal-mb", paramLabel = "MB", defaultValue = "${env:LOOKUPKEEPER_MAX_RETAINED_WAL_MB:-1024}",
             description = "Warn (log and metric) when the slot retains more WAL than this (default: 1024)")
@@ -132,7 +133,7 @@ final class RunCommand implements Callable<Integer> {
         StreamOptions.put(options.extra, "drop-queue-trigger", dropQueueTrigger);
         boolean kafkaSource = "kafka".equals(source);
         StreamSource slotSource = kafkaSource ? StreamSource.PGOUTPUT : StreamSource.parse(source);
-        SidecarOptions sidecar = new SidecarOptions(httpPort, Duration.ofMillis(heartbeatMs), maxRetainedWalMb * 1024 * 1024,
+        SidecarOptions sidecar = new SidecarOptions(httpPort, heartbeat, maxRetainedWalMb * 1024 * 1024,
                 "memory".equals(selectionMode), dev.lookupkeeper.config.Durations.parse("--replay-window", replayWindow),
                 replayMaxWalMb * 1024 * 1024, slotSource, "rebootstrap".equals(onSlotLost),
                 dev.lookupkeeper.config.Durations.parse("--min-batch-interval", minBatchInterval));

@@ -23,14 +23,21 @@ final class SelectCommand implements Callable<Integer> {
     @Option(names = "--group", paramLabel = "NAME", description = "Consumer group (default: __QUEUE_MODE__)")
     String group;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Most candidates (default: 100)")
-    int limit = PartitionSelector.DEFAULT_LIMIT;
+    @Option(names = "--limit", paramLabel = "N", description = "Most candidates, any positive number (default: 100)")
+    Integer limit;
+
+    @Option(names = "--all", description = "Every candidate, however many")
+    boolean all;
 
     @Option(names = "--json", description = "Print a JSON array of {\"id\", \"name\"}")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
+        if (all && limit != null) {
+            throw new ConfigException("--all and --limit exclude each other: give one");
+        }
+        int limit = all ? Integer.MAX_VALUE : this.limit == null ? PartitionSelector.DEFAULT_LIMIT : this.limit;
         try {
             PartitionSelector.validate(queue, group, limit);
         } catch (IllegalArgumentException e) {

@@ -24,8 +24,8 @@ final class SwitchCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Finish the switch in progress")
     boolean resume;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Longest wait for one step (default: 120)")
-    int timeoutSeconds = 120;
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverters.Seconds.class, description = "Longest wait for one step: 90s, 5m, or seconds (default: 120s)")
+    Duration timeout = Duration.ofSeconds(120);
 
     @Option(names = "--queue-trigger", description = "With --to trigger: restore the queue's own trigger (Queen's trg_update_partition_lookup"
             + " on its function update_partition_lookup_trigger()) instead of lookupkeeper's; give it again with --resume")
@@ -45,12 +45,12 @@ final class SwitchCommand implements Callable<Integer> {
         if (queueTrigger && "cdc".equals(to)) {
             throw new ConfigException("--queue-trigger goes with --to trigger");
         }
-        if (timeoutSeconds < 1) {
+        if (timeout.compareTo(Duration.ofSeconds(1)) < 0) {
             throw new ConfigException("--timeout must be at least 1 second");
         }
         Settings s = db.settings();
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-switch", s.connectAttempts())) {
-            Switcher.Outcome o = new Switcher(s, Duration.ofSeconds(timeoutSeconds), line -> {
+            Switcher.Outcome o = new Switcher(s, timeout, line -> {
                 if (!json) {
                     System.out.println("  " + line);
                 }

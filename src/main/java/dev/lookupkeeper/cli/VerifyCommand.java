@@ -25,8 +25,8 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON")
     boolean json;
 
-    @Option(names = "--wait", paramLabel = "SECONDS", description = "How long to wait for the stream to pass the verify point (default: 30)")
-    int waitSeconds = 30;
+    @Option(names = "--wait", paramLabel = "DURATION", converter = DurationConverters.Seconds.class, description = "How long to wait for the stream to pass the verify point: 30s, 2m, or seconds (default: 30s)")
+    Duration waitFor = Duration.ofSeconds(30);
 
     @Option(names = "--limit", paramLabel = "N", description = "Partitions named per failing check (default: 20)")
     int limit = 20;
@@ -40,7 +40,7 @@ final class VerifyCommand implements Callable<Integer> {
         try {
             Settings s = db.settings();
             try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-verify", s.connectAttempts())) {
-                Duration wait = Duration.ofSeconds(Math.max(1, waitSeconds));
+                Duration wait = waitFor.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : waitFor;
                 report = parity ? new ParityCheck(s, Math.max(1, limit)).verify(c, wait) : new Verifier(s, Math.max(1, limit)).verify(c, wait);
             }
         } catch (SQLException e) {

@@ -88,6 +88,11 @@ public final class HttpApi implements AutoCloseable {
             error(ex, 400, "limit must be a whole number between 1 and " + PartitionSelector.MAX_LIMIT);
             return;
         }
+        if (limit > PartitionSelector.MAX_LIMIT) {
+            error(ex, 400, "limit " + limit + " is over this API's cap of " + PartitionSelector.MAX_LIMIT
+                    + " per request: ask for fewer (the CLI's `select --all` lists every candidate)");
+            return;
+        }
         String group = q.get("group");
         if (group != null && group.isEmpty()) {
             group = null;

@@ -20,6 +20,7 @@ import javax.sql.DataSource;
 public final class PartitionSelector implements CandidateSource {
     public static final String DEFAULT_GROUP = "__QUEUE_MODE__";
     public static final int DEFAULT_LIMIT = 100;
+    /** The most candidates one HTTP request may ask for (the CLI has no cap: `select --all`). */
     public static final int MAX_LIMIT = 10_000;
 
     /** A partition that has messages newer than the group's cursor and no live lease. */
@@ -41,8 +42,8 @@ public final class PartitionSelector implements CandidateSource {
         if (consumerGroup != null && (consumerGroup.isEmpty() || consumerGroup.length() > 255)) {
             throw new IllegalArgumentException("group must be 1 to 255 characters");
         }
-        if (limit < 1 || limit > MAX_LIMIT) {
-            throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT + ", not " + limit);
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be a positive number, not " + limit);
         }
     }
 

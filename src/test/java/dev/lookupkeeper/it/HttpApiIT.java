@@ -61,7 +61,7 @@ class HttpApiIT {
             assertThat(get(base + "/v1/queues/no-such/partitions").body()).isEqualTo("[]");
             HttpResponse<String> bad = get(base + "/v1/queues/web-0/partitions?limit=1000000");
             assertThat(bad.statusCode()).isEqualTo(400);
-            assertThat(new ObjectMapper().readTree(bad.body()).get("error").asText()).contains("limit must be between 1 and");
+            assertThat(new ObjectMapper().readTree(bad.body()).get("error").asText()).contains("over this API's cap of 10000");
             assertThat(get(base + "/v1/queues/web-0/partitions?limit=abc").statusCode()).isEqualTo(400);
             assertThat(get(base + "/v1/queues/web-0/partitions?group=analytics").statusCode()).isEqualTo(200);
 

@@ -81,7 +81,16 @@ class SelectionIT {
         assertThat(arr.get(0).fieldNames()).toIterable().containsExactlyInAnyOrder("id", "name");
         Sidecar.Result bad = Sidecar.run(db.env(), "select", "--queue", "cli-0", "--limit", "0");
         assertThat(bad.exitCode()).isEqualTo(2);
-        assertThat(bad.output()).contains("limit must be between 1 and");
+        assertThat(bad.output()).contains("limit must be a positive number");
+        // no cap on the CLI: a script can ask for the whole list
+        Sidecar.Result big = Sidecar.run(db.env(), "select", "--queue", "cli-0", "--limit", "100000", "--json");
+        assertThat(big.exitCode()).as(big.output()).isZero();
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(big.output().substring(big.output().indexOf('[')))).hasSize(5);
+        Sidecar.Result every = Sidecar.run(db.env(), "select", "--queue", "cli-0", "--all", "--json");
+        assertThat(every.exitCode()).as(every.output()).isZero();
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(every.output().substring(every.output().indexOf('['))))
+                .isEqualTo(new com.fasterxml.jackson.databind.ObjectMapper().readTree(big.output().substring(big.output().indexOf('['))));
+        assertThat(Sidecar.run(db.env(), "select", "--queue", "cli-0", "--all", "--limit", "3").exitCode()).isEqualTo(2);
         Sidecar.Result none = Sidecar.run(db.env(), "select", "--queue", "nope", "--json");
         assertThat(none.exitCode()).isZero();
         assertThat(none.output().trim()).endsWith("[ ]");

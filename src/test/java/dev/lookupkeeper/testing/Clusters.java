@@ -31,6 +31,7 @@ public final class Clusters {
     public static synchronized PgCluster shared() {
         if (shared == null) {
             shared = start(logicalSettings());
+            SuiteResources.closeAtEnd(shared);
             System.err.println("[tests] PostgreSQL: " + shared.kind() + " on port " + shared.admin().port());
         }
         return shared;

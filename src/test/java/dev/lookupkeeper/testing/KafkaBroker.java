@@ -16,6 +16,12 @@ public final class KafkaBroker {
     public static synchronized String bootstrapServers() {
         if (cluster == null) {
             try {
+                // Kafka ends its process on some fatal faults (Exit.halt / Exit.exit): in the test JVM
+                // that would end every test's run, and the build would report a failed fork
+                org.apache.kafka.common.utils.Exit.setHaltProcedure((code, message) ->
+                        System.err.println("[tests] Kafka asked to halt (" + code + "): " + message));
+                org.apache.kafka.common.utils.Exit.setExitProcedure((code, message) ->
+                        System.err.println("[tests] Kafka asked to exit (" + code + "): " + message));
                 KafkaClusterTestKit c = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                         .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
                         .setConfigProp("offsets.topic.replication.factor", "1")
@@ -28,6 +34,7 @@ public final class KafkaBroker {
                 c.startup();
                 c.waitForReadyBrokers();
                 cluster = c;
+                SuiteResources.closeAtEnd(c);
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     try {
                         c.close();
