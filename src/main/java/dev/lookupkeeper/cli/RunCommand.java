@@ -29,6 +29,15 @@ final class RunCommand implements Callable<Integer> {
             description = "HTTP API port, 0 = off (default: 8080)")
     int httpPort;
 
+    @Option(names = "--http-bind", paramLabel = "ADDRESS", defaultValue = "${env:LOOKUPKEEPER_HTTP_BIND:-127.0.0.1}",
+            description = "Address the HTTP API listens on (default: 127.0.0.1, this host or pod only; 0.0.0.0 for every interface)")
+    String httpBind;
+
+    @Option(names = "--http-token-file", paramLabel = "FILE", defaultValue = "${env:LOOKUPKEEPER_HTTP_TOKEN_FILE}",
+            description = "Require this bearer token (the file's first line) on /v1/*; or set LOOKUPKEEPER_HTTP_TOKEN."
+                    + " Health and metrics stay open. The token is never logged")
+    java.nio.file.Path httpTokenFile;
+
     @Option(names = "--heartbeat-ms", paramLabel = "MS", defaultValue = "${env:LOOKUPKEEPER_HEARTBEAT_MS:-10000}",
             converter = DurationConverters.Millis.class,
             description = "Heartbeat through the slot, so WAL is released on an idle queue: milliseconds, or 10s, 1m (default: 10000)")
@@ -133,7 +142,8 @@ final class RunCommand implements Callable<Integer> {
         StreamOptions.put(options.extra, "drop-queue-trigger", dropQueueTrigger);
         boolean kafkaSource = "kafka".equals(source);
         StreamSource slotSource = kafkaSource ? StreamSource.PGOUTPUT : StreamSource.parse(source);
-        SidecarOptions sidecar = new SidecarOptions(httpPort, heartbeat, maxRetainedWalMb * 1024 * 1024,
+        SidecarOptions sidecar = new SidecarOptions(new dev.lookupkeeper.ops.HttpOptions(httpPort, httpBind,
+                dev.lookupkeeper.ops.BearerToken.load(httpTokenFile, System.getenv("LOOKUPKEEPER_HTTP_TOKEN"))), heartbeat, maxRetainedWalMb * 1024 * 1024,
                 "memory".equals(selectionMode), dev.lookupkeeper.config.Durations.parse("--replay-window", replayWindow),
                 replayMaxWalMb * 1024 * 1024, slotSource, "rebootstrap".equals(onSlotLost),
                 dev.lookupkeeper.config.Durations.parse("--min-batch-interval", minBatchInterval));

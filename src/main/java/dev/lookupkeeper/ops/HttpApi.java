@@ -44,12 +44,25 @@ public final class HttpApi implements AutoCloseable {
      * @param readiness a short explanation of the readiness state, for the body
      */
     public HttpApi(int port, dev.lookupkeeper.select.CandidateSource selector, Metrics metrics, BooleanSupplier ready, Supplier<String> readiness) throws IOException {
+        this(HttpOptions.local(port), selector, metrics, ready, readiness);
+    }
+
+    public HttpApi(HttpOptions options, dev.lookupkeeper.select.CandidateSource selector, Metrics metrics, BooleanSupplier ready,
+                   Supplier<String> readiness) throws IOException {
+        InetSocketAddress address;
         try {
-            server = HttpServer.create(new InetSocketAddress(port), 64);
-        } catch (java.net.BindException e) {
-            throw new dev.lookupkeeper.config.ConfigException("cannot listen on HTTP port " + port + " (" + e.getMessage()
-                    + "): choose another --http-port, or 0 to turn HTTP off");
+            address = new InetSocketAddress(java.net.InetAddress.getByName(options.bind()), options.port());
+        } catch (java.net.UnknownHostException e) {
+            throw new dev.lookupkeeper.config.ConfigException("--http-bind " + options.bind() + " is not an address of this host:"
+                    + " use an IP address such as 127.0.0.1 or 0.0.0.0");
         }
+        try {
+            server = HttpServer.create(address, 64);
+        } catch (java.net.BindException e) {
+            throw new dev.lookupkeeper.config.ConfigException("cannot listen on " + options.bind() + ":" + options.port() + " (" + e.getMessage()
+                    + "): choose another --http-port or --http-bind, or --http-port 0 to turn HTTP off");
+        }
+        BearerToken token = options.token();
         executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "http");
             t.setDaemon(true);
@@ -63,9 +76,21 @@ public final class HttpApi implements AutoCloseable {
                     "application/json");
         });
         server.createContext("/metrics", ex -> respond(ex, 200, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8"));
-        server.createContext("/v1/queues/", ex -> select(ex, selector, metrics));
+        server.createContext("/v1/", ex -> {
+            if (token != null && !token.admits(ex.getRequestHeaders().getFirst("Authorization"))) {
+                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"lookupkeeper\"");
+                error(ex, 401, "this API needs the bearer token: send Authorization: Bearer <token>");
+                return;
+            }
+            if (!ex.getRequestURI().getRawPath().startsWith("/v1/queues/")) {
+                error(ex, 404, "not found: use GET /v1/queues/{queue}/partitions?group=&limit=");
+                return;
+            }
+            select(ex, selector, metrics);
+        });
         server.start();
-        LOG.info("HTTP on port {}: /v1/queues/<queue>/partitions, /health/live, /health/ready, /metrics", port());
+        LOG.info("HTTP on {}:{}: /v1/queues/<queue>/partitions{}, /health/live, /health/ready, /metrics", options.bind(), port(),
+                token != null ? " (bearer token required)" : "");
     }
 
     public int port() {
@@ -108,6 +133,9 @@ public final class HttpApi implements AutoCloseable {
             List<PartitionSelector.Candidate> list = selector.candidates(queue, group, limit);
             metrics.selection().record(System.nanoTime() - t, TimeUnit.NANOSECONDS);
             respond(ex, 200, JSON.writeValueAsString(list), "application/json");
+        } catch (dev.lookupkeeper.select.BoundedSelection.BusyException e) {
+            ex.getResponseHeaders().set("Retry-After", "1");
+            error(ex, 503, e.getMessage());
         } catch (Exception e) {
             LOG.warn("selection failed: {}", e.getMessage());
             error(ex, 503, "selection failed: the database is not answering");

@@ -23,6 +23,9 @@ public final class Metrics {
     private final AtomicLong modeCdc = new AtomicLong();
     private final AtomicLong streaming = new AtomicLong();
     private final AtomicLong standby = new AtomicLong();
+    private final AtomicLong leader = new AtomicLong();
+    private final AtomicLong databaseUp = new AtomicLong(1);
+    private final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong bootstrapDone = new AtomicLong();
     private final AtomicLong walAlert = new AtomicLong();
     private final AtomicLong replayRetainedBytes = new AtomicLong(-1);
@@ -59,6 +62,12 @@ public final class Metrics {
         Gauge.builder("lookupkeeper_mode_cdc", modeCdc, AtomicLong::get).description("1 in CDC mode, 0 in trigger mode").register(registry);
         Gauge.builder("lookupkeeper_streaming", streaming, AtomicLong::get).description("1 while this process streams").register(registry);
         Gauge.builder("lookupkeeper_standby", standby, AtomicLong::get).description("1 while another process holds the slot").register(registry);
+        Gauge.builder("lookupkeeper_leader", leader, AtomicLong::get)
+                .description("1 while this process holds the leader lock (it alone bootstraps and streams)").register(registry);
+        Gauge.builder("lookupkeeper_database_up", databaseUp, AtomicLong::get)
+                .description("1 while the control connection to PostgreSQL works, 0 while it reconnects").register(registry);
+        FunctionCounter.builder("lookupkeeper_reconnects", reconnects, AtomicLong::get)
+                .description("times the control connection was lost and made again").register(registry);
         Gauge.builder("lookupkeeper_bootstrap_partitions_done", bootstrapDone, AtomicLong::get)
                 .description("partitions backfilled by the current bootstrap").register(registry);
         Gauge.builder("lookupkeeper_strict", strict, AtomicLong::get)
@@ -96,6 +105,18 @@ public final class Metrics {
         modeCdc.set(cdc ? 1 : 0);
         streaming.set(isStreaming ? 1 : 0);
         standby.set(isStandby ? 1 : 0);
+    }
+
+    public void leader(boolean isLeader) {
+        leader.set(isLeader ? 1 : 0);
+    }
+
+    public void databaseUp(boolean up) {
+        databaseUp.set(up ? 1 : 0);
+    }
+
+    public void reconnected() {
+        reconnects.incrementAndGet();
     }
 
     /** @param state 1 strict in effect, 0 not asked for (or not yet in effect), -1 failed open */

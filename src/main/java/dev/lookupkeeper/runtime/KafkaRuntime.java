@@ -52,8 +52,9 @@ public final class KafkaRuntime implements AutoCloseable {
         }
         try (HikariDataSource pool = Database.pool(settings.connection(), "lookupkeeper-sink", 3);
              KafkaSource s = new KafkaSource(kafka);
-             HttpApi http = options.httpPort() > 0
-                     ? new HttpApi(options.httpPort(), new PartitionSelector(pool, settings), new Metrics(stats),
+             HttpApi http = options.http().enabled()
+                     ? new HttpApi(options.http(), dev.lookupkeeper.select.BoundedSelection.withDefaults(new PartitionSelector(pool, settings)),
+                             new Metrics(stats),
                              () -> source != null && !stopped, () -> "kafka mode: consuming " + kafka.topic())
                      : null) {
             source = s;

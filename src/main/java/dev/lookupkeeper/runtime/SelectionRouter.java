@@ -18,14 +18,14 @@ import org.slf4j.LoggerFactory;
 final class SelectionRouter {
     private static final Logger LOG = LoggerFactory.getLogger(SelectionRouter.class);
 
-    private final PartitionSelector sql;
+    private final dev.lookupkeeper.select.CandidateSource sql;
     private final PipelineStats stats;
     private final long freshMs;
     private volatile MemorySelection memory;
     private volatile BooleanSupplier streaming = () -> false;
     private boolean announced;
 
-    SelectionRouter(PartitionSelector sql, PipelineStats stats, Duration freshness) {
+    SelectionRouter(dev.lookupkeeper.select.CandidateSource sql, PipelineStats stats, Duration freshness) {
         this.sql = sql;
         this.stats = stats;
         this.freshMs = freshness.toMillis();

@@ -6,7 +6,7 @@ import java.time.Duration;
 /**
  * What only a running sidecar needs.
  *
- * @param httpPort port of the HTTP API (0 = off)
+ * @param http where the HTTP API listens (port 0 = off) and its token
  * @param heartbeat how often a watermark row goes through the slot, so the slot's position moves
  *                  (and WAL is released) even when the queue is idle
  * @param retainedWalAlertBytes retained WAL above this raises a warning and the alert metric
@@ -17,7 +17,7 @@ import java.time.Duration;
  * @param rebootstrapOnSlotLoss a slot lost, gone or moved by someone else is re-bootstrapped (else exit 6)
  * @param minBatchInterval native reader: at most one lookup transaction per interval while data keeps arriving
  */
-public record SidecarOptions(int httpPort, Duration heartbeat, long retainedWalAlertBytes, boolean memorySelection,
+public record SidecarOptions(dev.lookupkeeper.ops.HttpOptions http, Duration heartbeat, long retainedWalAlertBytes, boolean memorySelection,
                              Duration replayWindow, long replayMaxWalBytes, StreamSource source, boolean rebootstrapOnSlotLoss,
                              Duration minBatchInterval) {
     public SidecarOptions {
@@ -29,9 +29,6 @@ public record SidecarOptions(int httpPort, Duration heartbeat, long retainedWalA
         }
         if (minBatchInterval.isNegative() || minBatchInterval.toMillis() > 1000) {
             throw new ConfigException("--min-batch-interval must be between 0 and 1s");
-        }
-        if (httpPort < 0 || httpPort > 65535) {
-            throw new ConfigException("--http-port must be between 0 (off) and 65535");
         }
         if (heartbeat.toMillis() < 100 || heartbeat.toMinutes() > 60) {
             throw new ConfigException("--heartbeat-ms must be between 100 and 3600000");

@@ -90,10 +90,11 @@ public final class SidecarRuntime implements AutoCloseable {
             // trigger mode needs neither wal_level=logical nor REPLICATION unless a shadow streams
             new Installer(settings).install(c, "cdc".equals(initial) || shadow);
             ModeStore store = new ModeStore(settings);
-            if (options.httpPort() > 0) {
+            if (options.http().enabled()) {
                 selectPool = Database.pool(settings.connection(), "lookupkeeper-select", 4);
-                router = new SelectionRouter(new PartitionSelector(selectPool, settings), stats, options.readyBound());
-                http = new HttpApi(options.httpPort(), router::candidates, metrics, this::ready, this::readiness);
+                router = new SelectionRouter(dev.lookupkeeper.select.BoundedSelection.withDefaults(new PartitionSelector(selectPool, settings)),
+                        stats, options.readyBound());
+                http = new HttpApi(options.http(), router::candidates, metrics, this::ready, this::readiness);
             }
             store.heartbeat(c, false);
             if (settings.consistency().strict()) {

@@ -77,8 +77,68 @@ class DockerFilesTest {
         }
         assertThat(lookupkeepers).isPositive();
         for (Iterator<Map.Entry<String, JsonNode>> it = compose.get("secrets").fields(); it.hasNext(); ) {
-            assertThat(DOCKER.resolve(it.next().getValue().get("file").asText())).exists();
+            JsonNode secret = it.next().getValue();
+            assertThat(secret.get("file")).as("a secret from a file in the repository").isNull();
+            assertThat(secret.get("environment").asText()).as("the secret comes from the operator's environment").isNotBlank();
         }
+        for (Iterator<Map.Entry<String, JsonNode>> it = services.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            for (JsonNode port : iterable(e.getValue().get("ports"))) {
+                assertThat(port.asText()).as(e.getKey() + " publishes " + port.asText() + " on this host only").startsWith("127.0.0.1:");
+            }
+        }
+        // Prometheus scrapes every lookupkeeper that serves HTTP, at its port; Grafana gets the dashboard and the data source
+        JsonNode prometheus = services.get("prometheus");
+        String promFile = prometheus.get("volumes").get(0).asText().split(":")[0];
+        JsonNode prom = YAML.readTree(DOCKER.resolve(promFile).toFile());
+        Set<String> targets = new HashSet<>();
+        prom.get("scrape_configs").get(0).get("static_configs").get(0).get("targets").forEach(t -> targets.add(t.asText()));
+        Set<String> serving = new HashSet<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = services.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode env = e.getValue().get("environment");
+            if (env != null && env.get("LOOKUPKEEPER_HTTP_PORT") != null) {
+                serving.add(e.getKey() + ":" + env.get("LOOKUPKEEPER_HTTP_PORT").asText());
+                assertThat(env.get("LOOKUPKEEPER_HTTP_BIND").asText()).as(e.getKey() + " listens where Prometheus reaches it").isEqualTo("0.0.0.0");
+            }
+        }
+        assertThat(targets).isEqualTo(serving);
+        List<String> grafanaMounts = new ArrayList<>();
+        services.get("grafana").get("volumes").forEach(v -> grafanaMounts.add(v.asText()));
+        assertThat(grafanaMounts).anyMatch(v -> v.startsWith("./grafana/dashboards:/var/lib/grafana/dashboards"));
+        JsonNode provider = YAML.readTree(DOCKER.resolve("grafana/provisioning/dashboards/lookupkeeper.yaml").toFile());
+        assertThat(provider.get("providers").get(0).get("options").get("path").asText()).isEqualTo("/var/lib/grafana/dashboards");
+        JsonNode datasource = YAML.readTree(DOCKER.resolve("grafana/provisioning/datasources/prometheus.yaml").toFile());
+        assertThat(datasource.get("datasources").get(0).get("url").asText()).isEqualTo("http://prometheus:9090");
+    }
+
+    /** Every series the dashboard queries is one the sidecar exports, and it shows what operators look at. */
+    @Test
+    void dashboardQueriesOnlyWhatTheSidecarExports() throws Exception {
+        JsonNode dashboard = new ObjectMapper().readTree(DOCKER.resolve("grafana/dashboards/lookupkeeper.json").toFile());
+        String scrape = new dev.lookupkeeper.ops.Metrics(new dev.lookupkeeper.ops.PipelineStats()).scrape();
+        Set<String> exported = new HashSet<>();
+        Matcher line = Pattern.compile("(?m)^(lookupkeeper_[a-z_]+)").matcher(scrape);
+        while (line.find()) {
+            exported.add(line.group(1));
+        }
+        Set<String> queried = new HashSet<>();
+        List<String> titles = new ArrayList<>();
+        for (JsonNode panel : dashboard.get("panels")) {
+            titles.add(panel.get("title").asText());
+            for (JsonNode target : panel.get("targets")) {
+                assertThat(target.get("datasource").get("uid").asText()).isEqualTo("prometheus");
+                Matcher m = Pattern.compile("lookupkeeper_[a-z_]+").matcher(target.get("expr").asText());
+                while (m.find()) {
+                    queried.add(m.group());
+                }
+            }
+        }
+        assertThat(exported).as("series the dashboard queries").containsAll(queried);
+        assertThat(queried).contains("lookupkeeper_lag_seconds_bucket", "lookupkeeper_events_total", "lookupkeeper_rows_upserted_total",
+                "lookupkeeper_batch_write_seconds_bucket", "lookupkeeper_retained_wal_bytes", "lookupkeeper_mode_cdc", "lookupkeeper_strict",
+                "lookupkeeper_leader", "lookupkeeper_standby");
+        assertThat(titles).hasSizeGreaterThanOrEqualTo(8);
     }
 
     @Test
