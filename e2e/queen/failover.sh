@@ -21,7 +21,7 @@ leader=$SIDECAR_PID
 (exec java -jar "$OUT/lookupkeeper.jar" run --consistency strict --http-port 0 >"$OUT/failover-standby.log" 2>&1) &
 standby=$!
 E2E_PIDS+=("$standby")
-SIDECAR_PID=$standby e2e_await_log "$OUT/failover-standby.log" "standby: slot" || { e2e_log "the standby did not start"; exit 2; }
+SIDECAR_PID=$standby e2e_await_log "$OUT/failover-standby.log" "standby: another process leads" || { e2e_log "the standby did not start"; exit 2; }
 e2e_log "leader pid $leader streams, standby pid $standby waits"
 
 node "$here/pushpop.mjs" --url "http://localhost:$QUEEN_PORT" --producers 8 --batch 10 --consumers 4 --partitions 20 \

@@ -75,3 +75,19 @@ CREATE TABLE IF NOT EXISTS {{schema}}.replay_marks (
     lsn pg_lsn PRIMARY KEY,
     at timestamptz NOT NULL
 );
+
+-- One row per running `lookupkeeper run`: its sign of life and its role. The leader is the
+-- process whose session holds the leader advisory lock (backend_pid); it alone bootstraps and
+-- streams, and alone writes the state row's heartbeat. clock_offset_ms: the database's clock minus
+-- the process's, measured at each heartbeat (the in-memory selection judges leases by it).
+CREATE TABLE IF NOT EXISTS {{schema}}.instances (
+    instance_id text PRIMARY KEY,
+    host text NOT NULL,
+    pid bigint NOT NULL,
+    role text NOT NULL CHECK (role IN ('leader', 'standby', 'stopped')),
+    backend_pid integer,
+    streaming boolean NOT NULL DEFAULT false,
+    clock_offset_ms bigint,
+    started_at timestamptz NOT NULL DEFAULT now(),
+    seen_at timestamptz NOT NULL DEFAULT now()
+);

@@ -73,6 +73,7 @@ public final class Backfill {
                 c.commit();
                 cursor = last;
                 total = total.plus(chunk);
+                dev.lookupkeeper.ops.Failpoints.pause("backfill-chunk");
                 progress.accept(total.partitions());
             }
         } catch (SQLException | RuntimeException e) {

@@ -59,6 +59,12 @@ final class StatusCommand implements Callable<Integer> {
                   + ("cdc".equals(r.mode()) ? " — writes partition_lookup on every push: drop it, or run with --drop-queue-trigger" : "")));
         System.out.println("sidecar:      " + (r.sidecar().seenAt() == null ? "never seen" : "last seen " + r.sidecar().seenAt()
                 + (r.sidecar().streaming() ? ", streaming" : ", not streaming")));
+        System.out.println("instances:    " + (r.instances().isEmpty() ? "none reporting" : r.instances().size() + ", leader "
+                + (r.leader() == null ? "none" : r.leader())));
+        for (StatusReport.Instance i : r.instances()) {
+            System.out.println("  " + i.role() + "  " + i.id() + (i.streaming() ? "  streaming" : "") + "  seen " + i.seenSecondsAgo() + " s ago"
+                    + (i.clockOffsetMs() == null || Math.abs(i.clockOffsetMs()) < 1000 ? "" : "  clock off by " + i.clockOffsetMs() + " ms"));
+        }
         System.out.println("last batch:   " + (r.lastBatch() == null || r.lastBatch().at() == null ? "none"
                 : r.lastBatch().at() + " up to " + r.lastBatch().lsn()));
         System.out.println("checkpoint:   " + (r.lastBatch() == null || r.lastBatch().checkpointLsn() == null ? "none"

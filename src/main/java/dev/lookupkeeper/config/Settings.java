@@ -49,6 +49,11 @@ public record Settings(
         this(connection, queueSchema, schema, publication, slot, maxBatchSize, pollInterval, backfillChunk, connectAttempts, null);
     }
 
+    /** The same settings with another number of connection attempts (1: fail at once, the caller retries). */
+    public Settings withConnectAttempts(int attempts) {
+        return new Settings(connection, queueSchema, schema, publication, slot, maxBatchSize, pollInterval, backfillChunk, attempts, consistency);
+    }
+
     /** Publication of the tables the in-memory selection follows. */
     public String selectionPublication() {
         return (publication.length() > 53 ? publication.substring(0, 53) : publication) + "_selection";

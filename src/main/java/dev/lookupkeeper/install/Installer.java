@@ -184,12 +184,14 @@ public final class Installer {
     private boolean ownObjectsComplete(Connection c) throws SQLException {
         String schema = dev.lookupkeeper.config.Identifiers.quote(settings.schema());
         try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL AND to_regclass(?) IS NOT NULL"
-                + " AND to_regclass(?) IS NOT NULL AND to_regclass(?) IS NOT NULL AND to_regclass(?) IS NOT NULL")) {
+                + " AND to_regclass(?) IS NOT NULL AND to_regclass(?) IS NOT NULL AND to_regclass(?) IS NOT NULL"
+                + " AND to_regclass(?) IS NOT NULL")) {
             ps.setString(1, schema + ".state");
             ps.setString(2, schema + ".source_offsets");
             ps.setString(3, schema + ".watermark");
             ps.setString(4, schema + ".streams");
             ps.setString(5, schema + ".shadow_lookup");
+            ps.setString(6, schema + ".instances");
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (!rs.getBoolean(1)) {

@@ -40,6 +40,7 @@ public final class StatusReader {
                     + ".state): run `lookupkeeper install`");
         }
         ModeStore.ModeState st = new ModeStore(settings).read(c);
+        List<StatusReport.Instance> instances = instances(c);
         StatusReport.Switch sw = st.switching()
                 ? new StatusReport.Switch(st.switchTarget(), st.switchStep(), String.valueOf(st.switchStartedAt())) : null;
         TriggerMode.TriggerState ts = new TriggerMode(settings).state(c);
@@ -61,7 +62,29 @@ public final class StatusReader {
         return new StatusReport(st.mode(), sw, slot(c), publication(c),
                 new StatusReport.Trigger(ts.present(), ts.enabled(), ts.statementLevel()),
                 new StatusReport.Sidecar(st.sidecarSeenAt() == null ? null : st.sidecarSeenAt().toString(), st.sidecarStreaming()),
-                last, rows, replay(c), consistency(c), queueTriggers(c));
+                last, rows, replay(c), consistency(c), queueTriggers(c), instances, StatusReport.leaderOf(instances));
+    }
+
+    private List<StatusReport.Instance> instances(Connection c) throws SQLException {
+        List<StatusReport.Instance> out = new ArrayList<>();
+        if (!Catalog.exists(c, Identifiers.quote(settings.schema()) + ".instances")) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement(SqlTemplates.of(settings).get("status/instances.sql"))) {
+            ps.setString(1, dev.lookupkeeper.runtime.LeaderLocks.name(settings));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    double age = rs.getDouble(6);
+                    long offset = rs.getLong(7);
+                    Long clockOffset = rs.wasNull() ? null : offset;
+                    // a row that says leader without holding the lock belongs to a process that died (or just lost its session)
+                    String role = rs.getBoolean(8) ? "leader" : age < 10 && "standby".equals(rs.getString(5)) ? "standby" : "gone";
+                    out.add(new StatusReport.Instance(rs.getString(1), rs.getString(2), rs.getLong(3), role, rs.getBoolean(4),
+                            Math.round(age * 10) / 10.0, clockOffset));
+                }
+            }
+        }
+        return out;
     }
 
     private StatusReport.Consistency consistency(Connection c) throws SQLException {

@@ -14,7 +14,21 @@ public record StatusReport(
         long lookupRows,
         Replay replay,
         Consistency consistency,
-        List<QueueTrigger> queueTriggers) {
+        List<QueueTrigger> queueTriggers,
+        List<Instance> instances,
+        String leader) {
+
+    /**
+     * One `lookupkeeper run`, from its own heartbeat row.
+     *
+     * @param role leader (its session holds the leader lock now), standby (reported within 10 s), or gone
+     */
+    public record Instance(String id, String host, long pid, String role, boolean streaming, double seenSecondsAgo, Long clockOffsetMs) {}
+
+    /** The instance that leads now (null: none). */
+    static String leaderOf(List<Instance> instances) {
+        return instances.stream().filter(i -> "leader".equals(i.role())).map(Instance::id).findFirst().orElse(null);
+    }
 
     public record Switch(String target, String step, String startedAt) {}
 

@@ -39,4 +39,16 @@ public final class Slots {
             }
         }
     }
+
+    /** Ends the server process holding the slot, if it still does (the walsender of a connection that is gone). */
+    public static boolean terminateHolder(Connection c, String slot, int pid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots"
+                + " WHERE slot_name = ? AND active_pid = ?")) {
+            ps.setString(1, slot);
+            ps.setInt(2, pid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
 }

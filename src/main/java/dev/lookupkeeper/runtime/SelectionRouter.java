@@ -49,6 +49,14 @@ final class SelectionRouter {
         return m.ready() && streaming.getAsBoolean() && System.currentTimeMillis() - stats.lastBatchAtMs() < freshMs;
     }
 
+    /** The database's clock minus this process's, as last measured: the model judges leases by the database's time. */
+    void clockOffset(long offsetMs) {
+        MemorySelection m = memory;
+        if (m != null) {
+            m.clockOffset(offsetMs);
+        }
+    }
+
     /** Logs once each time the selection starts being served from memory. */
     void announce() {
         MemorySelection m = memory;

@@ -43,6 +43,7 @@ public final class SidecarRuntime implements AutoCloseable {
     private static final long POLL_MS = 200;
     private static final long SLOT_CHECK_MS = 1000;
     private static final long WAL_CHECK_MS = 5000;
+    private static final long STALE_HOLDER_MS = 5000;
 
     private final Settings settings;
     private final SidecarOptions options;
@@ -67,7 +68,14 @@ public final class SidecarRuntime implements AutoCloseable {
     private volatile boolean standby;
     private boolean switching;
     private volatile long loopAtMs;
-    private String standbyHolder;
+    private final Leadership leadership;
+    private final InstanceRegistry registry;
+    private String followed;
+    private boolean announcedLeader;
+    private volatile boolean databaseDown;
+    private volatile Connection control;
+    private Integer slotHolder;
+    private long slotHeldSinceMs;
     private long lastSlotCheckMs;
     private long lastWalCheckMs;
     private long lastReplayWarnMs;
@@ -80,90 +88,208 @@ public final class SidecarRuntime implements AutoCloseable {
         this.replayWindow = new ReplayWindow(settings, options.replayWindow(), options.replayMaxWalBytes());
         this.recovery = new StreamRecovery(settings, options.rebootstrapOnSlotLoss());
         this.watchdog = new SlotWatchdog(settings, metrics, options.retainedWalAlertBytes(), options.replayMaxWalBytes());
+        this.leadership = new Leadership(settings);
+        this.registry = new InstanceRegistry(settings);
     }
 
     /** Checks and installs (before anything streams), then follows the mode until {@link #stop()}. */
     public void run() throws Exception {
-        try (Connection c = Database.connectWithRetry(settings.connection(), "lookupkeeper-control", settings.connectAttempts())) {
-            String initial = currentMode(c);
-            heartbeat = Heartbeat.forServer(c, settings, options.heartbeat(), options.source());
-            // trigger mode needs neither wal_level=logical nor REPLICATION unless a shadow streams
-            new Installer(settings).install(c, "cdc".equals(initial) || shadow);
-            ModeStore store = new ModeStore(settings);
-            if (options.http().enabled()) {
-                selectPool = Database.pool(settings.connection(), "lookupkeeper-select", 4);
-                router = new SelectionRouter(dev.lookupkeeper.select.BoundedSelection.withDefaults(new PartitionSelector(selectPool, settings)),
-                        stats, options.readyBound());
-                http = new HttpApi(options.http(), router::candidates, metrics, this::ready, this::readiness);
-            }
-            store.heartbeat(c, false);
-            if (settings.consistency().strict()) {
-                if (options.source() != StreamSource.PGOUTPUT) {
-                    throw new dev.lookupkeeper.config.ConfigException("--consistency strict needs the native stream (--source pgoutput):"
-                            + " it confirms each commit the moment its lookup row is committed");
-                }
-                StrictPreflight.check(c, settings);
-            }
-            store.setConsistency(c, settings.consistency().consistency().label(), settings.consistency().applicationName());
-            strictGuard = new StrictGuard(settings, metrics, () -> {
-                CdcPipeline m = main;
-                return m != null && m.isStreaming();
-            }, () -> "cdc".equals(mode));
-            strictGuard.start();
-            queueTriggers = new QueueTriggerWatch(new dev.lookupkeeper.mode.QueueTriggers(settings), settings.consistency().dropQueueTrigger());
-            if ("trigger".equals(store.read(c).mode())) {
-                // a selection slot left by a process that died while streaming retains WAL: nobody streams it in trigger mode;
-                // neither does anybody keep the replay window there
-                Slots.dropIfInactive(c, settings.selectionSlot());
-                ReplayWindow.drop(c, settings);
-            }
-            LOG.info("mode: {}", store.read(c).mode());
-            String followed = null;
-            while (stop.getCount() > 0) {
-                ModeStore.ModeState st = store.read(c);
-                mode = st.mode();
-                if (!st.mode().equals(followed)) {
-                    if (followed != null) {
-                        LOG.info("mode changed: {} -> {}", followed, st.mode());
-                    }
-                    followed = st.mode();
-                }
-                switching = st.switching();
-                follow(c, st);
-                boolean streaming = main != null && main.isStreaming();
-                store.heartbeat(c, streaming);
-                metrics.mode("cdc".equals(st.mode()), streaming, standby);
-                watch(c, streaming);
-                if (router != null) {
-                    router.announce();
-                }
-                if (failure != null) {
-                    throw new StreamFailedException(CdcPipeline.rootMessage(failure), failure);
-                }
-                loopAtMs = System.currentTimeMillis();
-                stop.await(POLL_MS, TimeUnit.MILLISECONDS);
-            }
+        Connection c = Database.connectWithRetry(settings.connection(), "lookupkeeper-control", settings.connectAttempts());
+        try {
+            prepare(c);
+            c = loop(c);
             LOG.info("stopping: finishing the batch in flight and releasing the slot");
             boolean wasStreaming = main != null && main.isStreaming();
             closeMain();
-            if (wasStreaming) {
-                strictGuard.afterCleanStop(c);
+            if (c != null) {
+                if (wasStreaming) {
+                    strictGuard.afterCleanStop(c);
+                }
+                closeShadow(c);
+                if (leadership.held()) {
+                    new ModeStore(settings).heartbeat(c, false);
+                }
+                registry.remove(c);
             }
-            closeShadow(c);
-            store.heartbeat(c, false);
+        } finally {
+            leadership.close();
+            closeQuietly(c);
+        }
+    }
+
+    /** Install, HTTP, the strict preflight and guards: everything before the loop, on the first connection. */
+    private void prepare(Connection c) throws Exception {
+        String initial = currentMode(c);
+        heartbeat = Heartbeat.forServer(c, settings, options.heartbeat(), options.source());
+        // trigger mode needs neither wal_level=logical nor REPLICATION unless a shadow streams
+        new Installer(settings).install(c, "cdc".equals(initial) || shadow);
+        ModeStore store = new ModeStore(settings);
+        if (options.http().enabled()) {
+            selectPool = Database.pool(settings.connection(), "lookupkeeper-select", 4);
+            router = new SelectionRouter(dev.lookupkeeper.select.BoundedSelection.withDefaults(new PartitionSelector(selectPool, settings)),
+                    stats, options.readyBound());
+            http = new HttpApi(options.http(), router::candidates, metrics, this::ready, this::readiness);
+        }
+        if (settings.consistency().strict()) {
+            if (options.source() != StreamSource.PGOUTPUT) {
+                throw new dev.lookupkeeper.config.ConfigException("--consistency strict needs the native stream (--source pgoutput):"
+                        + " it confirms each commit the moment its lookup row is committed");
+            }
+            StrictPreflight.check(c, settings);
+        }
+        store.setConsistency(c, settings.consistency().consistency().label(), settings.consistency().applicationName());
+        strictGuard = new StrictGuard(settings, metrics, () -> {
+            CdcPipeline m = main;
+            return m != null && m.isStreaming();
+        }, () -> "cdc".equals(mode));
+        strictGuard.start();
+        queueTriggers = new QueueTriggerWatch(new dev.lookupkeeper.mode.QueueTriggers(settings), settings.consistency().dropQueueTrigger());
+        if ("trigger".equals(store.read(c).mode())) {
+            // a selection slot left by a process that died while streaming retains WAL: nobody streams it in trigger mode;
+            // neither does anybody keep the replay window there
+            Slots.dropIfInactive(c, settings.selectionSlot());
+            ReplayWindow.drop(c, settings);
+        }
+        LOG.info("mode: {}; instance {}", store.read(c).mode(), registry.id());
+        leadership.start();
+    }
+
+    /**
+     * Turns until stopped. A lost connection to PostgreSQL (a restart, a reset, a stalled socket)
+     * never ends the process: the stream stops, leadership is given up, and the loop reconnects
+     * with capped backoff while HTTP stays up (live 200, ready 503). Returns the connection it ends
+     * with (null when stopped while disconnected).
+     */
+    private Connection loop(Connection first) throws Exception {
+        Connection c = first;
+        Backoff backoff = new Backoff(100, 2000);
+        while (stop.getCount() > 0) {
+            if (c == null) {
+                c = reconnect();
+                if (c == null) {
+                    stop.await(backoff.next(), TimeUnit.MILLISECONDS);
+                    continue;
+                }
+                backoff.reset();
+            }
+            try {
+                control = c;
+                turn(c);
+            } catch (SQLException | RuntimeException e) {
+                if (!PgErrors.isConnectionLoss(e)) {
+                    throw e;
+                }
+                onConnectionLost(e);
+                closeQuietly(c);
+                c = null;
+                continue;
+            }
+            loopAtMs = System.currentTimeMillis();
+            stop.await(POLL_MS, TimeUnit.MILLISECONDS);
+        }
+        return c;
+    }
+
+    private void turn(Connection c) throws Exception {
+        ModeStore store = new ModeStore(settings);
+        ModeStore.ModeState st = store.read(c);
+        mode = st.mode();
+        if (!st.mode().equals(followed)) {
+            if (followed != null) {
+                LOG.info("mode changed: {} -> {}", followed, st.mode());
+            }
+            followed = st.mode();
+        }
+        switching = st.switching();
+        long now = System.currentTimeMillis();
+        boolean leads = leadership.held();
+        if (leads) {
+            if (standby) {
+                LOG.info("taking over: the leader lock was released; this process leads, bootstraps and streams now (instance {})",
+                        registry.id());
+            } else if (!announcedLeader) {
+                LOG.info("leader: this process holds the leader lock; it bootstraps and streams (instance {})", registry.id());
+            }
+            announcedLeader = true;
+            standby = false;
+            follow(c, st);
+        } else {
+            if (main != null || shadowPipeline != null) {
+                LOG.warn("no longer the leader: stopping the stream");
+                closeMain();
+                closeShadow(c);
+            }
+            if (!standby) {
+                LOG.info("standby: another process leads (holds the leader lock); serving selection and waiting to take over");
+            }
+            standby = true;
+        }
+        boolean streaming = main != null && main.isStreaming();
+        recovery.streaming(now, streaming);
+        if (leads) {
+            store.heartbeat(c, streaming);
+        }
+        registry.maybeBeat(c, now, leads, leadership.backendPid(), streaming, false);
+        if (router != null) {
+            router.clockOffset(registry.clockOffsetMs());
+        }
+        metrics.mode("cdc".equals(st.mode()), streaming, standby);
+        metrics.leader(leads);
+        if (leads) {
+            watch(c, streaming);
+        }
+        if (router != null) {
+            router.announce();
+        }
+        if (failure != null) {
+            throw new StreamFailedException(CdcPipeline.rootMessage(failure), failure);
+        }
+    }
+
+    private Connection reconnect() {
+        try {
+            Connection c = Database.connect(settings.connection(), "lookupkeeper-control");
+            LOG.info("reconnected to PostgreSQL");
+            metrics.databaseUp(true);
+            metrics.reconnected();
+            databaseDown = false;
+            return c;
+        } catch (SQLException e) {
+            return null;
+        }
+    }
+
+    private void onConnectionLost(Exception e) {
+        LOG.warn("lost the connection to PostgreSQL ({}): stopping the stream and reconnecting; HTTP stays up, not ready meanwhile",
+                CdcPipeline.rootMessage(e));
+        databaseDown = true;
+        metrics.databaseUp(false);
+        metrics.leader(false);
+        closeMain();
+        if (shadowPipeline != null) {
+            shadowPipeline.close();
+            shadowPipeline = null;
+        }
+        leadership.drop();
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException e) {
+                // gone already
+            }
         }
     }
 
     private void follow(Connection c, ModeStore.ModeState st) throws Exception {
         boolean wantMain = "cdc".equals(st.mode());
-        if (wantMain && main == null) {
+        if (wantMain && main == null && recovery.mayStart(System.currentTimeMillis())) {
             tryStartMain(c);
         } else if (!wantMain && main != null) {
             LOG.info("trigger mode: stopping the stream");
             closeMain();
-        }
-        if (!wantMain) {
-            standby = false;
         }
         if (main != null && !main.isStreaming()) {
             Throwable t = main.awaitTermination();
@@ -173,7 +299,7 @@ public final class SidecarRuntime implements AutoCloseable {
                 return;
             }
             if (recovery.reconnect(t)) {
-                return; // the next turn of the loop starts the stream again
+                return; // a later turn of the loop starts the stream again
             }
             failure = t != null ? t : new IllegalStateException("the stream stopped");
         }
@@ -185,36 +311,43 @@ public final class SidecarRuntime implements AutoCloseable {
         }
     }
 
-    /** Starts streaming unless another process holds the slot; then stays (or becomes) a standby. */
+    /**
+     * As the leader: starts streaming. A slot still held by a server process (the walsender of a
+     * connection that died, which PostgreSQL has not noticed yet) is waited for, and after
+     * {@link #STALE_HOLDER_MS} terminated: no other lookupkeeper streams while this one leads.
+     */
     private void tryStartMain(Connection c) throws Exception {
+        long now = System.currentTimeMillis();
         Integer holder = Slots.activePid(c, settings.slot());
         if (holder != null) {
-            becomeStandby("server pid " + holder);
+            if (!holder.equals(slotHolder)) {
+                slotHolder = holder;
+                slotHeldSinceMs = now;
+                LOG.info("slot {} is still held by server process {}: waiting for it to be released", settings.slot(), holder);
+            } else if (now - slotHeldSinceMs > STALE_HOLDER_MS) {
+                LOG.warn("slot {} held by server process {} for {} s while this process leads: terminating it (a walsender of a"
+                        + " connection that is gone)", settings.slot(), holder, (now - slotHeldSinceMs) / 1000);
+                Slots.terminateHolder(c, settings.slot(), holder);
+                slotHeldSinceMs = now;
+            }
             return;
         }
+        slotHolder = null;
         try {
             main = start(StreamTarget.main(settings));
-            if (standby) {
-                LOG.info("taking over: slot {} was released, this process streams now", settings.slot());
-            }
-            standby = false;
-            standbyHolder = null;
             heartbeat.reset();
-        } catch (DatabaseNotReadyException | IllegalStateException e) {
-            Integer now = Slots.activePid(c, settings.slot());
-            if (now == null) {
-                throw e;
+        } catch (Leadership.LeadershipLostException e) {
+            LOG.warn("{}", e.getMessage());
+            closeMain();
+            leadership.drop();
+        } catch (SQLException | DatabaseNotReadyException | IllegalStateException e) {
+            closeMain();
+            if (PgErrors.isConnectionLoss(e) || Slots.activePid(c, settings.slot()) != null) {
+                recovery.startFailed(e); // the database went away, or a walsender still holds the slot: a later turn retries
+                return;
             }
-            becomeStandby("server pid " + now); // lost the race for the slot: the other process streams
+            throw e;
         }
-    }
-
-    private void becomeStandby(String holder) {
-        if (!holder.equals(standbyHolder)) {
-            LOG.info("standby: slot {} is held by {}; serving selection and waiting to take over", settings.slot(), holder);
-            standbyHolder = holder;
-        }
-        standby = true;
     }
 
     /** Heartbeat, slot presence, retained WAL. */
@@ -263,7 +396,8 @@ public final class SidecarRuntime implements AutoCloseable {
     private CdcPipeline start(StreamTarget target) throws Exception {
         boolean memory = target.isMain() && options.memorySelection() && http != null && options.source() == StreamSource.PGOUTPUT;
         MemorySelection model = memory ? new MemorySelection(settings) : null;
-        CdcPipeline p = new CdcPipeline(settings, target, target.isMain() ? stats : new PipelineStats(),
+        // one connection attempt: the control loop retries with backoff, and keeps serving HTTP meanwhile
+        CdcPipeline p = new CdcPipeline(settings.withConnectAttempts(1), target, target.isMain() ? stats : new PipelineStats(),
                 new CdcPipeline.Options(options.source(), options.rebootstrapOnSlotLoss(), model, options.minBatchInterval(),
                         settings.consistency().strict()));
         try {
@@ -288,6 +422,16 @@ public final class SidecarRuntime implements AutoCloseable {
             public void step(long done) {
                 metrics.bootstrapProgress(done);
                 inner.step(done);
+                // a backfill is the leader's work: it stops when the leader session is gone, and keeps the instance row fresh
+                leadership.confirm();
+                Connection c = control;
+                if (c != null) {
+                    try {
+                        registry.maybeBeat(c, System.currentTimeMillis(), true, leadership.backendPid(), false, false);
+                    } catch (SQLException e) {
+                        // the control loop finds out on its next turn
+                    }
+                }
             }
 
             public void finish() {
@@ -318,6 +462,9 @@ public final class SidecarRuntime implements AutoCloseable {
 
     /** Ready: the control loop is alive, and in CDC mode this process streams with a recent batch or heartbeat. */
     public boolean ready() {
+        if (databaseDown) {
+            return false;
+        }
         long now = System.currentTimeMillis();
         if (now - loopAtMs > 10_000) {
             return false;
@@ -330,11 +477,14 @@ public final class SidecarRuntime implements AutoCloseable {
     }
 
     public String readiness() {
+        if (databaseDown) {
+            return "reconnecting to PostgreSQL";
+        }
         if ("trigger".equals(mode)) {
             return "trigger mode";
         }
         if (standby) {
-            return "standby: another process streams from slot " + settings.slot();
+            return "standby: another process leads and streams from slot " + settings.slot();
         }
         CdcPipeline m = main;
         if (m == null || !m.isStreaming()) {

@@ -37,6 +37,8 @@ public final class MemorySelection implements SelectionFollower, SelectionChange
     private volatile long readyAfterWatermark = Long.MAX_VALUE;
     private volatile long seenWatermark;
     private volatile boolean reloadNeeded;
+    /** The database's clock minus this process's: leases are written with the database's now(), so they are judged by it. */
+    private volatile long clockOffsetMicros;
 
     public MemorySelection(Settings settings) {
         this.settings = settings;
@@ -128,9 +130,18 @@ public final class MemorySelection implements SelectionFollower, SelectionChange
     }
 
     public List<PartitionSelector.Candidate> candidates(String queue, String group, int limit) {
+        return model.candidates(queue, group == null ? PartitionSelector.DEFAULT_GROUP : group, limit, databaseNowMicros());
+    }
+
+    /** Sets the measured offset of the database's clock (milliseconds, database minus this process). */
+    public void clockOffset(long offsetMs) {
+        clockOffsetMicros = offsetMs * 1000;
+    }
+
+    /** The database's time now, as this process's clock and the last measured offset tell it. */
+    long databaseNowMicros() {
         Instant now = Instant.now();
-        return model.candidates(queue, group == null ? PartitionSelector.DEFAULT_GROUP : group, limit,
-                now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000);
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000 + clockOffsetMicros;
     }
 
     public String describe() {

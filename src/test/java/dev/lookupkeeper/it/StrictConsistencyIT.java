@@ -113,7 +113,7 @@ class StrictConsistencyIT {
         try {
             leader.awaitOutput("strict consistency in effect");
             standby = Sidecar.start(env, "run", "--consistency", "strict", "--replay-window", "0", "--strict-failover", "10s")
-                    .awaitOutput("standby: slot");
+                    .awaitOutput("standby: another process leads");
             pusher.start();
             Thread.sleep(1000);
             pusher.resetSlowest();

@@ -111,6 +111,24 @@ final class LocalBinariesCluster implements PgCluster {
     }
 
     @Override
+    public boolean canRestart() {
+        return true;
+    }
+
+    @Override
+    public void restart(boolean immediate) {
+        try {
+            exec(List.of(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-l", dataDir.resolveSibling("server.log").toString(),
+                    "-m", immediate ? "immediate" : "fast", "-w", "-t", "60", "restart"), 90);
+        } catch (IOException e) {
+            throw new IllegalStateException("pg_ctl restart failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
     public String kind() {
         return "local binaries " + bin;
     }

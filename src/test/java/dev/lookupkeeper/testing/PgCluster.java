@@ -9,6 +9,20 @@ public interface PgCluster extends AutoCloseable {
 
     String kind();
 
+    /** Whether {@link #restart(boolean)} works on this kind of cluster (local binaries: yes). */
+    default boolean canRestart() {
+        return false;
+    }
+
+    /**
+     * pg_ctl restart, waiting until the server accepts connections again.
+     *
+     * @param immediate -m immediate (no shutdown checkpoint: crash recovery at start) instead of -m fast
+     */
+    default void restart(boolean immediate) {
+        throw new UnsupportedOperationException(kind() + " cannot be restarted by the tests");
+    }
+
     @Override
     void close();
 }

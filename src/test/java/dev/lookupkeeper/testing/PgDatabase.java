@@ -35,6 +35,8 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
     public record Pos(String queue, UUID messageId, OffsetDateTime createdAt) {}
 
     private final boolean loadQueenSchema;
+    private final boolean ownCluster;
+    private PgCluster cluster;
     private String name;
     private ConnectionSettings connection;
 
@@ -43,12 +45,27 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
     }
 
     public PgDatabase(boolean loadQueenSchema) {
+        this(loadQueenSchema, false);
+    }
+
+    private PgDatabase(boolean loadQueenSchema, boolean ownCluster) {
         this.loadQueenSchema = loadQueenSchema;
+        this.ownCluster = ownCluster;
+    }
+
+    /** A database on a PostgreSQL cluster of its own, which the tests may restart; closed after the class. */
+    public static PgDatabase onOwnCluster() {
+        return new PgDatabase(true, true);
+    }
+
+    /** The cluster this database lives on. */
+    public PgCluster cluster() {
+        return cluster;
     }
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        PgCluster cluster = Clusters.shared();
+        cluster = ownCluster ? Clusters.start(Clusters.logicalSettings()) : Clusters.shared();
         name = "t_" + context.getRequiredTestClass().getSimpleName().toLowerCase().replaceAll("[^a-z0-9]", "") + "_" + COUNTER.incrementAndGet();
         try (Connection c = Database.connect(cluster.admin(), "tests"); Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE " + name);
@@ -63,6 +80,10 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     public void afterAll(ExtensionContext context) throws Exception {
+        if (ownCluster) {
+            cluster.close();
+            return;
+        }
         try (Connection c = Database.connect(Clusters.shared().admin(), "tests"); Statement st = c.createStatement()) {
             st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = '" + name + "' AND active");
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {

@@ -1,0 +1,105 @@
+package dev.lookupkeeper.testing;
+
+import dev.lookupkeeper.config.ConnectionSettings;
+import dev.lookupkeeper.pg.Database;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Pushes that outlive the database: a writer thread that reconnects after every failure (a
+ * restart, a reset) and goes on. Whatever it committed is in the messages table; the tests compare
+ * the lookup with that table, so a push whose COMMIT outcome was lost needs no bookkeeping.
+ */
+public final class RetryingPusher implements AutoCloseable {
+    private final ConnectionSettings connection;
+    private final List<UUID> partitions;
+    private final long pauseMs;
+    private final AtomicLong committed = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public RetryingPusher(ConnectionSettings connection, List<UUID> partitions, long pauseMs) {
+        this.connection = connection;
+        this.partitions = List.copyOf(partitions);
+        this.pauseMs = pauseMs;
+        this.thread = new Thread(this::loop, "retrying-pusher");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    private void loop() {
+        Random random = new Random(7);
+        Connection c = null;
+        while (running) {
+            try {
+                if (c == null) {
+                    c = Database.connect(connection, "tests-pusher");
+                    c.setAutoCommit(false);
+                }
+                int rows = 1 + random.nextInt(5);
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO queen.messages (transaction_id, partition_id, payload)"
+                        + " VALUES (?, ?, '{}')")) {
+                    for (int i = 0; i < rows; i++) {
+                        ps.setString(1, "rp-" + UUID.randomUUID());
+                        ps.setObject(2, partitions.get(random.nextInt(partitions.size())));
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+                c.commit();
+                committed.incrementAndGet();
+                if (pauseMs > 0) {
+                    Thread.sleep(pauseMs);
+                }
+            } catch (SQLException e) {
+                failures.incrementAndGet();
+                try {
+                    if (c != null) {
+                        c.close();
+                    }
+                } catch (SQLException ignored) {
+                    // gone
+                }
+                c = null;
+                sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+        try {
+            if (c != null) {
+                c.close();
+            }
+        } catch (SQLException ignored) {
+            // gone
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public long committed() {
+        return committed.get();
+    }
+
+    public long failures() {
+        return failures.get();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        thread.join(10_000);
+    }
+}
