@@ -1,7 +1,9 @@
 -- One statement per batch: the newest message of each partition in the batch, applied only when it
 -- is newer than the row's (created_at, id) pair. Rows go in partition_id order, the same lock order
 -- as any other writer (the trigger included), so concurrent writers cannot deadlock. Partitions
--- deleted meanwhile drop out through the join. The same statement advances the stream's checkpoint.
+-- deleted meanwhile drop out through the join, and so do partitions created by a transaction that is
+-- committed but not yet visible: the statement returns both as unseen, and the caller tells them
+-- apart. The same statement advances the stream's checkpoint.
 -- Parameters: partition ids uuid[], message ids uuid[], created_at as epoch microseconds bigint[],
 -- highest watermark in the batch (0 if none), last LSN of the batch as text, the stream's checkpoint
 -- (the commit end LSN of the batch's last transaction, or NULL from sources that keep their own
@@ -35,4 +37,8 @@ WITH batch AS (
     WHERE stream = ?
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM upserted) AS changed_rows, (SELECT count(*) FROM checkpoint) AS state_rows
+SELECT (SELECT count(*) FROM upserted) AS changed_rows, (SELECT count(*) FROM checkpoint) AS state_rows,
+       -- partitions this statement cannot see: deleted, or created by a transaction of the batch that
+       -- is committed but not yet visible (the stream can deliver a commit a moment before it is)
+       ARRAY(SELECT b.partition_id FROM batch b
+             WHERE NOT EXISTS (SELECT 1 FROM {{queue_schema}}.partitions p WHERE p.id = b.partition_id)) AS unseen

@@ -57,4 +57,8 @@ WITH batch AS (
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM upserted) AS changed_rows, (SELECT count(*) FROM checkpoint) AS state_rows,
-       ARRAY(SELECT partition_id FROM busy) AS deferred
+       ARRAY(SELECT partition_id FROM busy) AS deferred,
+       -- partitions this statement cannot see: deleted, or created by a transaction that waits for the
+       -- sidecar's confirmation (under synchronous replication it stays invisible until then)
+       ARRAY(SELECT b.partition_id FROM batch b
+             WHERE NOT EXISTS (SELECT 1 FROM {{queue_schema}}.partitions p WHERE p.id = b.partition_id)) AS unseen

@@ -43,7 +43,11 @@ final class Leadership implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
+    /** Tries once at once (so the first turn knows whether this process leads), then keeps trying or checking. */
     void start() {
+        synchronized (this) {
+            tryLock();
+        }
         thread.start();
     }
 

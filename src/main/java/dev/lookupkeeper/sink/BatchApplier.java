@@ -33,6 +33,7 @@ public final class BatchApplier {
     private final String notePositionSql;
     private final String noteSequence;
     private final LockSkippingApply lockSkipping;
+    private final UnseenPartitions unseen;
 
     public BatchApplier(DataSource dataSource, Settings settings, SqlTemplates templates, String stream) {
         this(dataSource, settings, templates, stream, false);
@@ -50,6 +51,7 @@ public final class BatchApplier {
         this.notePositionSql = SqlTemplates.of(settings).get("sink/note_position.sql");
         this.noteSequence = PositionNotes.sequence(settings, stream);
         this.stream = stream;
+        this.unseen = new UnseenPartitions(dataSource, writer, templates);
         Identifiers.validate("stream", stream);
         this.lockSkipping = skipLocked ? new LockSkippingApply(dataSource, writer, new PhantomHealer(templates, true), stream,
                 Identifiers.quote(settings.schema()) + ".streams") : null;
@@ -71,27 +73,37 @@ public final class BatchApplier {
         }
         List<LatestMessage> rows = batch.newestPerPartition();
         String checkpoint = Lsns.format(batch.endLsn());
-        return Retry.whileTransient(() -> {
+        java.util.concurrent.atomic.AtomicReference<List<java.util.UUID>> notSeen = new java.util.concurrent.atomic.AtomicReference<>(List.of());
+        Applied applied = Retry.whileTransient(() -> {
             try (Connection c = dataSource.getConnection()) {
                 if (!batch.hasDeletes()) {
                     // one statement is one transaction: upsert and checkpoint commit together in a
                     // single round trip (no BEGIN/COMMIT of its own)
                     c.setAutoCommit(true);
-                    return new Applied(rows, writer.upsert(c, rows, batch.watermark(), checkpoint, checkpoint), List.of());
+                    LookupWriter.Upserted u = writer.upsert(c, rows, batch.watermark(), checkpoint, checkpoint);
+                    notSeen.set(u.unseen());
+                    return new Applied(rows, u.changed(), List.of());
                 }
                 c.setAutoCommit(false);
                 try {
-                    int changed = writer.upsert(c, rows, batch.watermark(), checkpoint, checkpoint);
+                    LookupWriter.Upserted u = writer.upsert(c, rows, batch.watermark(), checkpoint, checkpoint);
                     List<PhantomHealer.Healed> healed = batch.hasDeletes()
                             ? healer.heal(c, batch.deletedMessages(), batch.sweepAllRequested()) : List.of();
                     c.commit();
-                    return new Applied(rows, changed, healed);
+                    notSeen.set(u.unseen());
+                    return new Applied(rows, u.changed(), healed);
                 } catch (SQLException | RuntimeException e) {
                     LookupWriter.safeRollback(c);
                     throw e;
                 }
             }
         });
+        if (notSeen.get().isEmpty()) {
+            return applied;
+        }
+        // before the position is confirmed: a crash meanwhile streams the batch again
+        int more = unseen.apply(rows, notSeen.get(), batch.xids());
+        return new Applied(rows, applied.rowsChanged() + more, applied.healed());
     }
 
     /** Stores a position passed with nothing to apply; it may be confirmed to the server once this returns. */

@@ -21,6 +21,9 @@ final class DeferredChanges {
     private final Map<UUID, LatestMessage> rows = new HashMap<>();
     private final Set<UUID> deleted = new LinkedHashSet<>();
     private boolean sweep;
+    /** When each partition was first found unseen (invisible or deleted). */
+    private final Map<UUID, Long> unseenSince = new HashMap<>();
+    static final long UNSEEN_GIVE_UP_MS = 30_000;
 
     boolean isEmpty() {
         return rows.isEmpty() && deleted.isEmpty() && !sweep;
@@ -68,6 +71,30 @@ final class DeferredChanges {
                 rows.put(m.partitionId(), m);
             }
         }
+    }
+
+    /**
+     * Of the partitions an upsert could not see, those to hold: a partition invisible for less than
+     * {@link #UNSEEN_GIVE_UP_MS} (its transaction waits for the confirmation that follows this
+     * batch); one unseen for longer was deleted, and is let go.
+     */
+    List<UUID> unseenStillWorthWaitingFor(List<UUID> unseen, long nowMs) {
+        if (unseen.isEmpty()) {
+            unseenSince.clear();
+            return unseen;
+        }
+        Set<UUID> current = new HashSet<>(unseen);
+        unseenSince.keySet().retainAll(current);
+        List<UUID> out = new ArrayList<>();
+        for (UUID p : unseen) {
+            long since = unseenSince.computeIfAbsent(p, k -> nowMs);
+            if (nowMs - since < UNSEEN_GIVE_UP_MS) {
+                out.add(p);
+            } else {
+                unseenSince.remove(p);
+            }
+        }
+        return out;
     }
 
     void holdDeleted(Collection<UUID> ids) {

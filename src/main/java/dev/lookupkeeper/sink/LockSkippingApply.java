@@ -77,13 +77,17 @@ final class LockSkippingApply {
                     LookupWriter.Skipping up = writer.upsertSkippingLocked(c, rows, watermark, lastLsn, target);
                     List<PhantomHealer.Healed> healed = deleted.isEmpty() && !sweep ? List.of() : healer.heal(c, deleted, sweep);
                     List<UUID> stillDeleted = healer.stillPointing(c, deleted);
-                    boolean holding = !up.deferred().isEmpty() || !stillDeleted.isEmpty();
+                    // a partition created by a transaction waiting for this very confirmation is invisible until then:
+                    // held like a locked row, applied once confirmed; one unseen for long was deleted
+                    List<UUID> unseen = held.unseenStillWorthWaitingFor(up.unseen(), System.currentTimeMillis());
+                    boolean holding = !up.deferred().isEmpty() || !stillDeleted.isEmpty() || !unseen.isEmpty();
                     if (holding) {
                         keepCheckpoint(c);
                     }
                     c.commit();
                     if (holding) {
                         held.holdRows(rows, up.deferred());
+                        held.holdRows(rows, unseen);
                         held.holdDeleted(stillDeleted);
                         if (!announced) {
                             announced = true;
@@ -116,9 +120,16 @@ final class LockSkippingApply {
             return Retry.whileTransient(() -> {
                 try (Connection c = dataSource.getConnection()) {
                     c.setAutoCommit(true);
-                    int changed = writer.upsert(c, rows, watermark, lastLsn, target);
-                    storedCheckpoint = target;
-                    return new BatchApplier.Applied(rows, changed, List.of());
+                    LookupWriter.Upserted u = writer.upsert(c, rows, watermark, lastLsn, target);
+                    List<UUID> unseen = held.unseenStillWorthWaitingFor(u.unseen(), System.currentTimeMillis());
+                    if (unseen.isEmpty()) {
+                        storedCheckpoint = target;
+                    } else {
+                        // held for the next try; the checkpoint goes back to where everything was applied
+                        held.holdRows(rows, unseen);
+                        keepCheckpoint(c);
+                    }
+                    return new BatchApplier.Applied(rows, u.changed(), List.of());
                 }
             });
         } catch (SQLException e) {

@@ -30,38 +30,77 @@ public final class LookupWriter {
         this.stream = stream;
     }
 
-    /** @return rows inserted or advanced */
+    /**
+     * The Debezium and Kafka sources' write: they carry no transaction ids, so a partition the
+     * upsert could not see (deleted, or created by a transaction not visible yet) is tried again
+     * three times within about 15 ms — the window in which a delivered commit may still be
+     * invisible — and then taken as deleted.
+     *
+     * @return rows inserted or advanced
+     */
     public int write(List<LatestMessage> rows, long watermark, String lastLsn) throws SQLException, InterruptedException {
-        return Retry.whileTransient(() -> {
-            try (Connection c = dataSource.getConnection()) {
-                c.setAutoCommit(false);
-                try {
-                    int changed = upsert(c, rows, watermark, lastLsn, null);
-                    c.commit();
-                    return changed;
-                } catch (SQLException | RuntimeException e) {
-                    safeRollback(c);
-                    throw e;
+        List<LatestMessage> pending = rows;
+        long w = watermark;
+        String lsn = lastLsn;
+        int changed = 0;
+        for (int attempt = 0; ; attempt++) {
+            List<LatestMessage> these = pending;
+            long wm = w;
+            String at = lsn;
+            Upserted u = Retry.whileTransient(() -> {
+                try (Connection c = dataSource.getConnection()) {
+                    c.setAutoCommit(false);
+                    try {
+                        Upserted r = upsert(c, these, wm, at, null);
+                        c.commit();
+                        return r;
+                    } catch (SQLException | RuntimeException e) {
+                        safeRollback(c);
+                        throw e;
+                    }
                 }
+            });
+            changed += u.changed();
+            if (u.unseen().isEmpty() || attempt == 3) {
+                return changed;
             }
-        });
+            java.util.Set<UUID> still = new java.util.HashSet<>(u.unseen());
+            pending = pending.stream().filter(r -> still.contains(r.partitionId())).toList();
+            w = 0;
+            lsn = null;
+            Thread.sleep(2L << attempt);
+        }
     }
 
     /**
      * The upsert statement alone, in the caller's transaction: rows, watermark, last position and
      * (for the native reader) the checkpoint move together.
      *
-     * @return rows inserted or advanced
+     * @return rows inserted or advanced, and the partitions the statement could not see
      */
-    public int upsert(Connection c, List<LatestMessage> rows, long watermark, String lastLsn, String checkpointLsn) throws SQLException {
+    public Upserted upsert(Connection c, List<LatestMessage> rows, long watermark, String lastLsn, String checkpointLsn) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(upsertSql)) {
             bind(c, ps, rows, watermark, lastLsn, checkpointLsn);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 requireStreamRow(rs);
-                return rs.getInt(1);
+                return new Upserted(rs.getInt(1), uuids(rs, 3));
             }
         }
+    }
+
+    /**
+     * What the upsert did: rows changed, and the partitions of the batch its snapshot did not show
+     * (deleted, or created by a transaction committed but not visible yet).
+     */
+    public record Upserted(int changed, List<UUID> unseen) {}
+
+    private static List<UUID> uuids(ResultSet rs, int column) throws SQLException {
+        List<UUID> out = new java.util.ArrayList<>();
+        for (Object o : (Object[]) rs.getArray(column).getArray()) {
+            out.add((UUID) o);
+        }
+        return out;
     }
 
     private void requireStreamRow(ResultSet rs) throws SQLException {
@@ -70,8 +109,8 @@ public final class LookupWriter {
         }
     }
 
-    /** What the lock-skipping upsert did: rows changed, and the partitions it left for later (held by others). */
-    public record Skipping(int changed, List<UUID> deferred) {}
+    /** What the lock-skipping upsert did: rows changed, the partitions it left for later (held by others), those it could not see. */
+    public record Skipping(int changed, List<UUID> deferred, List<UUID> unseen) {}
 
     /** Strict consistency's upsert (sql/sink/upsert_lookup_skip_locked.sql): never waits for a row lock. */
     public Skipping upsertSkippingLocked(Connection c, List<LatestMessage> rows, long watermark, String lastLsn, String checkpointLsn)
@@ -81,11 +120,7 @@ public final class LookupWriter {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 requireStreamRow(rs);
-                List<UUID> deferred = new java.util.ArrayList<>();
-                for (Object o : (Object[]) rs.getArray(3).getArray()) {
-                    deferred.add((UUID) o);
-                }
-                return new Skipping(rs.getInt(1), deferred);
+                return new Skipping(rs.getInt(1), uuids(rs, 3), uuids(rs, 4));
             }
         }
     }

@@ -66,6 +66,7 @@ public final class BatchAssembler implements ChangeListener {
     @Override
     public void begin(long finalLsn, long commitTimeMs, int xid) {
         inTransaction = true;
+        batch.transaction(xid);
     }
 
     @Override

@@ -33,6 +33,8 @@ public final class ChangeBatch {
     private long ignored;
     private int transactions;
     private long endLsn;
+    private int[] xids = new int[8];
+    private int xidCount;
 
     void inserted(long partitionHi, long partitionLo, long createdAtMicros, long messageHi, long messageLo) {
         events++;
@@ -55,6 +57,19 @@ public final class ChangeBatch {
     void sweepAll() {
         sweepAll = true;
         deleted.clear();
+    }
+
+    /** A transaction of the batch (its 32-bit id, as pgoutput's BEGIN carries it). */
+    void transaction(int xid) {
+        if (xidCount == xids.length) {
+            xids = Arrays.copyOf(xids, xidCount * 2);
+        }
+        xids[xidCount++] = xid;
+    }
+
+    /** The ids of the batch's transactions (none from sources that do not say). */
+    public int[] xids() {
+        return Arrays.copyOf(xids, xidCount);
     }
 
     void watermark(long id) {

@@ -77,6 +77,26 @@ class StrictConsistencyIT {
                 assertThat((System.nanoTime() - d) / 1_000_000).as("a queue's DELETE under strict consistency").isLessThan(5_000);
             }
             assertThat(pushAndLookImmediately(partitions, 50, "after-delete")).isZero();
+            // a partition created in the same transaction as its first messages: that transaction stays invisible until the
+            // sidecar confirms it, so the sink cannot see the partition when it applies the batch. It must not drop the row.
+            List<UUID> created = new java.util.ArrayList<>();
+            try (Connection c = queueClient()) {
+                c.setAutoCommit(false);
+                for (int i = 0; i < 20; i++) {
+                    try (Statement st = c.createStatement();
+                         ResultSet rs = st.executeQuery("WITH p AS (INSERT INTO queen.partitions (queue_id, name) SELECT id, 'fresh-" + i
+                                 + "' FROM queen.queues WHERE name = 'ryw-0' RETURNING id)"
+                                 + " INSERT INTO queen.messages (transaction_id, partition_id, payload) SELECT 'fresh-' || g, p.id, '{}'"
+                                 + " FROM p, generate_series(1, 3) g RETURNING partition_id")) {
+                        rs.next();
+                        created.add((UUID) rs.getObject(1));
+                    }
+                    c.commit();
+                }
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).alias("new partitions' rows, once their commits are visible")
+                    .until(() -> db.queryLong("SELECT count(*) FROM queen.partition_lookup WHERE partition_id IN ('"
+                            + created.stream().map(UUID::toString).collect(java.util.stream.Collectors.joining("','")) + "')") == created.size());
             JsonNode status = JSON.readTree(Sidecar.run(env, "status", "--json").output());
             assertThat(status.at("/consistency/mode").asText()).isEqualTo("strict");
             assertThat(status.at("/consistency/in_effect").asBoolean()).as(status.toString()).isTrue();

@@ -1,0 +1,274 @@
+package dev.lookupkeeper.soak;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.testing.DebeziumFeeder;
+import dev.lookupkeeper.testing.KafkaBroker;
+import dev.lookupkeeper.testing.PgDatabase;
+import dev.lookupkeeper.testing.Sidecar;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.postgresql.PGConnection;
+
+/**
+ * The soak: N SIGKILLs of the sidecar at random moments (starting, bootstrapping, streaming,
+ * switching), PostgreSQL restarts (fast and immediate, taking turns) and switches both ways,
+ * under pushes that each create a partition no other push touches (a sequence picks its name) and
+ * put 1 to 20 messages in it — multi-row INSERTs and COPY, taking turns. One lost transaction is a
+ * partition with messages and no lookup row. Outside the default run:
+ *
+ * <pre>mvn -B verify -Psoak -Dsoak.source=pgoutput -Dsoak.kills=200 -Dsoak.restarts=20</pre>
+ *
+ * The result is appended to build/soak/results.md.
+ */
+class SoakIT {
+    @RegisterExtension
+    static final PgDatabase db = PgDatabase.onOwnCluster();
+
+    private final String source = System.getProperty("soak.source", "pgoutput");
+    private final int kills = Integer.getInteger("soak.kills", 20);
+    private final int restarts = Integer.getInteger("soak.restarts", 2);
+    private final int switches = Integer.getInteger("soak.switches", Math.max(1, kills / 50));
+    private final long seed = Long.getLong("soak.seed", System.nanoTime());
+
+    @Test
+    void nothingIsLost() throws Exception {
+        assumeTrue(db.cluster().canRestart(), "the soak restarts PostgreSQL: it needs a cluster of local binaries");
+        db.createQueues("soak", 1, 1);
+        db.execute("CREATE SEQUENCE IF NOT EXISTS soak_partition_seq");
+        Random random = new Random(seed);
+        Map<String, String> env = sidecarEnv();
+        String[] run = runArgs();
+        Instant started = Instant.now();
+        AtomicBoolean pushing = new AtomicBoolean(true);
+        AtomicLong transactions = new AtomicLong();
+        AtomicLong pushFailures = new AtomicLong();
+        List<Thread> writers = new ArrayList<>();
+        for (int w = 0; w < 3; w++) {
+            int writer = w;
+            Thread t = new Thread(() -> push(writer, pushing, transactions, pushFailures), "soak-push-" + w);
+            t.setDaemon(true);
+            t.start();
+            writers.add(t);
+        }
+        int restartEvery = restarts == 0 ? Integer.MAX_VALUE : Math.max(1, kills / restarts);
+        int switchEvery = switches == 0 ? Integer.MAX_VALUE : Math.max(1, kills / switches);
+        int restartsDone = 0;
+        int switchesDone = 0;
+        int killsDone = 0;
+        DebeziumFeeder feeder = "kafka".equals(source) ? new DebeziumFeeder(db, topic(), true) : null;
+        Path logs = Path.of("build", "soak", source + "-events.log");
+        Files.createDirectories(logs.getParent());
+        Files.deleteIfExists(logs);
+        try {
+            Sidecar sidecar = Sidecar.start(env, run);
+            for (int k = 1; k <= kills; k++) {
+                if (k % switchEvery == 0 && !"kafka".equals(source)) {
+                    // a switch both ways needs a streaming sidecar; the kill follows it at a random moment
+                    sidecar.awaitStreaming();
+                    event(logs, "switch both ways");
+                    switchesDone += switchBothWays(env) ? 1 : 0;
+                    event(logs, "switched");
+                }
+                Thread.sleep(200 + random.nextInt(2800));
+                sidecar.sigkill();
+                killsDone++;
+                event(logs, "killed sidecar " + k + "; its output:\n" + sidecar.output());
+                sidecar.close();
+                if (k % restartEvery == 0 && restartsDone < restarts) {
+                    boolean immediate = restartsDone % 2 == 0;
+                    event(logs, "restart " + (immediate ? "immediate" : "fast"));
+                    db.cluster().restart(immediate);
+                    restartsDone++;
+                    event(logs, "restarted");
+                }
+                sidecar = Sidecar.start(env, run);
+                if (k % 20 == 0) {
+                    System.err.println("[soak] " + source + ": " + k + " kills, " + restartsDone + " restarts, " + switchesDone + " switches, "
+                            + transactions.get() + " transactions");
+                }
+            }
+            sidecar.awaitStreaming();
+            Thread.sleep(2000);
+            pushing.set(false);
+            for (Thread t : writers) {
+                t.join(30_000);
+            }
+            if (feeder != null) {
+                feeder.awaitQuiet();
+            }
+            long missing = awaitNoneMissing(Duration.ofSeconds(120));
+            event(logs, "final sidecar output:\n" + sidecar.output());
+            if (missing > 0) {
+                event(logs, "missing: " + describeMissing());
+            }
+            Map<UUID, PgDatabase.Pos> lookup = db.lookup();
+            long wrong = db.oracle().entrySet().stream().filter(e -> !e.getValue().equals(lookup.get(e.getKey()))).count();
+            Duration took = Duration.between(started, Instant.now());
+            long partitions = db.queryLong("SELECT count(*) FROM queen.partitions p WHERE EXISTS (SELECT 1 FROM queen.messages m WHERE m.partition_id = p.id)");
+            String line = String.format("| %s | %s | %d | %d | %d | %d | %d | %d | %d | %d s |", Instant.now(), source, killsDone, restartsDone,
+                    switchesDone, transactions.get(), partitions, missing, wrong, took.toSeconds());
+            System.err.println("[soak] " + line);
+            Path out = Path.of("build", "soak", "results.md");
+            Files.createDirectories(out.getParent());
+            if (!Files.exists(out)) {
+                Files.writeString(out, "| finished | source | kills | restarts | switches | transactions | partitions | lost | wrong | time |\n"
+                        + "|---|---|---|---|---|---|---|---|---|---|\n");
+            }
+            Files.writeString(out, line + "\n", StandardOpenOption.APPEND);
+            assertThat(killsDone).isEqualTo(kills);
+            assertThat(restartsDone).isEqualTo(restarts);
+            assertThat(transactions.get()).as("pushes ran throughout").isGreaterThan(kills * 10L);
+            assertThat(missing).as("transactions lost (partitions with messages and no lookup row)").isZero();
+            assertThat(wrong).as("lookup rows that differ from the newest message").isZero();
+            assertThat(sidecar.sigterm(20)).isZero();
+        } finally {
+            pushing.set(false);
+            if (feeder != null) {
+                feeder.close();
+            }
+        }
+    }
+
+    private static void event(Path log, String what) throws java.io.IOException {
+        Files.writeString(log, Instant.now() + " " + what + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    /** The partitions without a lookup row: their messages' times and transaction ids, to place them among the events. */
+    private static String describeMissing() throws SQLException {
+        StringBuilder out = new StringBuilder();
+        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("SELECT p.name, min(m.created_at), max(m.created_at), count(*),"
+                + " min(m.xmin::text), (SELECT checkpoint_lsn::text FROM lookupkeeper.streams WHERE stream = 'main')"
+                + " FROM queen.partitions p JOIN queen.messages m ON m.partition_id = p.id"
+                + " WHERE NOT EXISTS (SELECT 1 FROM queen.partition_lookup l WHERE l.partition_id = p.id) GROUP BY p.name");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.append("\n  ").append(rs.getString(1)).append(" messages ").append(rs.getInt(4)).append(" created ")
+                        .append(rs.getString(2)).append(" .. ").append(rs.getString(3)).append(" xid ").append(rs.getString(5))
+                        .append(" checkpoint ").append(rs.getString(6));
+            }
+        }
+        return out.toString();
+    }
+
+    private Map<String, String> sidecarEnv() {
+        Map<String, String> env = db.env("kafka".equals(source) ? "pgoutput" : source);
+        if ("kafka".equals(source)) {
+            env.put("LOOKUPKEEPER_KAFKA_BOOTSTRAP", KafkaBroker.bootstrapServers());
+        }
+        return env;
+    }
+
+    private String[] runArgs() throws Exception {
+        if ("kafka".equals(source)) {
+            KafkaBroker.createTopic(topic(), 4);
+            return new String[] {"run", "--source", "kafka", "--kafka-topic", topic(), "--kafka-group", "soak-" + db.name()};
+        }
+        return new String[] {"run", "--heartbeat-ms", "1000"};
+    }
+
+    private String topic() {
+        return "soak." + db.name();
+    }
+
+    private static boolean switchBothWays(Map<String, String> env) throws Exception {
+        Sidecar.Result toTrigger = Sidecar.run(env, "switch", "--to", "trigger", "--timeout", "60s");
+        Sidecar.Result toCdc = Sidecar.run(env, "switch", "--to", "cdc", "--timeout", "60s");
+        if (toTrigger.exitCode() != 0 || toCdc.exitCode() != 0) {
+            System.err.println("[soak] switch failed:\n" + toTrigger.output() + "\n" + toCdc.output());
+            return false;
+        }
+        return true;
+    }
+
+    /** One writer: every transaction a new partition and its messages; INSERT and COPY take turns. */
+    private static void push(int writer, AtomicBoolean pushing, AtomicLong transactions, AtomicLong failures) {
+        Random random = new Random(writer * 7919L);
+        Connection c = null;
+        long n = 0;
+        while (pushing.get()) {
+            try {
+                if (c == null) {
+                    c = Database.connect(db.connection(), "soak-push");
+                    c.setAutoCommit(false);
+                }
+                UUID partition;
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO queen.partitions (queue_id, name)"
+                        + " SELECT id, 'soak-' || nextval('soak_partition_seq') FROM queen.queues WHERE name = 'soak-0' RETURNING id");
+                     ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    partition = (UUID) rs.getObject(1);
+                }
+                int rows = 1 + random.nextInt(20);
+                if (n++ % 2 == 0) {
+                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO queen.messages (transaction_id, partition_id, payload)"
+                            + " SELECT 'soak-' || gen_random_uuid(), ?, '{}' FROM generate_series(1, ?)")) {
+                        ps.setObject(1, partition);
+                        ps.setInt(2, rows);
+                        ps.executeUpdate();
+                    }
+                } else {
+                    StringBuilder data = new StringBuilder();
+                    for (int i = 0; i < rows; i++) {
+                        data.append("copy-").append(UUID.randomUUID()).append('\t').append(partition).append('\t').append("{}").append('\n');
+                    }
+                    c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY queen.messages (transaction_id, partition_id, payload) FROM STDIN",
+                            new StringReader(data.toString()));
+                }
+                c.commit();
+                transactions.incrementAndGet();
+                Thread.sleep(2);
+            } catch (SQLException | java.io.IOException e) {
+                failures.incrementAndGet();
+                try {
+                    if (c != null) {
+                        c.close();
+                    }
+                } catch (SQLException ignored) {
+                    // gone
+                }
+                c = null;
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private static long awaitNoneMissing(Duration atMost) throws Exception {
+        long deadline = System.currentTimeMillis() + atMost.toMillis();
+        long missing;
+        do {
+            missing = db.queryLong("SELECT count(*) FROM queen.partitions p WHERE EXISTS (SELECT 1 FROM queen.messages m WHERE m.partition_id = p.id)"
+                    + " AND NOT EXISTS (SELECT 1 FROM queen.partition_lookup l WHERE l.partition_id = p.id)");
+            if (missing == 0) {
+                return 0;
+            }
+            Thread.sleep(1000);
+        } while (System.currentTimeMillis() < deadline);
+        return missing;
+    }
+}
