@@ -46,7 +46,7 @@ public final class Durations {
             return Duration.parse(text.trim().toUpperCase(Locale.ROOT));
         } catch (DateTimeParseException | NullPointerException e) {
             throw new ConfigException(option + " '" + text + "' is not a duration: use e.g. 500ms, 20s, 15m, 2h, 1d, PT15M, or a number of "
-                    + bareUnit.toString().toLowerCase(Locale.ROOT));
+                    + (bareUnit == ChronoUnit.MILLIS ? "milliseconds" : bareUnit.toString().toLowerCase(Locale.ROOT)));
         }
     }
 

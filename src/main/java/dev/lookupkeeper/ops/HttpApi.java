@@ -49,13 +49,7 @@ public final class HttpApi implements AutoCloseable {
 
     public HttpApi(HttpOptions options, dev.lookupkeeper.select.CandidateSource selector, Metrics metrics, BooleanSupplier ready,
                    Supplier<String> readiness) throws IOException {
-        InetSocketAddress address;
-        try {
-            address = new InetSocketAddress(java.net.InetAddress.getByName(options.bind()), options.port());
-        } catch (java.net.UnknownHostException e) {
-            throw new dev.lookupkeeper.config.ConfigException("--http-bind " + options.bind() + " is not an address of this host:"
-                    + " use an IP address such as 127.0.0.1 or 0.0.0.0");
-        }
+        InetSocketAddress address = new InetSocketAddress(HttpOptions.address(options.bind()), options.port());
         try {
             server = HttpServer.create(address, 64);
         } catch (java.net.BindException e) {

@@ -20,6 +20,19 @@ public record HttpOptions(int port, String bind, BearerToken token) {
         if (bind == null || bind.isBlank()) {
             throw new ConfigException("--http-bind needs an address, e.g. 127.0.0.1 or 0.0.0.0");
         }
+        if (port > 0) {
+            address(bind); // checked at start, before anything is written
+        }
+    }
+
+    /** The address to listen on; a name that does not resolve is a configuration error. */
+    static java.net.InetAddress address(String bind) {
+        try {
+            return java.net.InetAddress.getByName(bind);
+        } catch (java.net.UnknownHostException e) {
+            throw new ConfigException("--http-bind " + bind + " is not an address of this host:"
+                    + " use an IP address such as 127.0.0.1 or 0.0.0.0");
+        }
     }
 
     public static HttpOptions local(int port) {

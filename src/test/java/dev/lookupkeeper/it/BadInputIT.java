@@ -34,6 +34,11 @@ class BadInputIT {
         assertRejected(db, Sidecar.run(db.env(), "run", "--schema", "x;drop"), 2, "--schema 'x;drop' is not a valid name");
         assertRejected(db, Sidecar.run(db.env(), "install", "--publication", "\"quoted\""), 2, "--publication");
         assertRejected(db, Sidecar.run(db.env(), "run", "--no-such-flag"), 2, "--no-such-flag");
+        // durations: the forms operators write are taken, anything else says which forms are
+        assertRejected(db, Sidecar.run(db.env(), "run", "--heartbeat-ms", "soon"), 2, "'soon' is not a duration: use e.g. 500ms, 20s");
+        assertRejected(db, Sidecar.run(db.env(), "verify", "--wait", "5 minutes"), 2, "is not a duration");
+        assertRejected(db, Sidecar.run(db.env(), "run", "--http-bind", "no-such-host.invalid", "--replay-window", "15"), 2,
+                "--http-bind no-such-host.invalid is not an address of this host");
     }
 
     @Test

@@ -52,6 +52,8 @@ class LeaderIT {
             }
             assertThat(leaders).hasSize(1);
             assertThat(leaders.iterator().next()).contains("/" + first.pid() + "/");
+            status().get("instances").forEach(i -> assertThat(Math.abs(i.get("clock_offset_ms").asLong()))
+                    .as("the database's clock against the process's, one host").isLessThan(1000));
             assertThat(second.output()).doesNotContain(BACKFILL_START).doesNotContain(BACKFILL_RESUME);
             assertThat(first.output()).as(second.output()).doesNotContain(BACKFILL_DONE);
 

@@ -3,10 +3,10 @@ package dev.lookupkeeper.soak;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.testing.DebeziumFeeder;
 import dev.lookupkeeper.testing.KafkaBroker;
 import dev.lookupkeeper.testing.PgDatabase;
+import dev.lookupkeeper.testing.RetryingPusher;
 import dev.lookupkeeper.testing.Sidecar;
 import java.io.StringReader;
 import java.nio.file.Files;
@@ -23,8 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
@@ -59,16 +57,9 @@ class SoakIT {
         Map<String, String> env = sidecarEnv();
         String[] run = runArgs();
         Instant started = Instant.now();
-        AtomicBoolean pushing = new AtomicBoolean(true);
-        AtomicLong transactions = new AtomicLong();
-        AtomicLong pushFailures = new AtomicLong();
-        List<Thread> writers = new ArrayList<>();
+        List<RetryingPusher> writers = new ArrayList<>();
         for (int w = 0; w < 3; w++) {
-            int writer = w;
-            Thread t = new Thread(() -> push(writer, pushing, transactions, pushFailures), "soak-push-" + w);
-            t.setDaemon(true);
-            t.start();
-            writers.add(t);
+            writers.add(new RetryingPusher(db.connection(), SoakIT::newPartitionWithMessages, seed + w, 2));
         }
         int restartEvery = restarts == 0 ? Integer.MAX_VALUE : Math.max(1, kills / restarts);
         int switchEvery = switches == 0 ? Integer.MAX_VALUE : Math.max(1, kills / switches);
@@ -104,14 +95,13 @@ class SoakIT {
                 sidecar = Sidecar.start(env, run);
                 if (k % 20 == 0) {
                     System.err.println("[soak] " + source + ": " + k + " kills, " + restartsDone + " restarts, " + switchesDone + " switches, "
-                            + transactions.get() + " transactions");
+                            + committed(writers) + " transactions");
                 }
             }
             sidecar.awaitStreaming();
             Thread.sleep(2000);
-            pushing.set(false);
-            for (Thread t : writers) {
-                t.join(30_000);
+            for (RetryingPusher w : writers) {
+                w.close();
             }
             if (feeder != null) {
                 feeder.awaitQuiet();
@@ -126,7 +116,7 @@ class SoakIT {
             Duration took = Duration.between(started, Instant.now());
             long partitions = db.queryLong("SELECT count(*) FROM queen.partitions p WHERE EXISTS (SELECT 1 FROM queen.messages m WHERE m.partition_id = p.id)");
             String line = String.format("| %s | %s | %d | %d | %d | %d | %d | %d | %d | %d s |", Instant.now(), source, killsDone, restartsDone,
-                    switchesDone, transactions.get(), partitions, missing, wrong, took.toSeconds());
+                    switchesDone, committed(writers), partitions, missing, wrong, took.toSeconds());
             System.err.println("[soak] " + line);
             Path out = Path.of("build", "soak", "results.md");
             Files.createDirectories(out.getParent());
@@ -137,12 +127,14 @@ class SoakIT {
             Files.writeString(out, line + "\n", StandardOpenOption.APPEND);
             assertThat(killsDone).isEqualTo(kills);
             assertThat(restartsDone).isEqualTo(restarts);
-            assertThat(transactions.get()).as("pushes ran throughout").isGreaterThan(kills * 10L);
+            assertThat(committed(writers)).as("pushes ran throughout").isGreaterThan(kills * 10L);
             assertThat(missing).as("transactions lost (partitions with messages and no lookup row)").isZero();
             assertThat(wrong).as("lookup rows that differ from the newest message").isZero();
             assertThat(sidecar.sigterm(20)).isZero();
         } finally {
-            pushing.set(false);
+            for (RetryingPusher w : writers) {
+                w.close();
+            }
             if (feeder != null) {
                 feeder.close();
             }
@@ -168,6 +160,10 @@ class SoakIT {
             }
         }
         return out.toString();
+    }
+
+    private static long committed(List<RetryingPusher> writers) {
+        return writers.stream().mapToLong(RetryingPusher::committed).sum();
     }
 
     private Map<String, String> sidecarEnv() {
@@ -200,61 +196,30 @@ class SoakIT {
         return true;
     }
 
-    /** One writer: every transaction a new partition and its messages; INSERT and COPY take turns. */
-    private static void push(int writer, AtomicBoolean pushing, AtomicLong transactions, AtomicLong failures) {
-        Random random = new Random(writer * 7919L);
-        Connection c = null;
-        long n = 0;
-        while (pushing.get()) {
-            try {
-                if (c == null) {
-                    c = Database.connect(db.connection(), "soak-push");
-                    c.setAutoCommit(false);
-                }
-                UUID partition;
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO queen.partitions (queue_id, name)"
-                        + " SELECT id, 'soak-' || nextval('soak_partition_seq') FROM queen.queues WHERE name = 'soak-0' RETURNING id");
-                     ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    partition = (UUID) rs.getObject(1);
-                }
-                int rows = 1 + random.nextInt(20);
-                if (n++ % 2 == 0) {
-                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO queen.messages (transaction_id, partition_id, payload)"
-                            + " SELECT 'soak-' || gen_random_uuid(), ?, '{}' FROM generate_series(1, ?)")) {
-                        ps.setObject(1, partition);
-                        ps.setInt(2, rows);
-                        ps.executeUpdate();
-                    }
-                } else {
-                    StringBuilder data = new StringBuilder();
-                    for (int i = 0; i < rows; i++) {
-                        data.append("copy-").append(UUID.randomUUID()).append('\t').append(partition).append('\t').append("{}").append('\n');
-                    }
-                    c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY queen.messages (transaction_id, partition_id, payload) FROM STDIN",
-                            new StringReader(data.toString()));
-                }
-                c.commit();
-                transactions.incrementAndGet();
-                Thread.sleep(2);
-            } catch (SQLException | java.io.IOException e) {
-                failures.incrementAndGet();
-                try {
-                    if (c != null) {
-                        c.close();
-                    }
-                } catch (SQLException ignored) {
-                    // gone
-                }
-                c = null;
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                return;
+    /** Every transaction a new partition and 1 to 20 messages in it; multi-row INSERT and COPY take turns. */
+    private static void newPartitionWithMessages(Connection c, Random random) throws SQLException, java.io.IOException {
+        UUID partition;
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO queen.partitions (queue_id, name)"
+                + " SELECT id, 'soak-' || nextval('soak_partition_seq') FROM queen.queues WHERE name = 'soak-0' RETURNING id");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            partition = (UUID) rs.getObject(1);
+        }
+        int rows = 1 + random.nextInt(20);
+        if (random.nextBoolean()) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO queen.messages (transaction_id, partition_id, payload)"
+                    + " SELECT 'soak-' || gen_random_uuid(), ?, '{}' FROM generate_series(1, ?)")) {
+                ps.setObject(1, partition);
+                ps.setInt(2, rows);
+                ps.executeUpdate();
             }
+        } else {
+            StringBuilder data = new StringBuilder();
+            for (int i = 0; i < rows; i++) {
+                data.append("copy-").append(UUID.randomUUID()).append('\t').append(partition).append('\t').append("{}").append('\n');
+            }
+            c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY queen.messages (transaction_id, partition_id, payload) FROM STDIN",
+                    new StringReader(data.toString()));
         }
     }
 

@@ -47,6 +47,10 @@ public final class DebeziumFeeder implements AutoCloseable {
         p.setProperty("table.include.list", "queen.messages");
         p.setProperty("column.include.list", "queen.messages.id,queen.messages.partition_id,queen.messages.created_at");
         p.setProperty("poll.interval.ms", "10");
+        // like a Connect worker: a restarted PostgreSQL is reconnected to, not the end of the feed
+        p.setProperty("errors.max.retries", "-1");
+        p.setProperty("errors.retry.delay.initial.ms", "300");
+        p.setProperty("errors.retry.delay.max.ms", "2000");
         p.setProperty("converter.schemas.enable", Boolean.toString(schemas));
         engine = DebeziumEngine.create(Json.class).using(p).notifying((records, committer) -> {
             for (ChangeEvent<String, String> e : records) {

@@ -16,25 +16,53 @@ import java.util.concurrent.atomic.AtomicLong;
  * the lookup with that table, so a push whose COMMIT outcome was lost needs no bookkeeping.
  */
 public final class RetryingPusher implements AutoCloseable {
+    /** One push: statements in the writer's transaction (committed by the pusher). */
+    @FunctionalInterface
+    public interface Push {
+        void run(Connection c, Random random) throws SQLException, java.io.IOException;
+    }
+
     private final ConnectionSettings connection;
-    private final List<UUID> partitions;
+    private final Push push;
+    private final long seed;
     private final long pauseMs;
     private final AtomicLong committed = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final Thread thread;
     private volatile boolean running = true;
 
+    /** 1 to 5 messages per push into random partitions of the list. */
     public RetryingPusher(ConnectionSettings connection, List<UUID> partitions, long pauseMs) {
+        this(connection, randomMessages(List.copyOf(partitions)), 7, pauseMs);
+    }
+
+    public RetryingPusher(ConnectionSettings connection, Push push, long seed, long pauseMs) {
         this.connection = connection;
-        this.partitions = List.copyOf(partitions);
+        this.push = push;
+        this.seed = seed;
         this.pauseMs = pauseMs;
         this.thread = new Thread(this::loop, "retrying-pusher");
         this.thread.setDaemon(true);
         this.thread.start();
     }
 
+    private static Push randomMessages(List<UUID> partitions) {
+        return (c, random) -> {
+            int rows = 1 + random.nextInt(5);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO queen.messages (transaction_id, partition_id, payload)"
+                    + " VALUES (?, ?, '{}')")) {
+                for (int i = 0; i < rows; i++) {
+                    ps.setString(1, "rp-" + UUID.randomUUID());
+                    ps.setObject(2, partitions.get(random.nextInt(partitions.size())));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        };
+    }
+
     private void loop() {
-        Random random = new Random(7);
+        Random random = new Random(seed);
         Connection c = null;
         while (running) {
             try {
@@ -42,22 +70,13 @@ public final class RetryingPusher implements AutoCloseable {
                     c = Database.connect(connection, "tests-pusher");
                     c.setAutoCommit(false);
                 }
-                int rows = 1 + random.nextInt(5);
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO queen.messages (transaction_id, partition_id, payload)"
-                        + " VALUES (?, ?, '{}')")) {
-                    for (int i = 0; i < rows; i++) {
-                        ps.setString(1, "rp-" + UUID.randomUUID());
-                        ps.setObject(2, partitions.get(random.nextInt(partitions.size())));
-                        ps.addBatch();
-                    }
-                    ps.executeBatch();
-                }
+                push.run(c, random);
                 c.commit();
                 committed.incrementAndGet();
                 if (pauseMs > 0) {
                     Thread.sleep(pauseMs);
                 }
-            } catch (SQLException e) {
+            } catch (SQLException | java.io.IOException e) {
                 failures.incrementAndGet();
                 try {
                     if (c != null) {
