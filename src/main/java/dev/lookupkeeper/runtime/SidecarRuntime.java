@@ -6,90 +6,65 @@ import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.install.Installer;
 import dev.lookupkeeper.mode.ModeStore;
-import dev.lookupkeeper.mode.Switcher;
 import dev.lookupkeeper.ops.HttpApi;
 import dev.lookupkeeper.ops.Metrics;
 import dev.lookupkeeper.ops.PipelineStats;
 import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.Database;
-import dev.lookupkeeper.pg.DatabaseNotReadyException;
 import dev.lookupkeeper.pg.PgErrors;
 import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.pg.StrictPreflight;
 import dev.lookupkeeper.replay.ReplayWindow;
-import dev.lookupkeeper.replay.Replayer;
+import dev.lookupkeeper.select.BoundedSelection;
 import dev.lookupkeeper.select.PartitionSelector;
-import dev.lookupkeeper.select.MemorySelection;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What `run` runs. It follows the mode stored in lookupkeeper.state: in CDC mode it streams into
- * the lookup, unless another process holds the slot — then it waits as a standby and takes over
- * when the slot is released; in trigger mode it streams nothing (or, with shadow, into the shadow
- * table). Every mode serves the selection over HTTP. The control loop also sends the heartbeat
- * that keeps the slot moving on an idle queue, and watches the slot: a slot dropped or invalidated
- * from outside ends the process within seconds instead of letting Debezium retry for half an hour.
+ * What `run` runs: a control loop every 200 ms. The process that holds the leader lock
+ * ({@link Leadership}) follows the mode stored in lookupkeeper.state — in CDC mode it streams into
+ * the lookup ({@link StreamKeeper}), in trigger mode nothing (or, with shadow, the shadow table) —
+ * and does the leader's chores ({@link LeaderChores}); the others are standbys. Every process
+ * writes its own instance row and serves the selection over HTTP. A lost connection to PostgreSQL
+ * never ends the loop: it stops streaming, gives leadership up and reconnects with capped backoff.
  */
 public final class SidecarRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SidecarRuntime.class);
     private static final long POLL_MS = 200;
-    private static final long SLOT_CHECK_MS = 1000;
-    private static final long WAL_CHECK_MS = 5000;
-    private static final long STALE_HOLDER_MS = 5000;
 
     private final Settings settings;
     private final SidecarOptions options;
     private final boolean shadow;
-    private final Bootstrapper.ProgressSink progress;
     private final PipelineStats stats = new PipelineStats();
     private final Metrics metrics = new Metrics(stats);
     private final CountDownLatch stop = new CountDownLatch(1);
-    private final ReplayWindow replayWindow;
-    private final SlotWatchdog watchdog;
-    private Heartbeat heartbeat;
-    private StrictGuard strictGuard;
-    private QueueTriggerWatch queueTriggers;
-    private CdcPipeline main;
-    private final StreamRecovery recovery;
-    private SelectionRouter router;
-    private CdcPipeline shadowPipeline;
-    private HikariDataSource selectPool;
-    private HttpApi http;
-    private volatile Throwable failure;
-    private volatile String mode = "cdc";
-    private volatile boolean standby;
-    private boolean switching;
-    private volatile long loopAtMs;
     private final Leadership leadership;
     private final InstanceRegistry registry;
+    private final StreamKeeper streams;
+    private LeaderChores chores;
+    private StrictGuard strictGuard;
+    private SelectionRouter router;
+    private HikariDataSource selectPool;
+    private HttpApi http;
+    private volatile String mode = "cdc";
+    private volatile boolean standby;
+    private volatile boolean databaseDown;
+    private volatile long loopAtMs;
+    private volatile Connection control;
     private String followed;
     private boolean announcedLeader;
-    private volatile boolean databaseDown;
-    private volatile Connection control;
-    private Integer slotHolder;
-    private long slotHeldSinceMs;
-    private long lastSlotCheckMs;
-    private long lastWalCheckMs;
-    private long lastReplayWarnMs;
 
     public SidecarRuntime(Settings settings, SidecarOptions options, boolean shadow, Bootstrapper.ProgressSink progress) {
         this.settings = settings;
         this.options = options;
         this.shadow = shadow;
-        this.progress = progress;
-        this.replayWindow = new ReplayWindow(settings, options.replayWindow(), options.replayMaxWalBytes());
-        this.recovery = new StreamRecovery(settings, options.rebootstrapOnSlotLoss());
-        this.watchdog = new SlotWatchdog(settings, metrics, options.retainedWalAlertBytes(), options.replayMaxWalBytes());
         this.leadership = new Leadership(settings);
         this.registry = new InstanceRegistry(settings);
+        this.streams = new StreamKeeper(settings, options, shadow, progress, stats, metrics, leadership, this::beatDuringBackfill);
     }
 
     /** Checks and installs (before anything streams), then follows the mode until {@link #stop()}. */
@@ -99,13 +74,13 @@ public final class SidecarRuntime implements AutoCloseable {
             prepare(c);
             c = loop(c);
             LOG.info("stopping: finishing the batch in flight and releasing the slot");
-            boolean wasStreaming = main != null && main.isStreaming();
-            closeMain();
+            boolean wasStreaming = streams.streaming();
+            streams.closeMain();
             if (c != null) {
                 if (wasStreaming) {
                     strictGuard.afterCleanStop(c);
                 }
-                closeShadow(c);
+                streams.closeShadow(c);
                 if (leadership.held()) {
                     new ModeStore(settings).heartbeat(c, false);
                 }
@@ -120,15 +95,15 @@ public final class SidecarRuntime implements AutoCloseable {
     /** Install, HTTP, the strict preflight and guards: everything before the loop, on the first connection. */
     private void prepare(Connection c) throws Exception {
         String initial = currentMode(c);
-        heartbeat = Heartbeat.forServer(c, settings, options.heartbeat(), options.source());
+        Heartbeat heartbeat = Heartbeat.forServer(c, settings, options.heartbeat(), options.source());
         // trigger mode needs neither wal_level=logical nor REPLICATION unless a shadow streams
         new Installer(settings).install(c, "cdc".equals(initial) || shadow);
         ModeStore store = new ModeStore(settings);
         if (options.http().enabled()) {
             selectPool = Database.pool(settings.connection(), "lookupkeeper-select", 4);
-            router = new SelectionRouter(dev.lookupkeeper.select.BoundedSelection.withDefaults(new PartitionSelector(selectPool, settings)),
-                    stats, options.readyBound());
+            router = new SelectionRouter(BoundedSelection.withDefaults(new PartitionSelector(selectPool, settings)), stats, options.readyBound());
             http = new HttpApi(options.http(), router::candidates, metrics, this::ready, this::readiness);
+            streams.serveSelection(router);
         }
         if (settings.consistency().strict()) {
             if (options.source() != StreamSource.PGOUTPUT) {
@@ -138,12 +113,10 @@ public final class SidecarRuntime implements AutoCloseable {
             StrictPreflight.check(c, settings);
         }
         store.setConsistency(c, settings.consistency().consistency().label(), settings.consistency().applicationName());
-        strictGuard = new StrictGuard(settings, metrics, () -> {
-            CdcPipeline m = main;
-            return m != null && m.isStreaming();
-        }, () -> "cdc".equals(mode));
+        strictGuard = new StrictGuard(settings, metrics, streams::streaming, () -> "cdc".equals(mode));
         strictGuard.start();
-        queueTriggers = new QueueTriggerWatch(new dev.lookupkeeper.mode.QueueTriggers(settings), settings.consistency().dropQueueTrigger());
+        chores = new LeaderChores(settings, heartbeat, options, metrics,
+                new QueueTriggerWatch(new dev.lookupkeeper.mode.QueueTriggers(settings), settings.consistency().dropQueueTrigger()));
         if ("trigger".equals(store.read(c).mode())) {
             // a selection slot left by a process that died while streaming retains WAL: nobody streams it in trigger mode;
             // neither does anybody keep the replay window there
@@ -200,49 +173,61 @@ public final class SidecarRuntime implements AutoCloseable {
             }
             followed = st.mode();
         }
-        switching = st.switching();
         long now = System.currentTimeMillis();
         boolean leads = leadership.held();
         if (leads) {
-            if (standby) {
-                LOG.info("taking over: the leader lock was released; this process leads, bootstraps and streams now (instance {})",
-                        registry.id());
-            } else if (!announcedLeader) {
-                LOG.info("leader: this process holds the leader lock; it bootstraps and streams (instance {})", registry.id());
-            }
-            announcedLeader = true;
-            standby = false;
-            follow(c, st);
+            announceLeader();
+            streams.follow(c, st, now);
         } else {
-            if (main != null || shadowPipeline != null) {
+            if (streams.hasStreams()) {
                 LOG.warn("no longer the leader: stopping the stream");
-                closeMain();
-                closeShadow(c);
+                streams.closeMain();
+                streams.closeShadow(c);
             }
             if (!standby) {
                 LOG.info("standby: another process leads (holds the leader lock); serving selection and waiting to take over");
             }
             standby = true;
         }
-        boolean streaming = main != null && main.isStreaming();
-        recovery.streaming(now, streaming);
+        boolean streaming = streams.streaming();
         if (leads) {
             store.heartbeat(c, streaming);
         }
         registry.maybeBeat(c, now, leads, leadership.backendPid(), streaming, false);
-        if (router != null) {
-            router.clockOffset(registry.clockOffsetMs());
-        }
         metrics.mode("cdc".equals(st.mode()), streaming, standby);
         metrics.leader(leads);
-        if (leads) {
-            watch(c, streaming);
+        if (leads && !chores.run(c, now, streaming, "cdc".equals(st.mode()) && !st.switching())) {
+            streams.slotLost();
         }
         if (router != null) {
+            router.clockOffset(registry.clockOffsetMs());
             router.announce();
         }
+        Throwable failure = streams.failure();
         if (failure != null) {
             throw new StreamFailedException(CdcPipeline.rootMessage(failure), failure);
+        }
+    }
+
+    private void announceLeader() {
+        if (standby) {
+            LOG.info("taking over: the leader lock was released; this process leads, bootstraps and streams now (instance {})", registry.id());
+        } else if (!announcedLeader) {
+            LOG.info("leader: this process holds the leader lock; it bootstraps and streams (instance {})", registry.id());
+        }
+        announcedLeader = true;
+        standby = false;
+    }
+
+    /** A long backfill blocks the loop: its chunks keep the instance row fresh. */
+    private void beatDuringBackfill() {
+        Connection c = control;
+        if (c != null) {
+            try {
+                registry.maybeBeat(c, System.currentTimeMillis(), true, leadership.backendPid(), false, false);
+            } catch (SQLException e) {
+                // the control loop finds out on its next turn
+            }
         }
     }
 
@@ -265,11 +250,7 @@ public final class SidecarRuntime implements AutoCloseable {
         databaseDown = true;
         metrics.databaseUp(false);
         metrics.leader(false);
-        closeMain();
-        if (shadowPipeline != null) {
-            shadowPipeline.close();
-            shadowPipeline = null;
-        }
+        streams.closeAll();
         leadership.drop();
     }
 
@@ -283,184 +264,7 @@ public final class SidecarRuntime implements AutoCloseable {
         }
     }
 
-    private void follow(Connection c, ModeStore.ModeState st) throws Exception {
-        boolean wantMain = "cdc".equals(st.mode());
-        if (wantMain && main == null && recovery.mayStart(System.currentTimeMillis())) {
-            tryStartMain(c);
-        } else if (!wantMain && main != null) {
-            LOG.info("trigger mode: stopping the stream");
-            closeMain();
-        }
-        if (main != null && !main.isStreaming()) {
-            Throwable t = main.awaitTermination();
-            closeMain();
-            if (!Slots.exists(c, settings.slot())) {
-                onSlotLost();
-                return;
-            }
-            if (recovery.reconnect(t)) {
-                return; // a later turn of the loop starts the stream again
-            }
-            failure = t != null ? t : new IllegalStateException("the stream stopped");
-        }
-        boolean wantShadow = shadow && "trigger".equals(st.mode()) && !st.switching();
-        if (wantShadow && shadowPipeline == null) {
-            shadowPipeline = start(StreamTarget.shadow(settings));
-        } else if (!wantShadow && shadowPipeline != null) {
-            closeShadow(c);
-        }
-    }
-
-    /**
-     * As the leader: starts streaming. A slot still held by a server process (the walsender of a
-     * connection that died, which PostgreSQL has not noticed yet) is waited for, and after
-     * {@link #STALE_HOLDER_MS} terminated: no other lookupkeeper streams while this one leads.
-     */
-    private void tryStartMain(Connection c) throws Exception {
-        long now = System.currentTimeMillis();
-        Integer holder = Slots.activePid(c, settings.slot());
-        if (holder != null) {
-            if (!holder.equals(slotHolder)) {
-                slotHolder = holder;
-                slotHeldSinceMs = now;
-                LOG.info("slot {} is still held by server process {}: waiting for it to be released", settings.slot(), holder);
-            } else if (now - slotHeldSinceMs > STALE_HOLDER_MS) {
-                LOG.warn("slot {} held by server process {} for {} s while this process leads: terminating it (a walsender of a"
-                        + " connection that is gone)", settings.slot(), holder, (now - slotHeldSinceMs) / 1000);
-                Slots.terminateHolder(c, settings.slot(), holder);
-                slotHeldSinceMs = now;
-            }
-            return;
-        }
-        slotHolder = null;
-        try {
-            main = start(StreamTarget.main(settings));
-            heartbeat.reset();
-        } catch (Leadership.LeadershipLostException e) {
-            LOG.warn("{}", e.getMessage());
-            closeMain();
-            leadership.drop();
-        } catch (SQLException | DatabaseNotReadyException | IllegalStateException e) {
-            closeMain();
-            if (PgErrors.isConnectionLoss(e) || Slots.activePid(c, settings.slot()) != null) {
-                recovery.startFailed(e); // the database went away, or a walsender still holds the slot: a later turn retries
-                return;
-            }
-            throw e;
-        }
-    }
-
-    /** Heartbeat, slot presence, retained WAL. */
-    private void watch(Connection c, boolean streaming) throws SQLException {
-        long now = System.currentTimeMillis();
-        if (streaming) {
-            heartbeat.maybeBeat(c, now);
-        }
-        if (streaming && now - lastSlotCheckMs >= SLOT_CHECK_MS) {
-            lastSlotCheckMs = now;
-            if (!Slots.exists(c, settings.slot())) {
-                onSlotLost();
-                return;
-            }
-        }
-        if (streaming && "cdc".equals(mode) && !switching) {
-            queueTriggers.maybeCheck(c, now);
-        }
-        if (streaming) {
-            try {
-                replayWindow.maintain(c, now);
-            } catch (SQLException e) {
-                // the replay window is an aid, not the stream: it must never stop the sidecar
-                if (now - lastReplayWarnMs > 60_000) {
-                    lastReplayWarnMs = now;
-                    LOG.warn("replay window not maintained: {}", PgErrors.brief(e));
-                }
-            }
-        }
-        if (now - lastWalCheckMs >= WAL_CHECK_MS) {
-            lastWalCheckMs = now;
-            watchdog.check(c, now);
-            // dropLeftover skips a slot whose replay still runs (it holds the replay lock)
-            if (streaming && Slots.exists(c, settings.replayingSlot()) && Replayer.dropLeftover(c, settings)) {
-                LOG.info("dropped slot {} left by a replay that did not finish", settings.replayingSlot());
-            }
-        }
-    }
-
-    /** The slot was dropped or invalidated under the stream: bootstrap again on the next turn, or exit 6. */
-    private void onSlotLost() {
-        closeMain();
-        recovery.slotLost();
-    }
-
-    private CdcPipeline start(StreamTarget target) throws Exception {
-        boolean memory = target.isMain() && options.memorySelection() && http != null && options.source() == StreamSource.PGOUTPUT;
-        MemorySelection model = memory ? new MemorySelection(settings) : null;
-        // one connection attempt: the control loop retries with backoff, and keeps serving HTTP meanwhile
-        CdcPipeline p = new CdcPipeline(settings.withConnectAttempts(1), target, target.isMain() ? stats : new PipelineStats(),
-                new CdcPipeline.Options(options.source(), options.rebootstrapOnSlotLoss(), model, options.minBatchInterval(),
-                        settings.consistency().strict()));
-        try {
-            p.start(target.isMain() ? withMetrics(progress) : progress);
-        } catch (Exception e) {
-            p.close();
-            throw e;
-        }
-        if (target.isMain() && router != null) {
-            router.follow(model, p::isStreaming);
-        }
-        return p;
-    }
-
-    private Bootstrapper.ProgressSink withMetrics(Bootstrapper.ProgressSink inner) {
-        return new Bootstrapper.ProgressSink() {
-            public void start(long total, long done) {
-                metrics.bootstrapProgress(done);
-                inner.start(total, done);
-            }
-
-            public void step(long done) {
-                metrics.bootstrapProgress(done);
-                inner.step(done);
-                // a backfill is the leader's work: it stops when the leader session is gone, and keeps the instance row fresh
-                leadership.confirm();
-                Connection c = control;
-                if (c != null) {
-                    try {
-                        registry.maybeBeat(c, System.currentTimeMillis(), true, leadership.backendPid(), false, false);
-                    } catch (SQLException e) {
-                        // the control loop finds out on its next turn
-                    }
-                }
-            }
-
-            public void finish() {
-                inner.finish();
-            }
-        };
-    }
-
-    private void closeMain() {
-        if (router != null) {
-            router.follow(null, null);
-        }
-        if (main != null) {
-            main.close();
-            main = null;
-        }
-    }
-
-    /** The shadow slot only serves comparisons: it is dropped with the shadow so it retains no WAL. */
-    private void closeShadow(Connection c) throws SQLException {
-        if (shadowPipeline != null) {
-            shadowPipeline.close();
-            shadowPipeline = null;
-            Switcher.dropSlot(c, settings, StreamTarget.shadow(settings));
-            LOG.info("shadow stream stopped, its slot dropped");
-        }
-    }
-
-    /** Ready: the control loop is alive, and in CDC mode this process streams with a recent batch or heartbeat. */
+    /** Ready: the control loop is alive and reaches PostgreSQL, and in CDC mode this process streams with a recent batch or heartbeat. */
     public boolean ready() {
         if (databaseDown) {
             return false;
@@ -472,8 +276,7 @@ public final class SidecarRuntime implements AutoCloseable {
         if ("trigger".equals(mode)) {
             return true;
         }
-        CdcPipeline m = main;
-        return m != null && m.isStreaming() && now - stats.lastBatchAtMs() < options.readyBound().toMillis();
+        return streams.streaming() && now - stats.lastBatchAtMs() < options.readyBound().toMillis();
     }
 
     public String readiness() {
@@ -486,8 +289,7 @@ public final class SidecarRuntime implements AutoCloseable {
         if (standby) {
             return "standby: another process leads and streams from slot " + settings.slot();
         }
-        CdcPipeline m = main;
-        if (m == null || !m.isStreaming()) {
+        if (!streams.streaming()) {
             return "not streaming";
         }
         long age = System.currentTimeMillis() - stats.lastBatchAtMs();
@@ -500,8 +302,6 @@ public final class SidecarRuntime implements AutoCloseable {
         }
         return new ModeStore(settings).read(c).mode();
     }
-
-
 
     public PipelineStats stats() {
         return stats;
@@ -520,10 +320,7 @@ public final class SidecarRuntime implements AutoCloseable {
         if (strictGuard != null) {
             strictGuard.close();
         }
-        closeMain();
-        if (shadowPipeline != null) {
-            shadowPipeline.close();
-        }
+        streams.closeAll();
         if (http != null) {
             http.close();
         }

@@ -37,7 +37,7 @@ class BadInputIT {
         // durations: the forms operators write are taken, anything else says which forms are
         assertRejected(db, Sidecar.run(db.env(), "run", "--heartbeat-ms", "soon"), 2, "'soon' is not a duration: use e.g. 500ms, 20s");
         assertRejected(db, Sidecar.run(db.env(), "verify", "--wait", "5 minutes"), 2, "is not a duration");
-        assertRejected(db, Sidecar.run(db.env(), "run", "--http-bind", "no-such-host.invalid", "--replay-window", "15"), 2,
+        assertRejected(db, Sidecar.run(db.env(), "run", "--http-port", "18089", "--http-bind", "no-such-host.invalid", "--replay-window", "15"), 2,
                 "--http-bind no-such-host.invalid is not an address of this host");
     }
 
