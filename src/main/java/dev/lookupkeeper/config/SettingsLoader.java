@@ -77,7 +77,7 @@ public final class SettingsLoader {
                 merged.get("publication"),
                 merged.get("slot"),
                 intValue(merged, "max-batch-size"),
-                Duration.ofMillis(intValue(merged, "poll-interval-ms")),
+                Durations.parse("--poll-interval-ms", merged.get("poll-interval-ms"), java.time.temporal.ChronoUnit.MILLIS),
                 intValue(merged, "backfill-chunk"),
                 intValue(merged, "connect-attempts"),
                 consistency(merged));

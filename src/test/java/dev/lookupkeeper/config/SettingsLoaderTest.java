@@ -55,6 +55,16 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void durationKeysTakeUnitsFromEveryLayer() {
+        assertThat(new SettingsLoader(Map.of("LOOKUPKEEPER_POLL_INTERVAL_MS", "5ms")).load(null, Map.of()).pollInterval())
+                .isEqualTo(java.time.Duration.ofMillis(5));
+        assertThat(new SettingsLoader(Map.of()).load(null, Map.of("poll-interval-ms", "25")).pollInterval())
+                .isEqualTo(java.time.Duration.ofMillis(25));
+        assertThat(new SettingsLoader(Map.of("LOOKUPKEEPER_STRICT_FAILOVER", "20")).load(null, Map.of()).consistency().strictFailover())
+                .isEqualTo(java.time.Duration.ofSeconds(20));
+    }
+
+    @Test
     void jdbcUrlIsAcceptedToo() {
         Settings s = new SettingsLoader(Map.of("PGHOST", "envhost")).load(null,
                 Map.of("db-url", "jdbc:postgresql://h2:5433/d2?user=u2&sslmode=disable&ApplicationName=x"));

@@ -66,7 +66,8 @@ class SoakIT {
         int restartsDone = 0;
         int switchesDone = 0;
         int killsDone = 0;
-        DebeziumFeeder feeder = "kafka".equals(source) ? new DebeziumFeeder(db, topic(), true) : null;
+        Path offsets = Files.createTempFile("soak-feeder-", ".offsets");
+        DebeziumFeeder feeder = "kafka".equals(source) ? new DebeziumFeeder(db, topic(), true, offsets) : null;
         Path logs = Path.of("build", "soak", source + "-events.log");
         Files.createDirectories(logs.getParent());
         Files.deleteIfExists(logs);
@@ -81,6 +82,11 @@ class SoakIT {
                     event(logs, "switched");
                 }
                 Thread.sleep(200 + random.nextInt(2800));
+                if (feeder != null && feeder.stopped() != null) {
+                    event(logs, "the feeder stopped (" + feeder.stopped() + "): started again from its offsets");
+                    feeder.close();
+                    feeder = new DebeziumFeeder(db, topic(), true, offsets);
+                }
                 sidecar.sigkill();
                 killsDone++;
                 event(logs, "killed sidecar " + k + "; its output:\n" + sidecar.output());
@@ -91,6 +97,15 @@ class SoakIT {
                     db.cluster().restart(immediate);
                     restartsDone++;
                     event(logs, "restarted");
+                    if (feeder != null) {
+                        // Kafka Connect restarts a failed task; here the feeder plays Connect
+                        Thread.sleep(1000);
+                        if (feeder.stopped() != null) {
+                            event(logs, "the feeder stopped (" + feeder.stopped() + "): started again from its offsets");
+                            feeder.close();
+                            feeder = new DebeziumFeeder(db, topic(), true, offsets);
+                        }
+                    }
                 }
                 sidecar = Sidecar.start(env, run);
                 if (k % 20 == 0) {
@@ -98,12 +113,17 @@ class SoakIT {
                             + committed(writers) + " transactions");
                 }
             }
-            sidecar.awaitStreaming();
+            sidecar.awaitOutput("kafka".equals(source) ? "consuming" : "streaming from slot");
             Thread.sleep(2000);
             for (RetryingPusher w : writers) {
                 w.close();
             }
             if (feeder != null) {
+                if (feeder.stopped() != null) {
+                    feeder.close();
+                    feeder = new DebeziumFeeder(db, topic(), true, offsets);
+                }
+                Thread.sleep(5000);
                 feeder.awaitQuiet();
             }
             long missing = awaitNoneMissing(Duration.ofSeconds(120));

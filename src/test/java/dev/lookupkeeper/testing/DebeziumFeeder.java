@@ -23,15 +23,29 @@ public final class DebeziumFeeder implements AutoCloseable {
     private final KafkaProducer<String, String> producer;
     private final ExecutorService executor = Executors.newSingleThreadExecutor();
     private final AtomicLong produced = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicReference<String> stopped = new java.util.concurrent.atomic.AtomicReference<>();
 
     public DebeziumFeeder(PgDatabase db, String topic, boolean schemas) {
+        this(db, topic, schemas, null);
+    }
+
+    /**
+     * @param offsets a file for the connector's offsets (null: in memory): a feeder started again with
+     *                the same file resumes where the last one committed, as a restarted Connect task does
+     */
+    public DebeziumFeeder(PgDatabase db, String topic, boolean schemas, java.nio.file.Path offsets) {
         producer = new KafkaProducer<>(Map.of("bootstrap.servers", KafkaBroker.bootstrapServers(), "linger.ms", "5", "acks", "all"),
                 new StringSerializer(), new StringSerializer());
         var c = db.connection();
         Properties p = new Properties();
         p.setProperty("name", "feeder-" + db.name());
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
-        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
+        if (offsets == null) {
+            p.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
+        } else {
+            p.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
+            p.setProperty("offset.storage.file.filename", offsets.toString());
+        }
         p.setProperty("offset.flush.interval.ms", "1000");
         p.setProperty("database.hostname", c.host());
         p.setProperty("database.port", Integer.toString(c.port()));
@@ -60,7 +74,7 @@ public final class DebeziumFeeder implements AutoCloseable {
             }
             producer.flush();
             committer.markBatchFinished();
-        }).build();
+        }).using((success, message, error) -> stopped.set(message == null ? "stopped" : message)).build();
         executor.execute(engine);
     }
 
@@ -77,9 +91,18 @@ public final class DebeziumFeeder implements AutoCloseable {
         }
     }
 
+    /** Why the engine stopped (null while it runs): a task that failed for good, as a Connect worker would report it. */
+    public String stopped() {
+        return stopped.get();
+    }
+
     @Override
     public void close() throws Exception {
-        engine.close();
+        try {
+            engine.close();
+        } catch (IllegalStateException e) {
+            // the engine had stopped on its own already
+        }
         executor.shutdown();
         executor.awaitTermination(10, TimeUnit.SECONDS);
         producer.close();
