@@ -57,6 +57,15 @@ class SoakIT {
         Map<String, String> env = sidecarEnv();
         String[] run = runArgs();
         Instant started = Instant.now();
+        Path offsets = Files.createTempFile("soak-feeder-", ".offsets");
+        DebeziumFeeder feeder = null;
+        if ("kafka".equals(source)) {
+            // the connector needs the publication, and its slot before the first push (it streams, no snapshot)
+            assertThat(Sidecar.run(env, "install").exitCode()).isZero();
+            feeder = new DebeziumFeeder(db, topic(), true, offsets);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
+                    db.queryLong("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + db.name() + "_feed' AND active") == 1);
+        }
         List<RetryingPusher> writers = new ArrayList<>();
         for (int w = 0; w < 3; w++) {
             writers.add(new RetryingPusher(db.connection(), SoakIT::newPartitionWithMessages, seed + w, 2));
@@ -66,8 +75,6 @@ class SoakIT {
         int restartsDone = 0;
         int switchesDone = 0;
         int killsDone = 0;
-        Path offsets = Files.createTempFile("soak-feeder-", ".offsets");
-        DebeziumFeeder feeder = "kafka".equals(source) ? new DebeziumFeeder(db, topic(), true, offsets) : null;
         Path logs = Path.of("build", "soak", source + "-events.log");
         Files.createDirectories(logs.getParent());
         Files.deleteIfExists(logs);

@@ -30,8 +30,9 @@ public final class DebeziumFeeder implements AutoCloseable {
     }
 
     /**
-     * @param offsets a file for the connector's offsets (null: in memory): a feeder started again with
-     *                the same file resumes where the last one committed, as a restarted Connect task does
+     * @param offsets a file for the connector's offsets (null: in memory, and a snapshot first): a feeder
+     *                started again with the same file resumes where the last one committed, as a restarted
+     *                Connect task does; with a file there is no snapshot (the slot is created before any push)
      */
     public DebeziumFeeder(PgDatabase db, String topic, boolean schemas, java.nio.file.Path offsets) {
         producer = new KafkaProducer<>(Map.of("bootstrap.servers", KafkaBroker.bootstrapServers(), "linger.ms", "5", "acks", "all"),
@@ -57,7 +58,7 @@ public final class DebeziumFeeder implements AutoCloseable {
         p.setProperty("slot.name", db.name() + "_feed");
         p.setProperty("publication.name", "lookupkeeper_messages");
         p.setProperty("publication.autocreate.mode", "disabled");
-        p.setProperty("snapshot.mode", "initial");
+        p.setProperty("snapshot.mode", offsets == null ? "initial" : "no_data");
         p.setProperty("table.include.list", "queen.messages");
         p.setProperty("column.include.list", "queen.messages.id,queen.messages.partition_id,queen.messages.created_at");
         p.setProperty("poll.interval.ms", "10");
