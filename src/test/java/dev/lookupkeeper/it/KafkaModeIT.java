@@ -38,7 +38,10 @@ class KafkaModeIT {
         String topic = "cdc-" + db.name();
         KafkaBroker.createTopic(topic, 4);
         Map<String, String> env = kafkaEnv();
-        String[] run = {"run", "--source", "kafka", "--kafka-topic", topic, "--kafka-group", "g-" + db.name()};
+        // a killed consumer's partitions move after the session timeout: 6 s (the broker's minimum) instead of 45 s
+        java.nio.file.Path props = java.nio.file.Files.createTempFile("consumer-", ".properties");
+        java.nio.file.Files.writeString(props, "session.timeout.ms=6000\nheartbeat.interval.ms=1000\n");
+        String[] run = {"run", "--source", "kafka", "--kafka-topic", topic, "--kafka-group", "g-" + db.name(), "--kafka-properties", props.toString()};
         try (DebeziumFeeder feeder = new DebeziumFeeder(db, topic, true);
              PushLoad load = new PushLoad(db.connection(), partitions, new PushLoad.Options(4, 1500, 20, 3, 11)).start();
              Sidecar a = Sidecar.start(env, run).awaitOutput("consuming");

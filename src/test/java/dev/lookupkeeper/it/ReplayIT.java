@@ -130,9 +130,12 @@ class ReplayIT {
             Sidecar.Result badTime = Sidecar.run(db.env(), "replay", "--from-time", "last tuesday");
             assertThat(badTime.exitCode()).isEqualTo(2);
             assertThat(badTime.output()).contains("ISO-8601");
-            Sidecar.Result badWindow = Sidecar.run(db.env(), "run", "--replay-window", "15");
+            Sidecar.Result badWindow = Sidecar.run(db.env(), "run", "--replay-window", "15 minutes");
             assertThat(badWindow.exitCode()).isEqualTo(2);
-            assertThat(badWindow.output()).contains("--replay-window").contains("needs a unit");
+            assertThat(badWindow.output()).contains("--replay-window").contains("is not a duration");
+            Sidecar.Result longWindow = Sidecar.run(db.env(), "run", "--replay-window", "8d");
+            assertThat(longWindow.exitCode()).isEqualTo(2);
+            assertThat(longWindow.output()).contains("--replay-window must be between 0 (off) and 7d");
 
             // trigger mode keeps no slot at all, so no window
             Sidecar.Result sw = Sidecar.run(db.env(), "switch", "--to", "trigger");

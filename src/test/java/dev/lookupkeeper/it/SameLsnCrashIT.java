@@ -30,7 +30,7 @@ class SameLsnCrashIT {
     void aCopyAsTheLastWriteOfAQuietPartitionSurvivesKills(String source) throws Exception {
         Map<String, String> env = db.env(source);
         List<UUID> busy = db.createQueues("lsn-busy-" + source, 1, 100);
-        List<UUID> quiet = db.createQueues("lsn-quiet-" + source, 1, 12); // the soak (mvn -Psoak) does hundreds
+        List<UUID> quiet = db.createQueues("lsn-quiet-" + source, 1, 8); // the soak (mvn -Psoak) does hundreds
         Random random = new Random(20261127L);
         String[] batchSizes = {"100", "1000", "8192"};
         try (PushLoad load = new PushLoad(db.connection(), busy, new PushLoad.Options(2, 500, 10, 2, 11)).start()) {

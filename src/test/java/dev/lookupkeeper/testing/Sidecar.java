@@ -41,7 +41,8 @@ public final class Sidecar implements AutoCloseable {
 
     /** Runs a CLI command to completion and returns its exit code and combined output. */
     public static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
-        try (Sidecar s = start(env, args)) {
+        // a command that runs to completion: the client compiler and the serial collector start it ~25 % faster
+        try (Sidecar s = startWithJvm(List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), env, args)) {
             if (!s.process.waitFor(120, TimeUnit.SECONDS)) {
                 s.process.destroyForcibly();
                 throw new IllegalStateException("lookupkeeper " + String.join(" ", args) + " did not finish in 120 s:\n" + s.output());
