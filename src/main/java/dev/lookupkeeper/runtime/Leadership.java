@@ -71,8 +71,8 @@ final class Leadership implements AutoCloseable {
     /** Gives leadership up (the session is closed, which releases the lock); the thread tries again afterwards. */
     void drop() {
         releaseAsked = true;
-        held = false;
         synchronized (this) {
+            held = false; // under the monitor: a tryLock in progress cannot leave it true on a closed session
             closeSession();
         }
         releaseAsked = false;
@@ -92,8 +92,8 @@ final class Leadership implements AutoCloseable {
                     }
                 } else {
                     Thread.sleep(TRY_MS);
-                    if (!releaseAsked && !closed) {
-                        synchronized (this) {
+                    synchronized (this) {
+                        if (!releaseAsked && !closed) {
                             tryLock();
                         }
                     }
@@ -149,8 +149,8 @@ final class Leadership implements AutoCloseable {
     public void close() {
         closed = true;
         thread.interrupt();
-        held = false;
         synchronized (this) {
+            held = false;
             closeSession();
         }
     }
