@@ -68,6 +68,17 @@ public final class Database {
         return state == null || state.startsWith("08") || "57P03".equals(state);
     }
 
+    /** Closes a connection that may be broken already; never throws. */
+    public static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException e) {
+                // gone already
+            }
+        }
+    }
+
     public static HikariDataSource pool(ConnectionSettings c, String applicationName, int size) {
         return pool(c, applicationName, size, null);
     }

@@ -135,14 +135,8 @@ final class Leadership implements AutoCloseable {
 
     private void closeSession() {
         backendPid = null;
-        if (session != null) {
-            try {
-                session.close();
-            } catch (SQLException e) {
-                // gone already
-            }
-            session = null;
-        }
+        Database.closeQuietly(session);
+        session = null;
     }
 
     @Override

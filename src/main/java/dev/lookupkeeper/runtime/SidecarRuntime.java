@@ -88,7 +88,7 @@ public final class SidecarRuntime implements AutoCloseable {
             }
         } finally {
             leadership.close();
-            closeQuietly(c);
+            Database.closeQuietly(c);
         }
     }
 
@@ -153,7 +153,7 @@ public final class SidecarRuntime implements AutoCloseable {
                     throw e;
                 }
                 onConnectionLost(e);
-                closeQuietly(c);
+                Database.closeQuietly(c);
                 c = null;
                 continue;
             }
@@ -252,16 +252,6 @@ public final class SidecarRuntime implements AutoCloseable {
         metrics.leader(false);
         streams.closeAll();
         leadership.drop();
-    }
-
-    private static void closeQuietly(Connection c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (SQLException e) {
-                // gone already
-            }
-        }
     }
 
     /** Ready: the control loop is alive and reaches PostgreSQL, and in CDC mode this process streams with a recent batch or heartbeat. */

@@ -87,7 +87,7 @@ public final class StrictGuard implements AutoCloseable {
                 check(c, System.currentTimeMillis());
             } catch (SQLException e) {
                 complain("strict guard: " + PgErrors.brief(e));
-                closeQuietly(c);
+                Database.closeQuietly(c);
                 c = null;
             } catch (RuntimeException e) {
                 complain("strict guard: " + e);
@@ -98,7 +98,7 @@ public final class StrictGuard implements AutoCloseable {
                 break;
             }
         }
-        closeQuietly(c);
+        Database.closeQuietly(c);
     }
 
     /** One turn: read the server's view, act on it (also the orphan guard's step). */
@@ -245,16 +245,6 @@ public final class StrictGuard implements AutoCloseable {
         try (var st = c.createStatement(); var rs = st.executeQuery("SELECT current_user")) {
             rs.next();
             return rs.getString(1);
-        }
-    }
-
-    private static void closeQuietly(Connection c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (SQLException ignored) {
-                // closing a broken connection
-            }
         }
     }
 

@@ -73,38 +73,35 @@ public final class BatchApplier {
         }
         List<LatestMessage> rows = batch.newestPerPartition();
         String checkpoint = Lsns.format(batch.endLsn());
-        java.util.concurrent.atomic.AtomicReference<List<java.util.UUID>> notSeen = new java.util.concurrent.atomic.AtomicReference<>(List.of());
-        Applied applied = Retry.whileTransient(() -> {
+        Attempt done = Retry.whileTransient(() -> {
             try (Connection c = dataSource.getConnection()) {
                 if (!batch.hasDeletes()) {
                     // one statement is one transaction: upsert and checkpoint commit together in a
                     // single round trip (no BEGIN/COMMIT of its own)
                     c.setAutoCommit(true);
-                    LookupWriter.Upserted u = writer.upsert(c, rows, batch.watermark(), checkpoint, checkpoint);
-                    notSeen.set(u.unseen());
-                    return new Applied(rows, u.changed(), List.of());
+                    return new Attempt(writer.upsert(c, rows, batch.watermark(), checkpoint, checkpoint), List.of());
                 }
                 c.setAutoCommit(false);
                 try {
                     LookupWriter.Upserted u = writer.upsert(c, rows, batch.watermark(), checkpoint, checkpoint);
-                    List<PhantomHealer.Healed> healed = batch.hasDeletes()
-                            ? healer.heal(c, batch.deletedMessages(), batch.sweepAllRequested()) : List.of();
+                    List<PhantomHealer.Healed> healed = healer.heal(c, batch.deletedMessages(), batch.sweepAllRequested());
                     c.commit();
-                    notSeen.set(u.unseen());
-                    return new Applied(rows, u.changed(), healed);
+                    return new Attempt(u, healed);
                 } catch (SQLException | RuntimeException e) {
                     LookupWriter.safeRollback(c);
                     throw e;
                 }
             }
         });
-        if (notSeen.get().isEmpty()) {
-            return applied;
+        int changed = done.upserted().changed();
+        if (!done.upserted().unseen().isEmpty()) {
+            // before the position is confirmed: a crash meanwhile streams the batch again
+            changed += unseen.apply(rows, done.upserted().unseen(), batch.xids());
         }
-        // before the position is confirmed: a crash meanwhile streams the batch again
-        int more = unseen.apply(rows, notSeen.get(), batch.xids());
-        return new Applied(rows, applied.rowsChanged() + more, applied.healed());
+        return new Applied(rows, changed, done.healed());
     }
+
+    private record Attempt(LookupWriter.Upserted upserted, List<PhantomHealer.Healed> healed) {}
 
     /** Stores a position passed with nothing to apply; it may be confirmed to the server once this returns. */
     public void storePosition(long lsn) throws SQLException, InterruptedException {
