@@ -40,6 +40,11 @@ INSERT INTO {{schema}}.streams (stream) VALUES ('main') ON CONFLICT DO NOTHING;
 -- transaction that applied it. The stream restarts here; a slot confirmed past it was moved by
 -- someone else (the gap is unknowable) and is re-bootstrapped.
 ALTER TABLE {{schema}}.streams ADD COLUMN IF NOT EXISTS checkpoint_lsn pg_lsn;
+-- Transactions the stream delivered but could not settle yet (their partitions not visible): the
+-- checkpoint stays at held_from_lsn until they are (sql/checkpoint/held_state.sql).
+ALTER TABLE {{schema}}.streams ADD COLUMN IF NOT EXISTS held_transactions integer NOT NULL DEFAULT 0;
+ALTER TABLE {{schema}}.streams ADD COLUMN IF NOT EXISTS held_since timestamptz;
+ALTER TABLE {{schema}}.streams ADD COLUMN IF NOT EXISTS held_from_lsn pg_lsn;
 
 -- Debezium's source offsets per stream (key/value bytes as Kafka Connect serialises them).
 CREATE TABLE IF NOT EXISTS {{schema}}.source_offsets (

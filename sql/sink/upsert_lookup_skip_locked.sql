@@ -5,8 +5,11 @@
 -- for those rows. Such partitions are returned as deferred: the caller applies them again once
 -- the lock is gone (by then, usually, so is the partition). Partitions first, then lookup rows,
 -- each in partition_id order.
+-- A partition this statement cannot see (deleted, or created by a transaction waiting for the
+-- sidecar's confirmation) is returned as unseen. The checkpoint moves to the batch's end only when
+-- nothing was deferred or unseen; else to the settled position before the batch.
 -- Parameters: as upsert_lookup.sql (partition ids, message ids, created_at microseconds, watermark,
--- last LSN, checkpoint LSN or NULL to leave it, stream name).
+-- last LSN, the checkpoint if everything was applied, the checkpoint if not, stream name).
 WITH batch AS (
     SELECT b.partition_id, b.message_id,
            timestamptz 'epoch' + b.created_us * interval '1 microsecond' AS created_at
@@ -51,7 +54,10 @@ WITH batch AS (
     SET applied_watermark = GREATEST(applied_watermark, ?::bigint),
         last_batch_at = now(),
         last_batch_lsn = COALESCE(?::pg_lsn, last_batch_lsn),
-        checkpoint_lsn = GREATEST(checkpoint_lsn, ?::pg_lsn),
+        checkpoint_lsn = GREATEST(checkpoint_lsn,
+            CASE WHEN NOT EXISTS (SELECT 1 FROM busy)
+                  AND NOT EXISTS (SELECT 1 FROM batch b WHERE NOT EXISTS (SELECT 1 FROM {{queue_schema}}.partitions p WHERE p.id = b.partition_id))
+                 THEN ?::pg_lsn ELSE ?::pg_lsn END),
         updated_at = now()
     WHERE stream = ?
     RETURNING 1

@@ -4,7 +4,7 @@ import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.replay.Lsns;
 import dev.lookupkeeper.runtime.StreamTarget;
-import dev.lookupkeeper.sink.PositionNotes;
+import dev.lookupkeeper.checkpoint.PositionNotes;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -69,6 +69,12 @@ final class StatusCommand implements Callable<Integer> {
                 : r.lastBatch().at() + " up to " + r.lastBatch().lsn()));
         System.out.println("checkpoint:   " + (r.lastBatch() == null || r.lastBatch().checkpointLsn() == null ? "none"
                 : r.lastBatch().checkpointLsn() + " (the stream resumes here)"));
+        if (r.held() != null && r.held().transactions() > 0) {
+            System.out.printf("held:         %d transaction(s) for %.0f s, not visible yet; the checkpoint stays at %s until they are%n",
+                    r.held().transactions(), r.held().seconds() == null ? 0.0 : r.held().seconds(), r.held().fromLsn());
+        } else {
+            System.out.println("held:         none");
+        }
         System.out.println("lookup rows:  " + r.lookupRows());
         StatusReport.Replay rp = r.replay();
         System.out.println("replay from:  " + (rp.present()

@@ -53,7 +53,7 @@ public final class Installer {
                 st.execute(sql.get("install/own_schema.sql"));
                 actions.add("schema " + settings.schema() + ": " + (schemaExisted ? "exists, brought up to date" : "created"));
             }
-            if (facts.versionNum() >= 150000 && dev.lookupkeeper.sink.PositionNotes.missing(c, settings)) {
+            if (facts.versionNum() >= 150000 && dev.lookupkeeper.checkpoint.PositionNotes.missing(c, settings)) {
                 st.execute(sql.get("install/confirm_notes.sql"));
                 actions.add("sequences " + settings.schema() + ".confirmed_*: created (strict consistency's position notes)");
             }
@@ -208,7 +208,7 @@ public final class Installer {
         }
         // columns added by later versions (ADD COLUMN IF NOT EXISTS in own_schema.sql)
         try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_attribute WHERE NOT attisdropped AND"
-                + " ((attrelid = to_regclass(?) AND attname = 'checkpoint_lsn') OR (attrelid = to_regclass(?) AND attname = 'strict_relaxed_reason'))")) {
+                + " ((attrelid = to_regclass(?) AND attname = 'held_from_lsn') OR (attrelid = to_regclass(?) AND attname = 'strict_relaxed_reason'))")) {
             ps.setString(1, schema + ".streams");
             ps.setString(2, schema + ".state");
             try (ResultSet rs = ps.executeQuery()) {

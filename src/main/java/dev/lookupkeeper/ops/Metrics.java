@@ -44,6 +44,11 @@ public final class Metrics {
                 .description("slots found lost, re-created or moved by someone else; the lookup was bootstrapped again").register(registry);
         FunctionCounter.builder("lookupkeeper_events_ignored", stats, PipelineStats::ignored)
                 .description("events that carry nothing for the lookup").register(registry);
+        Gauge.builder("lookupkeeper_held_transactions", stats, PipelineStats::heldTransactions)
+                .description("transactions the stream delivered whose partitions are not visible yet; the checkpoint stays before them")
+                .register(registry);
+        Gauge.builder("lookupkeeper_held_seconds", stats, PipelineStats::heldSeconds)
+                .description("how long the oldest held transaction has waited (0: none held)").register(registry);
         batchWrite = Timer.builder("lookupkeeper_batch_write").description("coalesce + upsert + commit of one batch")
                 .publishPercentileHistogram().register(registry);
         lag = Timer.builder("lookupkeeper_lag").description("from a message's commit to its lookup row's commit")

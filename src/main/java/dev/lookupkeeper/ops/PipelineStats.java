@@ -20,6 +20,8 @@ public final class PipelineStats {
     private final Recorder lagMs = new Recorder(3_600_000L, 3);
     private final Histogram total = new Histogram(3_600_000L, 3);
     private volatile BatchListener listener;
+    private final AtomicLong heldTransactions = new AtomicLong();
+    private final AtomicLong heldSinceMs = new AtomicLong();
 
     /** Told after each written batch: its write time and the lag of each of its events. */
     @FunctionalInterface
@@ -61,6 +63,22 @@ public final class PipelineStats {
     }
 
     /** A slot lost, re-created or moved by someone else: the lookup was bootstrapped again from the table. */
+    /** Transactions the checkpoint owner holds as unsettled, and since when the oldest waits (0: none). */
+    public void recordHeld(int transactions, long sinceMs) {
+        heldTransactions.set(transactions);
+        heldSinceMs.set(sinceMs);
+    }
+
+    public long heldTransactions() {
+        return heldTransactions.get();
+    }
+
+    /** Seconds the oldest held transaction has waited, 0 when none is held. */
+    public double heldSeconds() {
+        long since = heldSinceMs.get();
+        return since == 0 ? 0 : Math.max(0, System.currentTimeMillis() - since) / 1000.0;
+    }
+
     public void recordRebootstrap() {
         rebootstraps.increment();
     }

@@ -45,10 +45,15 @@ public final class StatusReader {
                 ? new StatusReport.Switch(st.switchTarget(), st.switchStep(), String.valueOf(st.switchStartedAt())) : null;
         TriggerMode.TriggerState ts = new TriggerMode(settings).state(c);
         StatusReport.LastBatch last = null;
+        StatusReport.Held held = new StatusReport.Held(0, null, null, null);
         try (PreparedStatement ps = c.prepareStatement("SELECT last_batch_at, last_batch_lsn, applied_watermark,"
-                + " to_jsonb(s) ->> 'checkpoint_lsn' FROM " + schema + ".streams s WHERE stream = 'main'"); ResultSet rs = ps.executeQuery()) {
+                + " to_jsonb(s) ->> 'checkpoint_lsn', COALESCE((to_jsonb(s) ->> 'held_transactions')::int, 0),"
+                + " to_jsonb(s) ->> 'held_since', extract(epoch FROM now() - (to_jsonb(s) ->> 'held_since')::timestamptz),"
+                + " to_jsonb(s) ->> 'held_from_lsn' FROM " + schema + ".streams s WHERE stream = 'main'"); ResultSet rs = ps.executeQuery()) {
             if (rs.next()) {
                 last = new StatusReport.LastBatch(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4));
+                double seconds = rs.getDouble(7);
+                held = new StatusReport.Held(rs.getInt(5), rs.getString(6), rs.wasNull() ? null : seconds, rs.getString(8));
             }
         }
         long rows = 0;
@@ -62,7 +67,7 @@ public final class StatusReader {
         return new StatusReport(st.mode(), sw, slot(c), publication(c),
                 new StatusReport.Trigger(ts.present(), ts.enabled(), ts.statementLevel()),
                 new StatusReport.Sidecar(st.sidecarSeenAt() == null ? null : st.sidecarSeenAt().toString(), st.sidecarStreaming()),
-                last, rows, replay(c), consistency(c), queueTriggers(c), instances, StatusReport.leaderOf(instances));
+                last, rows, replay(c), consistency(c), queueTriggers(c), instances, StatusReport.leaderOf(instances), held);
     }
 
     private List<StatusReport.Instance> instances(Connection c) throws SQLException {

@@ -16,7 +16,14 @@ public record StatusReport(
         Consistency consistency,
         List<QueueTrigger> queueTriggers,
         List<Instance> instances,
-        String leader) {
+        String leader,
+        Held held) {
+
+    /**
+     * Transactions the stream delivered but could not settle yet (their partitions not visible, or,
+     * strict, their rows locked): the checkpoint stays at {@code fromLsn} until they settle.
+     */
+    public record Held(int transactions, String since, Double seconds, String fromLsn) {}
 
     /**
      * One `lookupkeeper run`, from its own heartbeat row.

@@ -1,7 +1,7 @@
 package dev.lookupkeeper.pg;
 
 import dev.lookupkeeper.config.Settings;
-import dev.lookupkeeper.sink.PositionNotes;
+import dev.lookupkeeper.checkpoint.PositionNotes;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -131,7 +131,7 @@ public final class CdcPipeline implements AutoCloseable {
         }
         BatchAssembler assembler = new BatchAssembler(settings, selection != null);
         BatchApplier applier = new BatchApplier(pool, settings, SqlTemplates.forTable(settings, target.lookupTable()), target.name(),
-                options.confirmAtOnce() && target.isMain());
+                options.confirmAtOnce() && target.isMain(), stats);
         StreamBatchSink sink = new StreamBatchSink(applier, stats,
                 selection != null ? selection : StreamBatchSink.Follower.NONE);
         boolean messages;

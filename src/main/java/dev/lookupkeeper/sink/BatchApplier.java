@@ -1,7 +1,12 @@
 package dev.lookupkeeper.sink;
 
+import dev.lookupkeeper.checkpoint.Checkpointer;
+import dev.lookupkeeper.checkpoint.PositionNotes;
+import dev.lookupkeeper.checkpoint.SettledPrefix;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.ops.Failpoints;
+import dev.lookupkeeper.ops.PipelineStats;
 import dev.lookupkeeper.pg.SqlTemplates;
 import dev.lookupkeeper.replay.Lsns;
 import dev.lookupkeeper.stream.ChangeBatch;
@@ -12,78 +17,102 @@ import java.util.List;
 import javax.sql.DataSource;
 
 /**
- * The native stream's sink: one transaction per batch holds the monotonic upsert, the phantom
- * repairs and the stream's checkpoint (the commit end LSN of the batch's last transaction). A
- * batch without deletes is the upsert statement alone (its CTE moves the checkpoint), sent in
- * autocommit: the same atomicity, one round trip. Only
- * after it commits may the position be confirmed to the server. Transient failures are retried a
- * bounded number of times; the whole transaction is idempotent, so a retry is always safe.
+ * The sink's writer: one transaction per batch holds the monotonic upsert, the phantom repairs and
+ * the checkpoint the {@link Checkpointer} chose (a batch without deletes is the upsert statement
+ * alone, in autocommit: the same atomicity, one round trip). A batch whose partitions the upsert
+ * could not all see is held by the checkpointer — the stored checkpoint stays before it — and its
+ * unseen rows are applied again before each later batch and while the stream is idle, until every
+ * transaction of the batch is visible: then what is still unseen was deleted, and the batch is
+ * settled. No give-up timeout: a transaction held 40 s by a synchronous standby that is away is
+ * applied when it becomes visible, or streamed again after a crash. Transient failures are retried
+ * a bounded number of times; every statement is idempotent, so a retry is always safe.
+ *
+ * <p>Failpoints (crash tests): {@code batch-upserted} after the transaction of a batch with lookup
+ * changes committed, before the checkpointer hears of it; {@code batch-held} once a batch is held.
  */
 public final class BatchApplier {
 
     /** What one batch changed, for stats and the in-memory selection. */
     public record Applied(List<LatestMessage> upserted, int rowsChanged, List<PhantomHealer.Healed> healed) {}
 
+    /** Sources that keep their own offsets (no checkpoint here): how long a held batch waits between tries. */
+    private static final long OFFSET_SOURCE_MAX_PAUSE_MS = 50;
+
     private final DataSource dataSource;
     private final LookupWriter writer;
     private final PhantomHealer healer;
-    private final String storeCheckpointSql;
-    private final String stream;
-
+    private final TransactionVisibility visibility;
+    private final Checkpointer<HeldChanges> checkpoint;
     private final String notePositionSql;
     private final String noteSequence;
     private final LockSkippingApply lockSkipping;
-    private final UnseenPartitions unseen;
 
     public BatchApplier(DataSource dataSource, Settings settings, SqlTemplates templates, String stream) {
-        this(dataSource, settings, templates, stream, false);
+        this(dataSource, settings, templates, stream, false, new PipelineStats());
     }
 
     /**
      * @param skipLocked strict consistency: never wait for a row another transaction holds (see
      *                   {@link LockSkippingApply})
+     * @param stats where the held transactions are published (the gauges)
      */
-    public BatchApplier(DataSource dataSource, Settings settings, SqlTemplates templates, String stream, boolean skipLocked) {
+    public BatchApplier(DataSource dataSource, Settings settings, SqlTemplates templates, String stream, boolean skipLocked,
+                        PipelineStats stats) {
+        Identifiers.validate("stream", stream);
         this.dataSource = dataSource;
         this.writer = new LookupWriter(dataSource, templates, stream);
         this.healer = new PhantomHealer(templates);
-        this.storeCheckpointSql = SqlTemplates.of(settings).get("sink/store_checkpoint.sql");
+        this.visibility = new TransactionVisibility(templates);
+        this.checkpoint = new Checkpointer<>(settings, stream, 0, stats);
         this.notePositionSql = SqlTemplates.of(settings).get("sink/note_position.sql");
         this.noteSequence = PositionNotes.sequence(settings, stream);
-        this.stream = stream;
-        this.unseen = new UnseenPartitions(dataSource, writer, templates);
-        Identifiers.validate("stream", stream);
-        this.lockSkipping = skipLocked ? new LockSkippingApply(dataSource, writer, new PhantomHealer(templates, true), stream,
-                Identifiers.quote(settings.schema()) + ".streams") : null;
+        this.lockSkipping = skipLocked
+                ? new LockSkippingApply(dataSource, writer, new PhantomHealer(templates, true), visibility, checkpoint) : null;
     }
 
-    /** Strict: whether changes wait for rows another transaction holds (see {@link #retryHeld}). */
+    /** The stream starts at its stored checkpoint: settled by definition. */
+    public void started(long startLsn) {
+        checkpoint.startAt(startLsn);
+    }
+
+    /** The checkpoint as stored: settled and durable (what eventual consistency confirms). */
+    public long storedCheckpoint() {
+        return checkpoint.stored();
+    }
+
+    /** Whether transactions are held back (their partitions not visible yet, or, strict, their rows locked). */
     public boolean holding() {
-        return lockSkipping != null && lockSkipping.holding();
-    }
-
-    /** Strict: applies the held changes again, on their own. */
-    public Applied retryHeld() throws SQLException, InterruptedException {
-        return lockSkipping.retry();
+        return checkpoint.holding();
     }
 
     public Applied apply(ChangeBatch batch) throws SQLException, InterruptedException {
-        if (lockSkipping != null) {
-            return lockSkipping.apply(batch);
+        if (checkpoint.holding()) {
+            retryHeld(); // the oldest first: a batch may settle before this one is applied
         }
+        Applied applied = lockSkipping != null ? lockSkipping.apply(batch) : applyWaiting(batch);
+        if (batch.endLsn() == 0) {
+            settleBeforeReturning(); // Debezium and Kafka mark their offsets once this returns
+        }
+        return applied;
+    }
+
+    private Applied applyWaiting(ChangeBatch batch) throws SQLException, InterruptedException {
         List<LatestMessage> rows = batch.newestPerPartition();
-        String checkpoint = Lsns.format(batch.endLsn());
+        long end = batch.endLsn();
+        String last = end == 0 ? null : Lsns.format(end);
+        String ifApplied = end == 0 ? null : Lsns.format(checkpoint.ifApplied(end));
+        String ifHeld = end == 0 ? null : Lsns.format(checkpoint.ifHeld());
         Attempt done = Retry.whileTransient(() -> {
             try (Connection c = dataSource.getConnection()) {
                 if (!batch.hasDeletes()) {
                     // one statement is one transaction: upsert and checkpoint commit together in a
                     // single round trip (no BEGIN/COMMIT of its own)
                     c.setAutoCommit(true);
-                    return new Attempt(writer.upsert(c, rows, batch.watermark(), checkpoint, checkpoint), List.of());
+                    return new Attempt(writer.upsert(c, rows, batch.watermark(), last, ifApplied, ifHeld), List.of());
                 }
                 c.setAutoCommit(false);
                 try {
-                    LookupWriter.Upserted u = writer.upsert(c, rows, batch.watermark(), checkpoint, checkpoint);
+                    LookupWriter.Upserted u = writer.upsert(c, rows, batch.watermark(), last, ifApplied, ifHeld);
                     List<PhantomHealer.Healed> healed = healer.heal(c, batch.deletedMessages(), batch.sweepAllRequested());
                     c.commit();
                     return new Attempt(u, healed);
@@ -93,44 +122,115 @@ public final class BatchApplier {
                 }
             }
         });
-        int changed = done.upserted().changed();
-        if (!done.upserted().unseen().isEmpty()) {
-            // before the position is confirmed: a crash meanwhile streams the batch again
-            changed += unseen.apply(rows, done.upserted().unseen(), batch.xids());
+        Failpoints.hit("batch-upserted");
+        List<LatestMessage> unseen = HeldChanges.rowsOf(rows, done.upserted().unseen());
+        if (unseen.isEmpty()) {
+            checkpoint.applied(end);
+        } else {
+            checkpoint.hold(end, batch.transactions(), new HeldChanges(unseen, batch.xids(), List.of()));
+            withConnection(c -> {
+                checkpoint.publish(c);
+                return null;
+            });
+            Failpoints.hit("batch-held");
         }
-        return new Applied(rows, changed, done.healed());
+        return new Applied(rows, done.upserted().changed(), done.healed());
     }
 
     private record Attempt(LookupWriter.Upserted upserted, List<PhantomHealer.Healed> healed) {}
 
-    /** Stores a position passed with nothing to apply; it may be confirmed to the server once this returns. */
-    public void storePosition(long lsn) throws SQLException, InterruptedException {
-        if (holding()) {
-            return; // held changes lie before this position
+    /**
+     * Applies the held batches again, oldest first; a batch whose rows are now all applied, or
+     * whose transactions are all visible (what is still unseen was deleted), is settled.
+     *
+     * @return rows the retries changed
+     */
+    public int retryHeld() throws SQLException, InterruptedException {
+        if (lockSkipping != null) {
+            return lockSkipping.retryHeld();
         }
-        positionStatement(storeCheckpointSql, lsn, stream);
+        int changed = 0;
+        for (SettledPrefix.Held<HeldChanges> h : checkpoint.held()) {
+            HeldChanges p = h.pending();
+            int[] result = Retry.whileTransient(() -> {
+                try (Connection c = dataSource.getConnection()) {
+                    c.setAutoCommit(true);
+                    // visibility first: the upsert's snapshot is then no older than this check's
+                    boolean allVisible = visibility.invisible(c, p.xids()) == 0;
+                    LookupWriter.Upserted u = writer.upsert(c, p.rows(), 0, null, null, null);
+                    List<LatestMessage> still = HeldChanges.rowsOf(p.rows(), u.unseen());
+                    if (still.isEmpty() || allVisible) {
+                        checkpoint.settle(c, h);
+                    } else {
+                        checkpoint.stillPending(h, new HeldChanges(still, p.xids(), List.of()));
+                    }
+                    return new int[] {u.changed()};
+                }
+            });
+            changed += result[0];
+        }
+        checkpoint.warnIfHeldLong(System.currentTimeMillis());
+        return changed;
+    }
+
+    /** Sources that keep their own offsets: wait, however long, until every held batch is settled. */
+    private void settleBeforeReturning() throws SQLException, InterruptedException {
+        long pause = 1;
+        while (checkpoint.holding()) {
+            Thread.sleep(pause);
+            pause = Math.min(pause * 2, OFFSET_SOURCE_MAX_PAUSE_MS);
+            retryHeld();
+        }
+    }
+
+    /** Stores a position passed with nothing to apply, as far as it is settled; returns the stored checkpoint. */
+    public long storePosition(long lsn) throws SQLException, InterruptedException {
+        checkpoint.pass(lsn);
+        if (checkpoint.storeDue()) {
+            withConnection(checkpoint::storeSettled);
+        }
+        return checkpoint.stored();
+    }
+
+    /** A position passed with nothing to apply, neither stored nor noted yet (eventual: stored at the next interval). */
+    public void passPosition(long lsn) {
+        checkpoint.pass(lsn);
     }
 
     /**
      * Notes a position to be confirmed without a stored checkpoint (strict consistency): no WAL, no
-     * transaction for the stream to see. It may be confirmed to the server once this returns.
+     * transaction for the stream to see. Never past a held transaction: the note tells a restart
+     * that the slot's confirmed position is still ours.
+     *
+     * @return whether it was noted
      */
-    public void notePosition(long lsn) throws SQLException, InterruptedException {
-        if (holding()) {
-            return; // held changes lie before this position: a crash must not be taken for a clean continuation
+    public boolean notePosition(long lsn) throws SQLException, InterruptedException {
+        checkpoint.pass(lsn);
+        if (checkpoint.holding()) {
+            return false;
         }
-        positionStatement(notePositionSql, lsn, noteSequence);
-    }
-
-    private void positionStatement(String sql, long lsn, String second) throws SQLException, InterruptedException {
         String text = Lsns.format(lsn);
         Retry.whileTransient(() -> {
-            try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(notePositionSql)) {
                 c.setAutoCommit(true);
                 ps.setString(1, text);
-                ps.setString(2, second);
+                ps.setString(2, noteSequence);
                 ps.execute();
                 return null;
+            }
+        });
+        return true;
+    }
+
+    private interface OnConnection {
+        Object run(Connection c) throws SQLException;
+    }
+
+    private void withConnection(OnConnection work) throws SQLException, InterruptedException {
+        Retry.whileTransient(() -> {
+            try (Connection c = dataSource.getConnection()) {
+                c.setAutoCommit(true);
+                return work.run(c);
             }
         });
     }

@@ -1,112 +1,84 @@
 package dev.lookupkeeper.sink;
 
+import dev.lookupkeeper.checkpoint.Checkpointer;
+import dev.lookupkeeper.checkpoint.SettledPrefix;
+import dev.lookupkeeper.ops.Failpoints;
 import dev.lookupkeeper.replay.Lsns;
 import dev.lookupkeeper.stream.ChangeBatch;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * How strict consistency applies a batch: like {@link BatchApplier}, but never waiting for a row
  * another transaction holds. Under synchronous replication a committed transaction keeps its locks
  * until the sidecar confirms it; a DELETE of a queue or partition cascades into the lookup and
  * locks exactly the rows the sidecar must touch before it can confirm — waiting would be a
- * deadlock. Changes to such rows are held ({@link DeferredChanges}) and applied with the next batch
- * or on an idle retry; meanwhile the checkpoint stays at the last batch applied in full.
+ * deadlock. A batch with such rows, or with partitions not visible yet (created by a transaction
+ * that waits for this very confirmation), is held by the {@link Checkpointer} like any unsettled
+ * batch: the checkpoint stays before it, the stream confirms it (that is what lets the waiting
+ * transaction finish), and the held rows are applied again before each batch and while the stream
+ * is idle, until they are applied or their transactions are visible and the partitions gone.
  */
 final class LockSkippingApply {
-    private static final Logger LOG = LoggerFactory.getLogger(LockSkippingApply.class);
-
     private final DataSource dataSource;
     private final LookupWriter writer;
     private final PhantomHealer healer;
-    private final String stream;
-    private final String schemaStreams;
-    private final DeferredChanges held = new DeferredChanges();
-    private String storedCheckpoint;
-    private long lastEnd;
-    private boolean announced;
+    private final TransactionVisibility visibility;
+    private final Checkpointer<HeldChanges> checkpoint;
 
-    LockSkippingApply(DataSource dataSource, LookupWriter writer, PhantomHealer healer, String stream, String schemaStreams) {
+    LockSkippingApply(DataSource dataSource, LookupWriter writer, PhantomHealer healer, TransactionVisibility visibility,
+                      Checkpointer<HeldChanges> checkpoint) {
         this.dataSource = dataSource;
         this.writer = writer;
         this.healer = healer;
-        this.stream = stream;
-        this.schemaStreams = schemaStreams;
-    }
-
-    boolean holding() {
-        return !held.isEmpty();
+        this.visibility = visibility;
+        this.checkpoint = checkpoint;
     }
 
     BatchApplier.Applied apply(ChangeBatch batch) throws SQLException, InterruptedException {
-        if (Long.compareUnsigned(batch.endLsn(), lastEnd) > 0) {
-            lastEnd = batch.endLsn();
-        }
-        return run(held.withRows(batch.newestPerPartition()), held.withDeleted(batch.deletedMessages()),
-                held.withSweep(batch.sweepAllRequested()), batch.watermark(), Lsns.format(batch.endLsn()));
-    }
-
-    /** Tries the held changes again on their own (the stream is idle). */
-    BatchApplier.Applied retry() throws SQLException, InterruptedException {
-        return run(held.withRows(List.of()), held.withDeleted(List.of()), held.withSweep(false), 0, null);
-    }
-
-    private BatchApplier.Applied run(List<LatestMessage> rows, List<UUID> deleted, boolean sweep, long watermark, String lastLsn)
-            throws SQLException, InterruptedException {
-        String target = lastEnd == 0 ? null : Lsns.format(lastEnd);
-        if (held.isEmpty() && deleted.isEmpty() && !sweep && storedCheckpoint != null) {
-            BatchApplier.Applied fast = plainUpsert(rows, watermark, lastLsn, target);
+        List<LatestMessage> rows = batch.newestPerPartition();
+        long end = batch.endLsn();
+        if (!checkpoint.holding() && !batch.hasDeletes()) {
+            BatchApplier.Applied fast = plainUpsert(batch, rows, end);
             if (fast != null) {
                 return fast;
             }
         }
-        return Retry.whileTransient(() -> {
+        String last = end == 0 ? null : Lsns.format(end);
+        Outcome o = Retry.whileTransient(() -> {
             try (Connection c = dataSource.getConnection()) {
                 c.setAutoCommit(false);
                 try {
-                    if (storedCheckpoint == null) {
-                        storedCheckpoint = readCheckpoint(c);
-                    }
-                    LookupWriter.Skipping up = writer.upsertSkippingLocked(c, rows, watermark, lastLsn, target);
-                    List<PhantomHealer.Healed> healed = deleted.isEmpty() && !sweep ? List.of() : healer.heal(c, deleted, sweep);
-                    List<UUID> stillDeleted = healer.stillPointing(c, deleted);
-                    // a partition created by a transaction waiting for this very confirmation is invisible until then:
-                    // held like a locked row, applied once confirmed; one unseen for long was deleted
-                    List<UUID> unseen = held.unseenStillWorthWaitingFor(up.unseen(), System.currentTimeMillis());
-                    boolean holding = !up.deferred().isEmpty() || !stillDeleted.isEmpty() || !unseen.isEmpty();
-                    if (holding) {
-                        keepCheckpoint(c);
+                    // the statement stores the settled position before the batch; the batch's own end
+                    // only once this transaction knows nothing of it is held
+                    String before = end == 0 ? null : Lsns.format(checkpoint.ifHeld());
+                    LookupWriter.Skipping up = writer.upsertSkippingLocked(c, rows, batch.watermark(), last, before, before);
+                    List<PhantomHealer.Healed> healed = batch.hasDeletes()
+                            ? healer.heal(c, batch.deletedMessages(), batch.sweepAllRequested()) : List.of();
+                    List<UUID> stillDeleted = healer.stillPointing(c, batch.deletedMessages());
+                    List<LatestMessage> held = HeldChanges.rowsOf(rows, union(up.deferred(), up.unseen()));
+                    HeldChanges pending = new HeldChanges(held, batch.xids(), stillDeleted);
+                    if (pending.isEmpty() && end != 0) {
+                        checkpoint.storeIn(c, checkpoint.ifApplied(end));
                     }
                     c.commit();
-                    if (holding) {
-                        held.holdRows(rows, up.deferred());
-                        held.holdRows(rows, unseen);
-                        held.holdDeleted(stillDeleted);
-                        if (!announced) {
-                            announced = true;
-                            LOG.info("strict: {} lookup change(s) wait for rows another transaction holds (a queue or partition being"
-                                    + " deleted); applied as soon as it lets go, the checkpoint stays at {} until then",
-                                    held.size(), storedCheckpoint);
-                        }
-                    } else {
-                        storedCheckpoint = target != null ? target : storedCheckpoint;
-                        announced = false;
-                    }
-                    return new BatchApplier.Applied(rows, up.changed(), healed);
+                    return new Outcome(new BatchApplier.Applied(rows, up.changed(), healed), pending);
                 } catch (SQLException | RuntimeException e) {
                     LookupWriter.safeRollback(c);
                     throw e;
                 }
             }
         });
+        Failpoints.hit("batch-upserted");
+        settleOrHold(batch, end, o.pending());
+        return o.applied();
     }
+
+    private record Outcome(BatchApplier.Applied applied, HeldChanges pending) {}
 
     /**
      * The common case — nothing held, no deletes — as eventual mode does it: the plain upsert, one
@@ -114,22 +86,17 @@ final class LockSkippingApply {
      * held by a transaction waiting for the sidecar makes it time out: then null, and the caller
      * takes the lock-skipping path.
      */
-    private BatchApplier.Applied plainUpsert(List<LatestMessage> rows, long watermark, String lastLsn, String target)
+    private BatchApplier.Applied plainUpsert(ChangeBatch batch, List<LatestMessage> rows, long end)
             throws SQLException, InterruptedException {
+        String last = end == 0 ? null : Lsns.format(end);
+        String ifApplied = end == 0 ? null : Lsns.format(checkpoint.ifApplied(end));
+        String ifHeld = end == 0 ? null : Lsns.format(checkpoint.ifHeld());
+        LookupWriter.Upserted u;
         try {
-            return Retry.whileTransient(() -> {
+            u = Retry.whileTransient(() -> {
                 try (Connection c = dataSource.getConnection()) {
                     c.setAutoCommit(true);
-                    LookupWriter.Upserted u = writer.upsert(c, rows, watermark, lastLsn, target);
-                    List<UUID> unseen = held.unseenStillWorthWaitingFor(u.unseen(), System.currentTimeMillis());
-                    if (unseen.isEmpty()) {
-                        storedCheckpoint = target;
-                    } else {
-                        // held for the next try; the checkpoint goes back to where everything was applied
-                        held.holdRows(rows, unseen);
-                        keepCheckpoint(c);
-                    }
-                    return new BatchApplier.Applied(rows, u.changed(), List.of());
+                    return writer.upsert(c, rows, batch.watermark(), last, ifApplied, ifHeld);
                 }
             });
         } catch (SQLException e) {
@@ -138,23 +105,75 @@ final class LockSkippingApply {
             }
             throw e;
         }
+        Failpoints.hit("batch-upserted");
+        settleOrHold(batch, end, new HeldChanges(HeldChanges.rowsOf(rows, u.unseen()), batch.xids(), List.of()));
+        return new BatchApplier.Applied(rows, u.changed(), List.of());
     }
 
-    private String readCheckpoint(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT checkpoint_lsn::text FROM " + schemaStreams + " WHERE stream = ?")) {
-            ps.setString(1, stream);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
+    private void settleOrHold(ChangeBatch batch, long end, HeldChanges pending) throws SQLException, InterruptedException {
+        if (pending.isEmpty()) {
+            checkpoint.applied(end);
+            return;
+        }
+        checkpoint.hold(end, batch.transactions(), pending);
+        Retry.whileTransient(() -> {
+            try (Connection c = dataSource.getConnection()) {
+                c.setAutoCommit(true);
+                checkpoint.publish(c);
+                return null;
             }
-        }
+        });
+        Failpoints.hit("batch-held");
     }
 
-    /** Undoes this transaction's checkpoint move: held changes must be streamed again after a crash. */
-    private void keepCheckpoint(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + schemaStreams + " SET checkpoint_lsn = ?::pg_lsn WHERE stream = ?")) {
-            ps.setString(1, storedCheckpoint);
-            ps.setString(2, stream);
-            ps.executeUpdate();
+    /**
+     * Applies the held batches again, oldest first, without waiting for any lock. A batch is settled
+     * once nothing of it is locked or still pointed at, and every partition it names is applied or
+     * provably gone (its transactions visible, the partition absent).
+     *
+     * @return rows the retries changed
+     */
+    int retryHeld() throws SQLException, InterruptedException {
+        int changed = 0;
+        for (SettledPrefix.Held<HeldChanges> h : checkpoint.held()) {
+            HeldChanges p = h.pending();
+            changed += Retry.whileTransient(() -> {
+                try (Connection c = dataSource.getConnection()) {
+                    c.setAutoCommit(false);
+                    try {
+                        boolean allVisible = visibility.invisible(c, p.xids()) == 0;
+                        LookupWriter.Skipping up = writer.upsertSkippingLocked(c, p.rows(), 0, null, null, null);
+                        if (!p.deleted().isEmpty()) {
+                            healer.heal(c, p.deleted(), false);
+                        }
+                        List<UUID> stillDeleted = healer.stillPointing(c, p.deleted());
+                        List<UUID> waiting = allVisible ? up.deferred() : union(up.deferred(), up.unseen());
+                        HeldChanges still = new HeldChanges(HeldChanges.rowsOf(p.rows(), waiting), p.xids(), stillDeleted);
+                        c.commit();
+                        c.setAutoCommit(true);
+                        if (still.isEmpty()) {
+                            checkpoint.settle(c, h);
+                        } else {
+                            checkpoint.stillPending(h, still);
+                        }
+                        return up.changed();
+                    } catch (SQLException | RuntimeException e) {
+                        LookupWriter.safeRollback(c);
+                        throw e;
+                    }
+                }
+            });
         }
+        checkpoint.warnIfHeldLong(System.currentTimeMillis());
+        return changed;
+    }
+
+    private static List<UUID> union(List<UUID> a, List<UUID> b) {
+        if (b.isEmpty()) {
+            return a;
+        }
+        List<UUID> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
     }
 }

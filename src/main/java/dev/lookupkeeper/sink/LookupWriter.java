@@ -51,7 +51,7 @@ public final class LookupWriter {
                 try (Connection c = dataSource.getConnection()) {
                     c.setAutoCommit(false);
                     try {
-                        Upserted r = upsert(c, these, wm, at, null);
+                        Upserted r = upsert(c, these, wm, at, null, null);
                         c.commit();
                         return r;
                     } catch (SQLException | RuntimeException e) {
@@ -74,13 +74,15 @@ public final class LookupWriter {
 
     /**
      * The upsert statement alone, in the caller's transaction: rows, watermark, last position and
-     * (for the native reader) the checkpoint move together.
+     * (for the native reader) the checkpoint move together — to {@code ifApplied} when the statement
+     * saw every partition, else to {@code ifHeld} (both chosen by the checkpoint owner; null: left).
      *
      * @return rows inserted or advanced, and the partitions the statement could not see
      */
-    public Upserted upsert(Connection c, List<LatestMessage> rows, long watermark, String lastLsn, String checkpointLsn) throws SQLException {
+    public Upserted upsert(Connection c, List<LatestMessage> rows, long watermark, String lastLsn, String ifApplied, String ifHeld)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(upsertSql)) {
-            bind(c, ps, rows, watermark, lastLsn, checkpointLsn);
+            bind(c, ps, rows, watermark, lastLsn, ifApplied, ifHeld);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 requireStreamRow(rs);
@@ -113,10 +115,10 @@ public final class LookupWriter {
     public record Skipping(int changed, List<UUID> deferred, List<UUID> unseen) {}
 
     /** Strict consistency's upsert (sql/sink/upsert_lookup_skip_locked.sql): never waits for a row lock. */
-    public Skipping upsertSkippingLocked(Connection c, List<LatestMessage> rows, long watermark, String lastLsn, String checkpointLsn)
-            throws SQLException {
+    public Skipping upsertSkippingLocked(Connection c, List<LatestMessage> rows, long watermark, String lastLsn, String ifApplied,
+                                         String ifHeld) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(upsertSkippingLockedSql)) {
-            bind(c, ps, rows, watermark, lastLsn, checkpointLsn);
+            bind(c, ps, rows, watermark, lastLsn, ifApplied, ifHeld);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 requireStreamRow(rs);
@@ -125,8 +127,8 @@ public final class LookupWriter {
         }
     }
 
-    private void bind(Connection c, PreparedStatement ps, List<LatestMessage> rows, long watermark, String lastLsn, String checkpointLsn)
-            throws SQLException {
+    private void bind(Connection c, PreparedStatement ps, List<LatestMessage> rows, long watermark, String lastLsn, String ifApplied,
+                      String ifHeld) throws SQLException {
         UUID[] partitions = new UUID[rows.size()];
         UUID[] messages = new UUID[rows.size()];
         Long[] created = new Long[rows.size()];
@@ -141,8 +143,9 @@ public final class LookupWriter {
         ps.setArray(3, c.createArrayOf("bigint", created));
         ps.setLong(4, watermark);
         setLsn(ps, 5, lastLsn);
-        setLsn(ps, 6, checkpointLsn);
-        ps.setString(7, stream);
+        setLsn(ps, 6, ifApplied);
+        setLsn(ps, 7, ifHeld);
+        ps.setString(8, stream);
     }
 
     private static void setLsn(PreparedStatement ps, int index, String lsn) throws SQLException {

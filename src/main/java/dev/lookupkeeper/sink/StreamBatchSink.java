@@ -6,8 +6,9 @@ import dev.lookupkeeper.stream.StreamSink;
 
 /**
  * The native stream's sink: applies a batch with {@link BatchApplier} (lookup, repairs and
- * checkpoint in one transaction), then hands what it committed to a follower (the in-memory
- * selection) and records the stats. A batch with nothing for the lookup writes nothing.
+ * checkpoint in one transaction; the checkpoint as its owner chose it), then hands what it
+ * committed to a follower (the in-memory selection) and records the stats. A batch with nothing
+ * for the lookup writes nothing.
  */
 public final class StreamBatchSink implements StreamSink {
     /** Sees each batch after its transaction committed, in stream order. */
@@ -25,6 +26,11 @@ public final class StreamBatchSink implements StreamSink {
         this.applier = applier;
         this.stats = stats;
         this.follower = follower;
+    }
+
+    @Override
+    public void started(long startLsn) {
+        applier.started(startLsn);
     }
 
     @Override
@@ -46,8 +52,18 @@ public final class StreamBatchSink implements StreamSink {
     }
 
     @Override
-    public void storePosition(long lsn) throws Exception {
-        applier.storePosition(lsn);
+    public long storedCheckpoint() {
+        return applier.storedCheckpoint();
+    }
+
+    @Override
+    public void passPosition(long lsn) {
+        applier.passPosition(lsn);
+    }
+
+    @Override
+    public long storePosition(long lsn) throws Exception {
+        return applier.storePosition(lsn);
     }
 
     @Override
@@ -62,7 +78,6 @@ public final class StreamBatchSink implements StreamSink {
 
     @Override
     public void retryHeld() throws Exception {
-        BatchApplier.Applied applied = applier.retryHeld();
-        stats.recordWritten(0, applied.rowsChanged() + applied.healed().size(), 0, 0, new long[0]);
+        stats.recordWritten(0, applier.retryHeld(), 0, 0, new long[0]);
     }
 }

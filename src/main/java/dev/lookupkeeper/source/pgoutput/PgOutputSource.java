@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * decodes batch N+1 while the writer applies batch N (one batch in flight). It hands a batch over
  * when a commit leaves nothing more waiting in the socket — so an idle stream applies each commit
  * at once, and a loaded one takes whatever has arrived (bounded by the batch size) — and it blocks
- * in {@code read()} only when nothing is in flight. A position is confirmed to the server (flush =
- * apply, reported at once) only after the transaction that stored it committed. When the stream is
+ * in {@code read()} only when nothing is in flight and nothing is held. A position is confirmed to
+ * the server (flush = apply, reported at once) only after the transaction that stored it committed,
+ * and never past a transaction the sink holds as unsettled ({@link PositionKeeper}). When the stream is
  * idle, the WAL end of the server's keepalives is stored and confirmed too, so an idle slot retains
  * nothing; that store is rate-limited, since the store is itself a transaction the stream sees.
  *
@@ -71,6 +72,21 @@ public final class PgOutputSource implements SlotStream {
     private volatile boolean blockedIdle;
     private Connection connection;
     private PGReplicationStream stream;
+    /** Positions to and from the server, on the reader thread (pgjdbc's stream is not thread-safe). */
+    private final PositionKeeper.Server server = new PositionKeeper.Server() {
+        @Override
+        public long lastReceived() {
+            return stream.getLastReceiveLSN().asLong();
+        }
+
+        @Override
+        public void confirm(long lsn) throws SQLException {
+            LogSequenceNumber l = LogSequenceNumber.valueOf(lsn);
+            stream.setFlushedLSN(l);
+            stream.setAppliedLSN(l);
+            stream.forceUpdateStatus();
+        }
+    };
     private Thread reader;
     private Future<Boolean> inFlight;
     private long inFlightEnd;
@@ -122,6 +138,7 @@ public final class PgOutputSource implements SlotStream {
         }
         LOG.info("streaming from slot {} at {} (pgoutput, publications {})", request.slot(), Lsns.format(request.startLsn()),
                 request.publicationNames());
+        sink.started(request.startLsn());
         positions.started();
         reader = new Thread(this::readLoop, "pgoutput-reader");
         reader.setDaemon(true);
@@ -163,14 +180,16 @@ public final class PgOutputSource implements SlotStream {
                     if (message == null) {
                         handOver();
                         awaitInFlight();
-                        if (confirmAtOnce) {
-                            positions.idle(stream);
+                        if (confirmAtOnce || sink.holding()) {
+                            // strict: keepalives must be answered at once; held transactions: applied
+                            // again until they settle. Either way poll, do not block
+                            positions.idle(server);
                             message = stream.readPending();
                             if (message == null) {
                                 continue; // nothing within a millisecond: look again (stopping ends the loop)
                             }
                         } else {
-                            positions.idle(stream);
+                            positions.idle(server);
                             if (stopping) {
                                 break;
                             }
@@ -237,14 +256,14 @@ public final class PgOutputSource implements SlotStream {
         if (f == null) {
             return;
         }
-        boolean stored;
+        boolean forLookup;
         try {
-            stored = f.get();
+            forLookup = f.get();
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception ex ? ex : e;
         }
         inFlight = null;
-        positions.batchDone(inFlightEnd, stored);
+        positions.batchDone(inFlightEnd, forLookup);
         reportApplied();
     }
 
@@ -255,7 +274,7 @@ public final class PgOutputSource implements SlotStream {
             awaitInFlight();
             return;
         }
-        positions.report(stream, f == null);
+        positions.report(server, f == null);
     }
 
     @Override

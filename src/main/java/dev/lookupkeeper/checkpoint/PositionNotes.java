@@ -1,4 +1,4 @@
-package dev.lookupkeeper.sink;
+package dev.lookupkeeper.checkpoint;
 
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;

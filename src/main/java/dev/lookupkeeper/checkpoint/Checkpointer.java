@@ -1,0 +1,215 @@
+package dev.lookupkeeper.checkpoint;
+
+import dev.lookupkeeper.config.Identifiers;
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.ops.Failpoints;
+import dev.lookupkeeper.ops.PipelineStats;
+import dev.lookupkeeper.pg.SqlTemplates;
+import dev.lookupkeeper.replay.Lsns;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one owner of a stream's checkpoint (design §2a). It keeps, in commit order, the batches the
+ * sink could not settle ({@link SettledPrefix}), decides which position a batch's transaction may
+ * store, stores positions passed with nothing to apply, and tells the reader what it may confirm
+ * to the server: never past the oldest unsettled transaction. Held transactions are published in
+ * the stream's row (for {@code status}), in the stats (for the gauges), and in a warning once they
+ * wait longer than {@link #WARN_AFTER_MS}.
+ *
+ * <p>It runs no transaction of its own: the sink, which owns connections and retries, hands it the
+ * connection of the transaction a position belongs in. Called from the stream's writer thread, and
+ * from its reader while the writer is idle; {@link #stored()} may be read from any thread.
+ *
+ * <p>Failpoint (crash tests): {@code checkpoint-stored} after a statement of its own stored a
+ * checkpoint that settled held transactions.
+ *
+ * @param <T> what a held batch still has to apply (the sink's business)
+ */
+public final class Checkpointer<T> {
+    private static final Logger LOG = LoggerFactory.getLogger(Checkpointer.class);
+    /** Held transactions older than this are warned about (and again every interval). */
+    public static final long WARN_AFTER_MS = 10_000;
+
+    private final SettledPrefix<T> prefix;
+    private final PipelineStats stats;
+    private final String stream;
+    private final String storeSql;
+    private final String heldStateSql;
+    private volatile long stored;
+    private long lastWarnMs;
+
+    /**
+     * @param start the stored checkpoint the stream starts from
+     * @param stream the stream's row in lookupkeeper's streams table
+     */
+    public Checkpointer(Settings settings, String stream, long start, PipelineStats stats) {
+        Identifiers.validate("stream", stream);
+        SqlTemplates sql = SqlTemplates.of(settings);
+        this.storeSql = sql.get("sink/store_checkpoint.sql");
+        this.heldStateSql = sql.get("checkpoint/held_state.sql");
+        this.stream = stream;
+        this.stats = stats;
+        this.prefix = new SettledPrefix<>(start);
+        this.stored = start;
+    }
+
+    /** The checkpoint as stored: settled and durable. Eventual consistency confirms exactly this. */
+    public long stored() {
+        return stored;
+    }
+
+    /** The end of the longest settled prefix (perhaps not stored yet). */
+    public long settled() {
+        return prefix.settled();
+    }
+
+    /** What a batch ending at {@code end} may store in its own transaction if it settles in full. */
+    public long ifApplied(long end) {
+        return prefix.settledIfApplied(end);
+    }
+
+    /** What a batch may store in its own transaction if it does not settle: the settled position before it. */
+    public long ifHeld() {
+        return prefix.settled();
+    }
+
+    public boolean holding() {
+        return prefix.holding();
+    }
+
+    public List<SettledPrefix.Held<T>> held() {
+        return prefix.held();
+    }
+
+    /** A batch ending at {@code end} committed and settled in full; its transaction stored {@link #ifApplied}. */
+    public void applied(long end) {
+        long s = prefix.settledIfApplied(end);
+        prefix.pass(end);
+        advanceStored(s);
+    }
+
+    /** A position passed with nothing to apply; stored later ({@link #storeSettled}), or noted (strict). */
+    public void pass(long lsn) {
+        prefix.pass(lsn);
+    }
+
+    /** The stream starts at its stored checkpoint: settled by definition. */
+    public void startAt(long lsn) {
+        prefix.pass(lsn);
+        advanceStored(lsn);
+    }
+
+    /**
+     * A batch ending at {@code end} committed, but not settled: its transaction stored {@link #ifHeld}.
+     * In memory only; {@link #publish} then tells {@code status}.
+     */
+    public SettledPrefix.Held<T> hold(long end, int transactions, T pending) {
+        long storedWith = prefix.settled();
+        SettledPrefix.Held<T> h = prefix.hold(end, transactions, pending, System.currentTimeMillis());
+        advanceStored(storedWith);
+        if (prefix.heldCount() == 1) {
+            LOG.info("{} transaction(s) up to {} name partitions not visible yet (committed, but their sessions may still wait, e.g."
+                    + " for a synchronous standby); the checkpoint stays at {} until they are, later batches keep applying",
+                    h.transactions(), Lsns.format(end), Lsns.format(h.from()));
+        }
+        return h;
+    }
+
+    /** What a held batch still has to apply after a retry that settled part of it. */
+    public void stillPending(SettledPrefix.Held<T> h, T pending) {
+        prefix.stillPending(h, pending);
+    }
+
+    /**
+     * A held batch is settled now (applied, or its partitions provably gone). When that moves the
+     * settled position, it is stored on {@code c} (autocommit) before anything confirms it.
+     */
+    public void settle(Connection c, SettledPrefix.Held<T> h) throws SQLException {
+        prefix.settle(h);
+        if (storeSettled(c)) {
+            Failpoints.hit("checkpoint-stored");
+        }
+        publish(c);
+        if (!prefix.holding()) {
+            LOG.info("held transactions settled after {} ms; checkpoint {}", System.currentTimeMillis() - h.sinceMs(),
+                    Lsns.format(stored));
+            lastWarnMs = 0;
+        }
+    }
+
+    /** Stores the settled position on {@code c} (autocommit) when it is ahead of the stored one; returns whether it did. */
+    public boolean storeSettled(Connection c) throws SQLException {
+        long s = prefix.settled();
+        if (Long.compareUnsigned(s, stored) <= 0) {
+            return false;
+        }
+        store(c, s);
+        return true;
+    }
+
+    /** Whether the settled position is ahead of the stored one. */
+    public boolean storeDue() {
+        return Long.compareUnsigned(prefix.settled(), stored) > 0;
+    }
+
+    /** Warns about held transactions once they wait longer than the bound, then once an interval. */
+    public void warnIfHeldLong(long nowMs) {
+        long since = prefix.oldestSinceMs();
+        if (since == 0 || nowMs - since < WARN_AFTER_MS || nowMs - lastWarnMs < WARN_AFTER_MS) {
+            return;
+        }
+        lastWarnMs = nowMs;
+        LOG.warn("{} transaction(s) held for {} s: their partitions are still not visible although the stream delivered their"
+                + " commits (a session waiting for a synchronous standby that is away?); the checkpoint stays at {} until they are",
+                prefix.heldTransactions(), (nowMs - since) / 1000, Lsns.format(stored));
+    }
+
+    /**
+     * Stores {@code lsn} in the caller's open transaction, which then calls {@link #applied} once it
+     * committed (it may not be taken as stored before).
+     */
+    public void storeIn(Connection c, long lsn) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(storeSql)) {
+            ps.setString(1, Lsns.format(lsn));
+            ps.setString(2, stream);
+            ps.execute();
+        }
+    }
+
+    private void store(Connection c, long lsn) throws SQLException {
+        storeIn(c, lsn);
+        advanceStored(lsn);
+    }
+
+    /** Writes what is held into the stream's row on {@code c} (autocommit), for {@code status}; then the stats. */
+    public void publish(Connection c) throws SQLException {
+        long since = prefix.oldestSinceMs();
+        int transactions = prefix.heldTransactions();
+        stats.recordHeld(transactions, since);
+        try (PreparedStatement ps = c.prepareStatement(heldStateSql)) {
+            ps.setInt(1, transactions);
+            if (since == 0) {
+                ps.setNull(2, Types.TIMESTAMP_WITH_TIMEZONE);
+                ps.setNull(3, Types.VARCHAR);
+            } else {
+                ps.setTimestamp(2, new Timestamp(since));
+                ps.setString(3, Lsns.format(prefix.settled()));
+            }
+            ps.setString(4, stream);
+            ps.execute();
+        }
+    }
+
+    private void advanceStored(long lsn) {
+        if (Long.compareUnsigned(lsn, stored) > 0) {
+            stored = lsn;
+        }
+    }
+}
