@@ -84,6 +84,11 @@ public final class Checkpointer<T> {
         return prefix.holding();
     }
 
+    /** Since when the oldest held batch waits (wall clock ms), 0 when none is held. */
+    public long oldestHeldSinceMs() {
+        return prefix.oldestSinceMs();
+    }
+
     public List<SettledPrefix.Held<T>> held() {
         return prefix.held();
     }

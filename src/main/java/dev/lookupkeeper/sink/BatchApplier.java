@@ -37,6 +37,15 @@ public final class BatchApplier {
 
     /** Sources that keep their own offsets (no checkpoint here): how long a held batch waits between tries. */
     private static final long OFFSET_SOURCE_MAX_PAUSE_MS = 50;
+    /**
+     * Between two tries of the held batches ahead of a new batch: short while the oldest is young
+     * (a commit delivered a moment before it is visible, the common case), longer once it waits
+     * for something else (a standby that is away), so a loaded stream does not pay a retry per batch.
+     */
+    private static final long RETRY_YOUNG_NANOS = 2_000_000;
+    private static final long RETRY_OLD_NANOS = 100_000_000;
+    private static final long YOUNG_MS = 1_000;
+    private long lastRetryNanos;
 
     private final DataSource dataSource;
     private final LookupWriter writer;
@@ -86,7 +95,7 @@ public final class BatchApplier {
     }
 
     public Applied apply(ChangeBatch batch) throws SQLException, InterruptedException {
-        if (checkpoint.holding()) {
+        if (checkpoint.holding() && retryDue()) {
             retryHeld(); // the oldest first: a batch may settle before this one is applied
         }
         Applied applied = lockSkipping != null ? lockSkipping.apply(batch) : applyWaiting(batch);
@@ -122,7 +131,9 @@ public final class BatchApplier {
                 }
             }
         });
-        Failpoints.hit("batch-upserted");
+        if (batch.events() > 0) {
+            Failpoints.hit("batch-upserted"); // not for a heartbeat's watermark alone
+        }
         List<LatestMessage> unseen = HeldChanges.rowsOf(rows, done.upserted().unseen());
         if (unseen.isEmpty()) {
             checkpoint.applied(end);
@@ -146,6 +157,7 @@ public final class BatchApplier {
      * @return rows the retries changed
      */
     public int retryHeld() throws SQLException, InterruptedException {
+        lastRetryNanos = System.nanoTime();
         if (lockSkipping != null) {
             return lockSkipping.retryHeld();
         }
@@ -171,6 +183,17 @@ public final class BatchApplier {
         }
         checkpoint.warnIfHeldLong(System.currentTimeMillis());
         return changed;
+    }
+
+    /** {@link #retryHeld} when held batches exist and their retry interval is up (the idle reader calls this often). */
+    public int retryHeldIfDue() throws SQLException, InterruptedException {
+        return checkpoint.holding() && retryDue() ? retryHeld() : 0;
+    }
+
+    private boolean retryDue() {
+        long age = System.currentTimeMillis() - checkpoint.oldestHeldSinceMs();
+        long interval = age < YOUNG_MS ? RETRY_YOUNG_NANOS : RETRY_OLD_NANOS;
+        return System.nanoTime() - lastRetryNanos >= interval;
     }
 
     /** Sources that keep their own offsets: wait, however long, until every held batch is settled. */

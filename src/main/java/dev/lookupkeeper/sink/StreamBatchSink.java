@@ -78,6 +78,9 @@ public final class StreamBatchSink implements StreamSink {
 
     @Override
     public void retryHeld() throws Exception {
-        stats.recordWritten(0, applier.retryHeld(), 0, 0, new long[0]);
+        int changed = applier.retryHeldIfDue();
+        if (changed > 0) {
+            stats.recordWritten(0, changed, 0, 0, new long[0]);
+        }
     }
 }

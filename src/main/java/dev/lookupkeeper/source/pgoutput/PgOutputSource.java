@@ -90,6 +90,7 @@ public final class PgOutputSource implements SlotStream {
     private Thread reader;
     private Future<Boolean> inFlight;
     private long inFlightEnd;
+    private boolean inFlightMessages;
 
     /**
      * @param request slot, publications and where to start
@@ -247,6 +248,7 @@ public final class PgOutputSource implements SlotStream {
         lastHandOverNanos = System.nanoTime();
         long end = batch.endLsn();
         inFlightEnd = end;
+        inFlightMessages = batch.events() > 0;
         inFlight = writer.submit(() -> sink.apply(batch));
     }
 
@@ -263,7 +265,7 @@ public final class PgOutputSource implements SlotStream {
             throw e.getCause() instanceof Exception ex ? ex : e;
         }
         inFlight = null;
-        positions.batchDone(inFlightEnd, forLookup);
+        positions.batchDone(inFlightEnd, forLookup, inFlightMessages);
         reportApplied();
     }
 

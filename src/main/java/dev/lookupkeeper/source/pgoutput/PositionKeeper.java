@@ -14,7 +14,7 @@ import dev.lookupkeeper.stream.StreamSink;
  * transaction, so a restart after a crash re-bootstraps rather than skipping it.
  *
  * <p>Failpoints (crash tests): {@code confirm-before} and {@code confirm-after} around the first
- * confirmation that covers a batch with lookup changes. Owned by the reader thread.
+ * confirmation that covers a batch with messages. Owned by the reader thread.
  */
 final class PositionKeeper {
     /** The server's side of the replication connection, as far as positions go. */
@@ -53,9 +53,12 @@ final class PositionKeeper {
         lastStoreMs = System.currentTimeMillis();
     }
 
-    /** A batch's transaction committed; forLookup: it had lookup changes (else nothing was written). */
-    void batchDone(long end, boolean forLookup) throws Exception {
-        lookupChangesUnconfirmed |= forLookup;
+    /**
+     * A batch's transaction committed; forLookup: it had lookup changes (else nothing was written);
+     * messages: it carried inserts or deletes of messages (not only watermarks).
+     */
+    void batchDone(long end, boolean forLookup, boolean messages) throws Exception {
+        lookupChangesUnconfirmed |= messages;
         if (confirmAtOnce) {
             if (forLookup) {
                 confirmable = max(confirmable, end);

@@ -95,14 +95,14 @@ class PositionKeeperTest {
         PositionKeeper k = new PositionKeeper(sink, false, 100);
         k.started();
         sink.stored = 200; // the upsert of a batch ending at 200 stored its end: settled
-        k.batchDone(200, true);
+        k.batchDone(200, true, true);
         k.report(server, true);
         // a batch ending at 300 was held: its transaction stored the position before it
-        k.batchDone(300, true);
+        k.batchDone(300, true, true);
         k.report(server, true);
         assertThat(server.confirmed).containsExactly(200L);
         sink.stored = 300; // settled later by a retry, stored by the owner
-        k.batchDone(310, false);
+        k.batchDone(310, false, false);
         k.report(server, true);
         assertThat(server.confirmed).containsExactly(200L, 300L);
     }
@@ -147,7 +147,7 @@ class PositionKeeperTest {
         PositionKeeper k = new PositionKeeper(sink, true, 100);
         k.started();
         sink.holding = true; // the batch ending at 200 named a partition its own, waiting, transaction creates
-        k.batchDone(200, true);
+        k.batchDone(200, true, true);
         k.report(server, true);
         assertThat(server.confirmed).containsExactly(200L);
         server.lastReceived = 250;
@@ -168,7 +168,7 @@ class PositionKeeperTest {
         Server server = new Server();
         PositionKeeper k = new PositionKeeper(sink, true, 100);
         k.started();
-        k.batchDone(180, false);
+        k.batchDone(180, false, false);
         assertThat(sink.notes).containsExactly(180L);
         k.report(server, true);
         assertThat(server.confirmed).containsExactly(180L);
