@@ -13,13 +13,10 @@ import dev.lookupkeeper.pg.DatabaseNotReadyException;
 import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.pg.SqlTemplates;
 import dev.lookupkeeper.runtime.CdcPipeline;
+import dev.lookupkeeper.runtime.Pipelines;
 import dev.lookupkeeper.runtime.StreamTarget;
 import dev.lookupkeeper.source.pgoutput.PgOutputSource;
-import dev.lookupkeeper.source.pgoutput.ReplicationConnector;
 import dev.lookupkeeper.source.pgoutput.StreamRequest;
-import dev.lookupkeeper.stream.BatchAssembler;
-import dev.lookupkeeper.sink.BatchApplier;
-import dev.lookupkeeper.sink.StreamBatchSink;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -109,10 +106,10 @@ public final class Replayer {
             PipelineStats stats = new PipelineStats();
             pool = Database.pool(settings.connection(), "lookupkeeper-replay", 2);
             // the native reader, as the sidecar streams: re-applied inserts and deletes (healed) alike
-            BatchApplier applier = new BatchApplier(pool, settings, SqlTemplates.forTable(settings, target.lookupTable()), STREAM);
-            source = new PgOutputSource(new ReplicationConnector(settings.connection(), "lookupkeeper-replay"),
-                    new StreamRequest(target.slot(), List.of(settings.publication()), Lsns.parse(start), false), new BatchAssembler(settings, false),
-                    new StreamBatchSink(applier, stats, StreamBatchSink.Follower.NONE), settings.maxBatchSize(), Duration.ZERO);
+            Pipelines pipelines = new Pipelines(settings, pool, stats);
+            source = pipelines.pgoutput(new Pipelines.NativeRead("lookupkeeper-replay",
+                    new StreamRequest(target.slot(), List.of(settings.publication()), Lsns.parse(start), false), false, Duration.ZERO, false),
+                    pipelines.sink(target, null, false));
             source.start();
             long deadline = System.nanoTime() + wait.toNanos();
             long lastReport = 0;

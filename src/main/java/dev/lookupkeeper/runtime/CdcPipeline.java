@@ -10,17 +10,11 @@ import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
 import dev.lookupkeeper.pg.Slots;
-import dev.lookupkeeper.pg.SqlTemplates;
-import dev.lookupkeeper.sink.BatchApplier;
-import dev.lookupkeeper.sink.LookupSink;
-import dev.lookupkeeper.sink.LookupWriter;
-import dev.lookupkeeper.sink.StreamBatchSink;
 import dev.lookupkeeper.source.SlotStream;
 import dev.lookupkeeper.source.debezium.DebeziumSource;
 import dev.lookupkeeper.source.pgoutput.PgOutputSource;
-import dev.lookupkeeper.source.pgoutput.ReplicationConnector;
 import dev.lookupkeeper.source.pgoutput.StreamRequest;
-import dev.lookupkeeper.stream.BatchAssembler;
+import dev.lookupkeeper.stream.StreamSink;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -32,8 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * CDC mode, assembled: checks and install → slot check (re-bootstrap a slot that no longer
- * continues the checkpoint) → slot-first bootstrap → source → sink. The one owner of the pool,
- * the source and the stats of a running stream.
+ * continues the checkpoint) → slot-first bootstrap → source → sink (joined by {@link Pipelines}).
+ * The one owner of the pool, the source and the stats of a running stream.
  */
 public final class CdcPipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CdcPipeline.class);
@@ -129,20 +123,17 @@ public final class CdcPipeline implements AutoCloseable {
         if (selection != null) {
             publications.add(settings.selectionPublication());
         }
-        BatchAssembler assembler = new BatchAssembler(settings, selection != null);
-        BatchApplier applier = new BatchApplier(pool, settings, SqlTemplates.forTable(settings, target.lookupTable()), target.name(),
-                options.confirmAtOnce() && target.isMain(), stats);
-        StreamBatchSink sink = new StreamBatchSink(applier, stats,
-                selection != null ? selection : StreamBatchSink.Follower.NONE);
+        Pipelines pipelines = new Pipelines(settings, pool, stats);
+        boolean strict = options.confirmAtOnce() && target.isMain();
+        StreamSink sink = pipelines.sink(target, selection, strict);
         boolean messages;
         try (Connection c = pool.getConnection()) {
             messages = c.getMetaData().getDatabaseMajorVersion() >= 14;
         }
         // the main stream's walsender carries the name synchronous_standby_names lists in strict mode
         String applicationName = target.isMain() ? settings.consistency().applicationName() : target.slot();
-        PgOutputSource pgoutput = new PgOutputSource(new ReplicationConnector(settings.connection(), applicationName),
-                new StreamRequest(target.slot(), publications, checkpoint, messages), assembler, sink, settings.maxBatchSize(),
-                options.minBatchInterval(), options.confirmAtOnce() && target.isMain());
+        PgOutputSource pgoutput = pipelines.pgoutput(new Pipelines.NativeRead(applicationName,
+                new StreamRequest(target.slot(), publications, checkpoint, messages), selection != null, options.minBatchInterval(), strict), sink);
         try {
             pgoutput.start();
             stream = pgoutput;
@@ -155,9 +146,10 @@ public final class CdcPipeline implements AutoCloseable {
     }
 
     private void startDebezium() throws InterruptedException {
-        DebeziumSource debezium = new DebeziumSource(settings, target, pool);
+        // the native reader's sink; Debezium's batches move no checkpoint (its offset store is the position)
+        Pipelines pipelines = new Pipelines(settings, pool, stats);
+        DebeziumSource debezium = pipelines.debezium(target, pipelines.sink(target, null, false));
         stream = debezium;
-        debezium.start(new LookupSink(new LookupWriter(pool, SqlTemplates.forTable(settings, target.lookupTable()), target.name()), stats));
         if (!debezium.awaitStarted(60, TimeUnit.SECONDS)) {
             throw new IllegalStateException("the Debezium engine did not start within 60 s");
         }

@@ -8,10 +8,7 @@ import dev.lookupkeeper.ops.HttpApi;
 import dev.lookupkeeper.ops.Metrics;
 import dev.lookupkeeper.ops.PipelineStats;
 import dev.lookupkeeper.pg.Database;
-import dev.lookupkeeper.pg.SqlTemplates;
 import dev.lookupkeeper.select.PartitionSelector;
-import dev.lookupkeeper.sink.LookupSink;
-import dev.lookupkeeper.sink.LookupWriter;
 import dev.lookupkeeper.source.kafka.KafkaOptions;
 import dev.lookupkeeper.source.kafka.KafkaSource;
 import java.sql.Connection;
@@ -20,12 +17,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * `run --source kafka`: the same sink, fed by Debezium change events from a Kafka topic. No slot
+ * `run --source kafka`: the same sink as every source, fed by Debezium change events from a Kafka topic. No slot
  * and no replication privilege are needed here: Kafka Connect's connector owns those.
  */
 public final class KafkaRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaRuntime.class);
-    public static final String STREAM = "kafka";
+    public static final String STREAM = Pipelines.KAFKA_STREAM;
 
     private final Settings settings;
     private final KafkaOptions kafka;
@@ -61,8 +58,7 @@ public final class KafkaRuntime implements AutoCloseable {
             if (stopped) {
                 return;
             }
-            LookupSink sink = new LookupSink(new LookupWriter(pool, SqlTemplates.of(settings), STREAM), stats);
-            s.run(sink, position -> {
+            s.run(new Pipelines(settings, pool, stats).kafkaSink(), position -> {
                 try (Connection c = pool.getConnection();
                      PreparedStatement ps = c.prepareStatement("UPDATE " + schema + ".streams SET skipped_events = skipped_events + 1,"
                              + " updated_at = now() WHERE stream = ?")) {

@@ -11,10 +11,9 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
- * Applies a coalesced batch with one monotonic upsert statement in one transaction, and moves the
- * checkpoint row in the same statement. Transient failures (a partition deleted between the join
- * and the foreign-key check, a deadlock, a lost connection) are retried a bounded number of
- * times; the statement is idempotent, so a retry is always safe.
+ * The monotonic upsert statement of a reduced batch, which moves the checkpoint row in the same
+ * statement; the caller owns the transaction and its retries (the statement is idempotent, so a
+ * retry is always safe).
  */
 public final class LookupWriter {
     private final DataSource dataSource;
@@ -28,48 +27,6 @@ public final class LookupWriter {
         this.upsertSql = sql.get("sink/upsert_lookup.sql");
         this.upsertSkippingLockedSql = sql.get("sink/upsert_lookup_skip_locked.sql");
         this.stream = stream;
-    }
-
-    /**
-     * The Debezium and Kafka sources' write: they carry no transaction ids, so a partition the
-     * upsert could not see (deleted, or created by a transaction not visible yet) is tried again
-     * three times within about 15 ms — the window in which a delivered commit may still be
-     * invisible — and then taken as deleted.
-     *
-     * @return rows inserted or advanced
-     */
-    public int write(List<LatestMessage> rows, long watermark, String lastLsn) throws SQLException, InterruptedException {
-        List<LatestMessage> pending = rows;
-        long w = watermark;
-        String lsn = lastLsn;
-        int changed = 0;
-        for (int attempt = 0; ; attempt++) {
-            List<LatestMessage> these = pending;
-            long wm = w;
-            String at = lsn;
-            Upserted u = Retry.whileTransient(() -> {
-                try (Connection c = dataSource.getConnection()) {
-                    c.setAutoCommit(false);
-                    try {
-                        Upserted r = upsert(c, these, wm, at, null, null);
-                        c.commit();
-                        return r;
-                    } catch (SQLException | RuntimeException e) {
-                        safeRollback(c);
-                        throw e;
-                    }
-                }
-            });
-            changed += u.changed();
-            if (u.unseen().isEmpty() || attempt == 3) {
-                return changed;
-            }
-            java.util.Set<UUID> still = new java.util.HashSet<>(u.unseen());
-            pending = pending.stream().filter(r -> still.contains(r.partitionId())).toList();
-            w = 0;
-            lsn = null;
-            Thread.sleep(2L << attempt);
-        }
     }
 
     /**

@@ -9,10 +9,8 @@ import dev.lookupkeeper.install.Installer;
 import dev.lookupkeeper.ops.PipelineStats;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.EmbeddedServer;
-import dev.lookupkeeper.pg.SqlTemplates;
 import dev.lookupkeeper.runtime.CdcPipeline;
-import dev.lookupkeeper.sink.LookupSink;
-import dev.lookupkeeper.sink.LookupWriter;
+import dev.lookupkeeper.runtime.Pipelines;
 import dev.lookupkeeper.source.kafka.KafkaOptions;
 import dev.lookupkeeper.source.kafka.KafkaSource;
 import dev.lookupkeeper.testing.KafkaBroker;
@@ -123,7 +121,7 @@ public final class KafkaDrainBenchmark {
             for (int i = 0; i < consumers; i++) {
                 KafkaSource s = new KafkaSource(new KafkaOptions(KafkaBroker.bootstrapServers(), topic, group, null, false));
                 sources.add(s);
-                LookupSink sink = new LookupSink(new LookupWriter(ds, SqlTemplates.of(settings), "kafka"), stats);
+                var sink = new Pipelines(settings, ds, stats).kafkaSink();
                 pool.execute(() -> {
                     try {
                         s.run(sink, pos -> { });

@@ -5,16 +5,15 @@ import dev.lookupkeeper.checkpoint.TransactionBoundary;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.runtime.StreamTarget;
-import dev.lookupkeeper.source.BatchHandler;
-import dev.lookupkeeper.source.MessageInserted;
 import dev.lookupkeeper.source.SlotStream;
-import dev.lookupkeeper.source.SourceBatch;
+import dev.lookupkeeper.stream.ChangeBatch;
+import dev.lookupkeeper.stream.RecordBatchBuilder;
+import dev.lookupkeeper.stream.StreamSink;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import io.debezium.embedded.Connect;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -29,9 +28,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Streams inserts on queen.messages from lookupkeeper's slot with the Debezium embedded engine
- * (pgoutput). For every batch it decodes the records, hands them to the sink, and only after the
- * sink returned marks whole transactions processed, which lets the engine store the offset and
- * confirm the LSN to the server.
+ * (pgoutput). For every batch it decodes the records into the stream's batch, hands it to the
+ * sink the native reader uses, and only after the sink returned (the batch's transactions are
+ * settled) marks whole transactions processed, which lets the engine store the offset and confirm
+ * the LSN to the server. The batch moves no stream checkpoint: Debezium's offsets are the position.
  */
 public final class DebeziumSource implements SlotStream {
     private static final Logger LOG = LoggerFactory.getLogger(DebeziumSource.class);
@@ -54,8 +54,8 @@ public final class DebeziumSource implements SlotStream {
         this.decoder = new RecordDecoder(settings.queueSchema(), settings.schema());
     }
 
-    /** Starts streaming on a background thread; batches go to the handler one at a time. */
-    public void start(BatchHandler handler) {
+    /** Starts streaming on a background thread; batches go to the sink one at a time. */
+    public void start(StreamSink sink) {
         OffsetStoreRegistry.register(registryKey, new OffsetStoreRegistry.Target(offsetsDataSource,
                 Identifiers.quote(settings.schema()) + ".source_offsets", target.name()));
         TransactionBoundary<RecordChangeEvent<SourceRecord>> boundary = new TransactionBoundary<>(e -> RecordDecoder.txId(e.record()));
@@ -75,9 +75,9 @@ public final class DebeziumSource implements SlotStream {
                     finished.countDown();
                 })
                 .notifying((records, committer) -> {
-                    SourceBatch batch = decode(records);
+                    ChangeBatch batch = decode(records);
                     try {
-                        handler.apply(batch);
+                        sink.apply(batch);
                     } catch (InterruptedException e) {
                         throw e;
                     } catch (Exception e) {
@@ -99,31 +99,12 @@ public final class DebeziumSource implements SlotStream {
         executor.execute(engine);
     }
 
-    private SourceBatch decode(List<RecordChangeEvent<SourceRecord>> records) {
-        List<MessageInserted> messages = new ArrayList<>(records.size());
-        long watermark = 0;
-        int ignored = 0;
-        String lastLsn = null;
+    private ChangeBatch decode(List<RecordChangeEvent<SourceRecord>> records) {
+        RecordBatchBuilder batch = new RecordBatchBuilder();
         for (RecordChangeEvent<SourceRecord> e : records) {
-            SourceRecord r = e.record();
-            switch (decoder.kind(r)) {
-                case MESSAGE -> {
-                    MessageInserted m = decoder.message(r);
-                    if (m == null) {
-                        ignored++;
-                    } else {
-                        messages.add(m);
-                        lastLsn = m.position() != null ? m.position() : lastLsn;
-                    }
-                }
-                case WATERMARK -> {
-                    watermark = Math.max(watermark, decoder.watermark(r));
-                    lastLsn = RecordDecoder.position(r);
-                }
-                case OTHER -> ignored++;
-            }
+            decoder.decode(e.record(), batch);
         }
-        return new SourceBatch(messages, watermark, lastLsn, ignored);
+        return batch.build();
     }
 
     /** Waits until the connector task runs (or failed to start). */

@@ -30,6 +30,9 @@ public final class EngineProperties {
         p.setProperty("column.include.list",
                 s.queueSchema() + ".messages.id," + s.queueSchema() + ".messages.partition_id," + s.queueSchema() + ".messages.created_at,"
                         + s.schema() + ".watermark.id");
+        // a TRUNCATE of the messages must reach the sink (every row is then checked), as with the
+        // native reader; Debezium skips truncate events unless told otherwise
+        p.setProperty("skipped.operations", "none");
         p.setProperty("max.batch.size", Integer.toString(s.maxBatchSize()));
         // two batches in the queue keep the engine busy while the sink writes, and bound the heap
         p.setProperty("max.queue.size", Integer.toString(s.maxBatchSize() * 2 + 1));

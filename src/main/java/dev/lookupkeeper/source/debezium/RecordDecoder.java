@@ -1,17 +1,19 @@
 package dev.lookupkeeper.source.debezium;
 
 import dev.lookupkeeper.source.MalformedEventException;
-import dev.lookupkeeper.source.MessageInserted;
+import dev.lookupkeeper.stream.RecordBatchBuilder;
 import java.time.format.DateTimeParseException;
 import java.util.UUID;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 
-/** Reads Debezium's change-event envelopes (as Kafka Connect structs) into source events. */
+/**
+ * Reads Debezium's change-event envelopes (as Kafka Connect structs) into the stream's batch:
+ * inserts of messages, deletes of messages (the publication publishes them; the key is the id),
+ * TRUNCATEs of messages (only if the engine is told to emit them), and watermark inserts.
+ */
 final class RecordDecoder {
-    enum Kind { MESSAGE, WATERMARK, OTHER }
-
     private final String messagesTopic;
     private final String watermarkTopic;
 
@@ -20,30 +22,45 @@ final class RecordDecoder {
         this.watermarkTopic = EngineProperties.TOPIC_PREFIX + "." + schema + ".watermark";
     }
 
-    Kind kind(SourceRecord r) {
-        if (!(r.value() instanceof Struct)) {
-            return Kind.OTHER;
+    /** Adds one record to the batch; throws on an event of the messages table it cannot read. */
+    void decode(SourceRecord r, RecordBatchBuilder batch) {
+        if (!(r.value() instanceof Struct envelope)) {
+            batch.ignored(); // heartbeats, transaction markers
+            return;
         }
         String topic = r.topic();
-        if (messagesTopic.equals(topic)) {
-            return Kind.MESSAGE;
+        boolean messages = messagesTopic.equals(topic);
+        if (!messages && !watermarkTopic.equals(topic)) {
+            batch.ignored();
+            return;
         }
-        if (watermarkTopic.equals(topic)) {
-            return Kind.WATERMARK;
+        String op = op(envelope, r);
+        batch.record(txId(r), commitMs(envelope));
+        if (!messages) {
+            Struct after = "c".equals(op) || "r".equals(op) ? envelope.getStruct("after") : null;
+            if (after == null || after.get("id") == null) {
+                batch.ignored(); // the heartbeat's clean-up deletes
+            } else {
+                batch.watermark(after.getInt64("id"));
+            }
+            return;
         }
-        return Kind.OTHER;
+        switch (op) {
+            case "c", "r" -> inserted(envelope.getStruct("after"), r, batch);
+            case "d" -> deleted(envelope.getStruct("before"), r, batch);
+            case "t" -> batch.sweepAll();
+            default -> batch.ignored(); // the publication publishes no updates
+        }
     }
 
-    /** @return the insert, or null for an event that carries nothing for the lookup */
-    MessageInserted message(SourceRecord r) {
-        Struct envelope = (Struct) r.value();
-        Struct after = after(envelope, r);
+    private static void inserted(Struct after, SourceRecord r, RecordBatchBuilder batch) {
         if (after == null) {
-            return null;
+            throw new MalformedEventException("insert at " + position(r) + " has no 'after' row");
         }
         String partition = after.getString("partition_id");
         if (partition == null) {
-            return null; // a message without a partition has no lookup row to maintain
+            batch.ignored(); // a message without a partition has no lookup row to maintain
+            return;
         }
         String id = after.getString("id");
         String createdAt = after.getString("created_at");
@@ -51,20 +68,31 @@ final class RecordDecoder {
             throw new MalformedEventException("insert at " + position(r) + " lacks id or created_at");
         }
         try {
-            Struct source = envelope.getStruct("source");
-            long commitMs = source == null || source.get("ts_ms") == null ? 0 : source.getInt64("ts_ms");
-            return new MessageInserted(UUID.fromString(partition), UUID.fromString(id), micros(createdAt), commitMs, lsnText(source));
-        } catch (IllegalArgumentException | DateTimeParseException e) {
+            batch.inserted(UUID.fromString(partition), UUID.fromString(id), micros(createdAt));
+        } catch (IllegalArgumentException | DateTimeParseException | ArithmeticException e) {
             throw new MalformedEventException("insert at " + position(r) + " cannot be read: " + e.getMessage());
         }
     }
 
-    long watermark(SourceRecord r) {
-        Struct after = after((Struct) r.value(), r);
-        if (after == null || after.get("id") == null) {
+    private static void deleted(Struct before, SourceRecord r, RecordBatchBuilder batch) {
+        String id = before == null || before.schema().field("id") == null ? null : before.getString("id");
+        if (id == null) {
+            batch.sweepAll(); // a replica identity without the id: every row is checked
+            return;
+        }
+        try {
+            batch.deleted(UUID.fromString(id));
+        } catch (IllegalArgumentException e) {
+            throw new MalformedEventException("delete at " + position(r) + " cannot be read: " + e.getMessage());
+        }
+    }
+
+    private static long commitMs(Struct envelope) {
+        if (envelope.schema().field("source") == null) {
             return 0;
         }
-        return after.getInt64("id");
+        Struct source = envelope.getStruct("source");
+        return source == null || source.schema().field("ts_ms") == null || source.get("ts_ms") == null ? 0 : source.getInt64("ts_ms");
     }
 
     /** Transaction id of a record, -1 when it has none (heartbeats and the like). */
@@ -85,23 +113,13 @@ final class RecordDecoder {
         return lsn instanceof Long l ? lsnText(l) : String.valueOf(r.sourceOffset());
     }
 
-    private static Struct after(Struct envelope, SourceRecord r) {
+    private static String op(Struct envelope, SourceRecord r) {
         Field op = envelope.schema().field("op");
-        if (op == null) {
+        String o = op == null ? null : envelope.getString("op");
+        if (o == null) {
             throw new MalformedEventException("event at " + position(r) + " is not a Debezium change event");
         }
-        String o = envelope.getString("op");
-        if (!"c".equals(o) && !"r".equals(o)) {
-            return null; // publish='insert' means this does not happen; ignore rather than guess
-        }
-        return envelope.getStruct("after");
-    }
-
-    private static String lsnText(Struct source) {
-        if (source == null || source.schema().field("lsn") == null || source.get("lsn") == null) {
-            return null;
-        }
-        return lsnText(source.getInt64("lsn"));
+        return o;
     }
 
     static String lsnText(long lsn) {

@@ -1,11 +1,10 @@
 package dev.lookupkeeper.source.kafka;
 
-import dev.lookupkeeper.source.BatchHandler;
 import dev.lookupkeeper.source.MalformedEventException;
-import dev.lookupkeeper.source.MessageInserted;
-import dev.lookupkeeper.source.SourceBatch;
+import dev.lookupkeeper.stream.ChangeBatch;
+import dev.lookupkeeper.stream.RecordBatchBuilder;
+import dev.lookupkeeper.stream.StreamSink;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -27,8 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Debezium change events for queen.messages from a Kafka topic, for teams that run Debezium on
- * Kafka Connect. Each poll is one batch: decoded, handed to the sink, and only after the lookup
- * transaction committed are the batch's offsets committed. A rebalance waits for the batch in
+ * Kafka Connect. Each poll is one batch: decoded into the stream's batch, handed to the sink the
+ * native reader uses, and only after the sink returned (the batch's transactions settled) are the
+ * batch's offsets committed; the batch moves no stream checkpoint, the offsets are the position. A rebalance waits for the batch in
  * flight and commits it before the partitions go: revoked partitions have nothing uncommitted that
  * was applied. Several instances in one consumer group share the partitions.
  */
@@ -38,6 +38,7 @@ public final class KafkaSource implements AutoCloseable {
     private final KafkaOptions options;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final DebeziumJsonDecoder decoder = new DebeziumJsonDecoder();
+    private final RecordBatchBuilder builder = new RecordBatchBuilder();
     private final AtomicLong skipped = new AtomicLong();
     private volatile boolean running = true;
 
@@ -55,7 +56,7 @@ public final class KafkaSource implements AutoCloseable {
      * one batch is in flight and no offset is ever committed ahead of its upsert. A rebalance, a stop
      * or a failure first waits for the write in flight and commits what it covered.
      */
-    public void run(BatchHandler handler, SkipListener onSkip) throws Exception {
+    public void run(StreamSink sink, SkipListener onSkip) throws Exception {
         ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "kafka-sink");
             t.setDaemon(true);
@@ -90,7 +91,7 @@ public final class KafkaSource implements AutoCloseable {
                 Decoded next = decode(records, onSkip);
                 finishInFlight();
                 inFlight = new InFlight(writer.submit(() -> {
-                    handler.apply(next.batch());
+                    sink.apply(next.batch());
                     return null;
                 }), next.offsets(), next.last(), records.count());
             }
@@ -100,7 +101,7 @@ public final class KafkaSource implements AutoCloseable {
         }
     }
 
-    private record Decoded(SourceBatch batch, Map<TopicPartition, OffsetAndMetadata> offsets, String last) {}
+    private record Decoded(ChangeBatch batch, Map<TopicPartition, OffsetAndMetadata> offsets, String last) {}
 
     private record InFlight(Future<Void> write, Map<TopicPartition, OffsetAndMetadata> offsets, String last, int records) {}
 
@@ -108,22 +109,16 @@ public final class KafkaSource implements AutoCloseable {
     private InFlight inFlight;
 
     private Decoded decode(ConsumerRecords<byte[], byte[]> records, SkipListener onSkip) throws Exception {
-        List<MessageInserted> messages = new ArrayList<>(records.count());
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        int ignored = 0;
         String last = null;
         for (ConsumerRecord<byte[], byte[]> r : records) {
             String position = r.topic() + "/" + r.partition() + "/" + r.offset();
             try {
-                DebeziumJsonDecoder.Result result = decoder.decode(r.value(), position);
-                if (result instanceof DebeziumJsonDecoder.Insert insert) {
-                    messages.add(insert.message());
-                } else {
-                    ignored++;
-                }
+                decoder.decode(r.value(), position, builder);
             } catch (MalformedEventException e) {
                 if (!options.skipMalformed()) {
-                    finishInFlight(); // what came before the bad record is applied and committed
+                    builder.build(); // this poll's records stay uncommitted: dropped, read again after a restart
+                    finishInFlight(); // what came before this poll is applied and committed
                     throw e;
                 }
                 skipped.incrementAndGet();
@@ -133,7 +128,7 @@ public final class KafkaSource implements AutoCloseable {
             offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
             last = position;
         }
-        return new Decoded(new SourceBatch(messages, 0, null, ignored), offsets, last);
+        return new Decoded(builder.build(), offsets, last);
     }
 
     /** Waits for the write in flight, then commits its offsets; a failed write is rethrown, nothing committed. */
