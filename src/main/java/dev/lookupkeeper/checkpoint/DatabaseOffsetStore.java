@@ -1,5 +1,8 @@
 package dev.lookupkeeper.checkpoint;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lookupkeeper.replay.Lsns;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -21,6 +24,8 @@ import org.apache.kafka.connect.storage.MemoryOffsetBackingStore;
 public class DatabaseOffsetStore extends MemoryOffsetBackingStore {
     /** Engine property naming the {@link OffsetStoreRegistry} entry to use. */
     public static final String REGISTRY_KEY = "lookupkeeper.offsets.registry.key";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private OffsetStoreRegistry.Target target;
 
@@ -68,6 +73,7 @@ public class DatabaseOffsetStore extends MemoryOffsetBackingStore {
                     ps.addBatch();
                 }
                 ps.executeBatch();
+                storeCheckpoint(c);
                 c.commit();
             } catch (SQLException e) {
                 c.rollback();
@@ -75,6 +81,45 @@ public class DatabaseOffsetStore extends MemoryOffsetBackingStore {
             }
         } catch (SQLException e) {
             throw new ConnectException("cannot store source offsets: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The stream's checkpoint follows the offsets, in their transaction: Debezium confirms to the
+     * server what its offsets say, so a checkpoint left behind would make the next start find the
+     * slot confirmed past it and bootstrap again.
+     */
+    private void storeCheckpoint(Connection c) throws SQLException {
+        long lsn = 0;
+        for (ByteBuffer v : data.values()) {
+            lsn = Math.max(lsn, offsetLsn(v));
+        }
+        if (lsn == 0) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(target.storeCheckpointSql())) {
+            ps.setString(1, Lsns.format(lsn));
+            ps.setString(2, target.stream());
+            ps.execute();
+        }
+    }
+
+    /** The furthest LSN an offset value (Debezium's JSON: lsn, lsn_proc, lsn_commit) names, 0 if none. */
+    static long offsetLsn(ByteBuffer value) {
+        if (value == null) {
+            return 0;
+        }
+        try {
+            JsonNode n = JSON.readTree(bytes(value));
+            long lsn = 0;
+            for (String key : new String[] {"lsn", "lsn_proc", "lsn_commit"}) {
+                if (n.path(key).canConvertToLong()) {
+                    lsn = Math.max(lsn, n.path(key).asLong());
+                }
+            }
+            return lsn;
+        } catch (java.io.IOException e) {
+            return 0; // not Debezium's JSON: the checkpoint stays where it is
         }
     }
 

@@ -10,8 +10,11 @@ import javax.sql.DataSource;
  * of the engine's configuration (and out of anything that logs it).
  */
 public final class OffsetStoreRegistry {
-    /** @param stream the offsets' owner: one row set per stream in the offsets table */
-    public record Target(DataSource dataSource, String offsetsTableSql, String stream) {}
+    /**
+     * @param stream the offsets' owner: one row set per stream in the offsets table
+     * @param storeCheckpointSql moves the stream's checkpoint to the offsets' position (LSN text, stream)
+     */
+    public record Target(DataSource dataSource, String offsetsTableSql, String stream, String storeCheckpointSql) {}
 
     private static final Map<String, Target> TARGETS = new ConcurrentHashMap<>();
 

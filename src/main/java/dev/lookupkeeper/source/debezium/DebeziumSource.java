@@ -3,6 +3,7 @@ package dev.lookupkeeper.source.debezium;
 import dev.lookupkeeper.checkpoint.OffsetStoreRegistry;
 import dev.lookupkeeper.checkpoint.TransactionBoundary;
 import dev.lookupkeeper.config.Identifiers;
+import dev.lookupkeeper.pg.SqlTemplates;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.runtime.StreamTarget;
 import dev.lookupkeeper.source.SlotStream;
@@ -57,7 +58,8 @@ public final class DebeziumSource implements SlotStream {
     /** Starts streaming on a background thread; batches go to the sink one at a time. */
     public void start(StreamSink sink) {
         OffsetStoreRegistry.register(registryKey, new OffsetStoreRegistry.Target(offsetsDataSource,
-                Identifiers.quote(settings.schema()) + ".source_offsets", target.name()));
+                Identifiers.quote(settings.schema()) + ".source_offsets", target.name(),
+                SqlTemplates.of(settings).get("sink/store_checkpoint.sql")));
         TransactionBoundary<RecordChangeEvent<SourceRecord>> boundary = new TransactionBoundary<>(e -> RecordDecoder.txId(e.record()));
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(EngineProperties.build(settings, target, registryKey))
