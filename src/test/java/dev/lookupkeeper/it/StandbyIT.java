@@ -68,7 +68,7 @@ class StandbyIT {
                 long streamingMs = awaitStreaming(second, killedAt, Duration.ofSeconds(60));
                 // pushed once the new leader streams, so only its stream (not its backfill) can bring it into the lookup
                 UUID pushed = push(c, probe);
-                long ms = awaitLookupHolds(c, probe, pushed, killed, Duration.ofSeconds(60));
+                long ms = awaitLookupHolds(c, probe, pushed, killed, Duration.ofSeconds(60), second);
                 System.out.printf("StandbyIT %s: SIGKILL -> 'streaming from slot' logged %d ms, -> a push after it in the lookup %d ms%n",
                         source, streamingMs, ms);
                 assertThat(second.output()).contains("taking over");
@@ -116,7 +116,7 @@ class StandbyIT {
     }
 
     /** Polls every 10 ms until the partition's lookup row names the message; returns the ms since {@code since}. */
-    private static long awaitLookupHolds(Connection c, UUID partition, UUID message, long since, Duration atMost)
+    private static long awaitLookupHolds(Connection c, UUID partition, UUID message, long since, Duration atMost, Sidecar s)
             throws SQLException, InterruptedException {
         long deadline = since + atMost.toNanos();
         try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM queen.partition_lookup WHERE partition_id = ? AND last_message_id = ?")) {
@@ -131,6 +131,6 @@ class StandbyIT {
                 Thread.sleep(10);
             }
         }
-        throw new AssertionError("the standby's lookup never held the push made after the kill within " + atMost);
+        throw new AssertionError("the standby's lookup never held the push made after the kill within " + atMost + ":\n" + s.output());
     }
 }
