@@ -49,14 +49,27 @@ public final class OrphanGuard {
         return pb.start();
     }
 
+    /**
+     * Polls the parent every {@link StrictGuard#CHECK_MS} and returns the time it was found gone.
+     * Not {@code ProcessHandle.onExit()}: for a process that is not its child the JDK polls with a
+     * pause growing to 5 s, which would push the fail-open seconds past --strict-failover.
+     */
+    static long awaitExit(long pid) throws InterruptedException {
+        Optional<ProcessHandle> parent = ProcessHandle.of(pid);
+        while (parent.isPresent() && parent.get().isAlive()) {
+            Thread.sleep(StrictGuard.CHECK_MS);
+        }
+        return System.currentTimeMillis();
+    }
+
     /** Waits for the parent to exit, then guards until a stream is back, nothing waits, or it failed open. */
     public static void watch(Settings s, long parentPid) throws InterruptedException {
-        Optional<ProcessHandle> parent = ProcessHandle.of(parentPid);
-        if (parent.isPresent()) {
-            parent.get().onExit().join();
-        }
+        long parentGoneMs = awaitExit(parentPid);
         String app = s.consistency().applicationName();
         StrictGuard guard = new StrictGuard(s, new Metrics(new PipelineStats()), () -> false);
+        // the parent's stream, if it had one, ended when the parent died: the bound counts from
+        // then, not from this guard's first look after connecting
+        guard.streamEndedAt(parentGoneMs);
         long giveUp = System.currentTimeMillis() + s.consistency().strictFailover().toMillis() * 3 + 30_000;
         while (System.currentTimeMillis() < giveUp) {
             try (Connection c = Database.connect(s.connection(), "lookupkeeper-guard")) {

@@ -44,6 +44,8 @@ public final class StrictGuard implements AutoCloseable {
     private final Thread thread;
     private volatile boolean stopping;
     private long noStreamSinceMs;
+    /** When the stream is known to have ended before this guard first looked (its process died); 0 if not known. */
+    private long streamEndedMs;
     private String lastComplaint;
     private boolean announced;
     private boolean wasRelaxed;
@@ -101,6 +103,11 @@ public final class StrictGuard implements AutoCloseable {
         Database.closeQuietly(c);
     }
 
+    /** The stream ended at this time (the process that streamed died): the bound counts from then. */
+    void streamEndedAt(long ms) {
+        streamEndedMs = ms;
+    }
+
     /** One turn: read the server's view, act on it (also the orphan guard's step). */
     void check(Connection c, long now) throws SQLException {
         String app = strictness.applicationName();
@@ -109,6 +116,7 @@ public final class StrictGuard implements AutoCloseable {
         boolean here = streamingHere.getAsBoolean();
         if (here && s.streaming()) {
             noStreamSinceMs = 0;
+            streamEndedMs = 0;
             if (strictness.strict()) {
                 keepStrict(c, s);
             } else if (ours) {
@@ -124,6 +132,7 @@ public final class StrictGuard implements AutoCloseable {
         }
         if (!s.listed() || s.streaming()) {
             noStreamSinceMs = 0; // nobody waits on us, or another process streams under the name
+            streamEndedMs = 0;
             return;
         }
         if (!streamExpected.getAsBoolean() && ours) {
@@ -134,9 +143,10 @@ public final class StrictGuard implements AutoCloseable {
             return;
         }
         if (noStreamSinceMs == 0) {
-            noStreamSinceMs = now;
+            noStreamSinceMs = streamEndedMs > 0 ? Math.min(streamEndedMs, now) : now;
+            streamEndedMs = 0;
             LOG.warn("strict: no stream confirms commits for {} (commits wait); failing open in {} ms unless a stream returns", app,
-                    strictness.strictFailover().toMillis());
+                    Math.max(0, strictness.strictFailover().toMillis() - (now - noStreamSinceMs)));
             return;
         }
         if (now - noStreamSinceMs >= strictness.strictFailover().toMillis() && ours) {

@@ -13,6 +13,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** SIGTERM: finish the batch, commit, release the slot, exit 0 within 10 s. */
 class SigtermIT {
+    /** SIGTERM finishes the batch, commits, releases the slot and exits 0 within 10 s. */
+    private static final long STOP_MS = 10_000;
+
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
 
@@ -28,10 +31,11 @@ class SigtermIT {
             assertThat(json.get("formattedMessage").asText()).startsWith("streaming from slot " + db.name());
             Thread.sleep(2000);
             long t = System.nanoTime();
-            int code = sidecar.sigterm(10);
+            int code = sidecar.sigterm(60); // longer than the bound: a slow stop is measured, not cut off
             long ms = (System.nanoTime() - t) / 1_000_000;
-            assertThat(code).as("exit code after SIGTERM (-1 = still running after 10 s)\n" + sidecar.output()).isZero();
-            assertThat(ms).isLessThan(10_000);
+            System.out.printf("SigtermIT: SIGTERM -> exit %d ms%n", ms);
+            assertThat(code).as("exit code after SIGTERM (-1 = still running after 60 s)\n" + sidecar.output()).isZero();
+            assertThat(ms).as("SIGTERM until the process exited").isLessThanOrEqualTo(STOP_MS);
             assertThat(sidecar.output()).contains("stopped cleanly");
             assertThat(db.queryLong("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + db.name() + "' AND active"))
                     .as("slot released").isZero();

@@ -18,6 +18,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * dropped from outside ends the sidecar within 10 s (exit 6).
  */
 class SlotGuardIT {
+    /** A lost slot ends `run --on-slot-lost exit` within 10 s (the control loop checks the slot every second). */
+    private static final long LOST_SLOT_EXIT_MS = 10_000;
+
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
 
@@ -43,11 +46,14 @@ class SlotGuardIT {
             assertThat(db.queryLong("SELECT count(*) FROM pg_stat_replication WHERE application_name LIKE '" + db.name() + "%'"))
                     .as("one walsender per streaming sidecar").isEqualTo(1);
 
-            // the slot dropped from outside: the sidecar must notice within seconds
-            db.dropSlotFromOutside();
+            // the slot dropped from outside: the sidecar must notice within the bound, measured from
+            // the first termination of its walsender; the wait is longer, so a slow exit is measured, not timed out
             long t = System.nanoTime();
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !run.isAlive());
-            assertThat((System.nanoTime() - t) / 1_000_000).isLessThan(10_000);
+            db.dropSlotFromOutside();
+            Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> !run.isAlive());
+            long exitMs = (System.nanoTime() - t) / 1_000_000;
+            System.out.printf("SlotGuardIT: slot dropped -> exit %d ms%n", exitMs);
+            assertThat(exitMs).as("slot dropped from outside until the sidecar exited").isLessThanOrEqualTo(LOST_SLOT_EXIT_MS);
             assertThat(run.sigterm(1)).as(run.output()).isEqualTo(6);
             assertThat(run.output()).contains("replication slot " + db.name() + " was dropped or invalidated from outside");
             List<String> lines = run.output().lines().toList();
