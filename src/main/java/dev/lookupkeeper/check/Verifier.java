@@ -1,5 +1,6 @@
 package dev.lookupkeeper.check;
 
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.mode.ModeStore;
@@ -250,15 +251,8 @@ public final class Verifier {
     private record SlotInfo(boolean present, boolean active, Integer pid) {}
 
     private SlotInfo slot(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT active, active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, settings.slot());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return new SlotInfo(false, false, null);
-                }
-                return new SlotInfo(true, rs.getBoolean(1), rs.getBoolean(1) ? rs.getInt(2) : null);
-            }
-        }
+        Slots.State s = Slots.state(c, settings.slot());
+        return s == null ? new SlotInfo(false, false, null) : new SlotInfo(true, s.active(), s.activePid());
     }
 
     private String publicationProblem(Connection c) throws SQLException {

@@ -39,7 +39,7 @@ final class RebuildCommand implements Callable<Integer> {
         Settings s = db.settings();
         Rebuild.Report r;
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-rebuild", s.connectAttempts())) {
-            Preflight.requireRights(c, s, "rebuild", Privileges.Access.WRITE, Preflight.Slot.NEVER);
+            Preflight.requireRights(c, s, Privileges.Access.WRITE, Preflight.Slot.NEVER);
             long total;
             try (var st = c.createStatement();
                  var rs = st.executeQuery("SELECT count(*) FROM " + Identifiers.quote(s.queueSchema()) + ".partitions")) {

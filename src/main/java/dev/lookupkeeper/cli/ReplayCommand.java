@@ -54,7 +54,7 @@ final class ReplayCommand implements Callable<Integer> {
         Settings s = db.settings();
         Replayer.Report r;
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-replay", s.connectAttempts())) {
-            Preflight.requireRights(c, s, "replay", Privileges.Access.WRITE, Preflight.Slot.ALWAYS);
+            Preflight.requireRights(c, s, Privileges.Access.WRITE, Preflight.Slot.ALWAYS);
             r = new Replayer(s, w).replay(c, from, line -> {
                 if (!json) {
                     System.err.println(line);

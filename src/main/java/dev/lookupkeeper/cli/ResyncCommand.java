@@ -34,7 +34,7 @@ final class ResyncCommand implements Callable<Integer> {
         Settings s = db.settings();
         Resync.Result r;
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-resync", s.connectAttempts())) {
-            Preflight.requireRights(c, s, "resync", Privileges.Access.WRITE, Preflight.Slot.NEVER);
+            Preflight.requireRights(c, s, Privileges.Access.WRITE, Preflight.Slot.NEVER);
             r = new Resync(s).run(c, phantoms);
         }
         if (json) {

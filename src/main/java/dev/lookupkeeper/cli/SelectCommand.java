@@ -48,7 +48,7 @@ final class SelectCommand implements Callable<Integer> {
         Settings s = db.settings();
         List<PartitionSelector.Candidate> list;
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-select", s.connectAttempts())) {
-            Preflight.requireRights(c, s, "select", Privileges.Access.READ_QUEUE, Preflight.Slot.NEVER);
+            Preflight.requireRights(c, s, Privileges.Access.READ_QUEUE, Preflight.Slot.NEVER);
             list = new PartitionSelector(null, s).candidates(c, queue, group, limit);
         }
         if (json) {

@@ -30,7 +30,7 @@ final class StatusCommand implements Callable<Integer> {
         Settings s = db.settings();
         StatusReport r;
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-status", s.connectAttempts())) {
-            Preflight.requireRights(c, s, "status", Privileges.Access.READ, Preflight.Slot.NEVER);
+            Preflight.requireRights(c, s, Privileges.Access.READ, Preflight.Slot.NEVER);
             r = new StatusReader(s, applicationName).read(c);
         }
         if (json) {

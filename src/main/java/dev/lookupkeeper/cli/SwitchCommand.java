@@ -52,7 +52,7 @@ final class SwitchCommand implements Callable<Integer> {
         }
         Settings s = db.settings();
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-switch", s.connectAttempts())) {
-            Preflight.requireRights(c, s, "switch", Privileges.Access.WRITE, Preflight.Slot.ALWAYS);
+            Preflight.requireRights(c, s, Privileges.Access.WRITE, Preflight.Slot.ALWAYS);
             Switcher.Outcome o = new Switcher(s, timeout, line -> {
                 if (!json) {
                     System.out.println("  " + line);

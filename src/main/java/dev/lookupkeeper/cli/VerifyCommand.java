@@ -42,7 +42,7 @@ final class VerifyCommand implements Callable<Integer> {
         try {
             Settings s = db.settings();
             try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-verify", s.connectAttempts())) {
-                Preflight.requireRights(c, s, "verify", Privileges.Access.WRITE, Preflight.Slot.NEVER);
+                Preflight.requireRights(c, s, Privileges.Access.WRITE, Preflight.Slot.NEVER);
                 Duration wait = waitFor.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : waitFor;
                 report = parity ? new ParityCheck(s, Math.max(1, limit)).verify(c, wait) : new Verifier(s, Math.max(1, limit)).verify(c, wait);
             }

@@ -50,7 +50,7 @@ public final class Preflight {
                         + " (or ALTER SYSTEM SET wal_level = logical) and restart PostgreSQL");
             }
         }
-        String lacks = roleLacks(c, s, "lookupkeeper", Privileges.Access.WRITE, streaming ? Slot.ALWAYS : Slot.NEVER);
+        String lacks = roleLacks(c, s, Privileges.Access.WRITE, streaming ? Slot.ALWAYS : Slot.NEVER);
         if (lacks != null) {
             problems.add(lacks);
         }
@@ -93,18 +93,18 @@ public final class Preflight {
 
     /**
      * The rights a command needs, checked from the catalogs alone before its first query of
-     * lookupkeeper's schema: everything missing in one line, e.g. "role 'app' cannot run lookupkeeper
-     * run: it lacks REPLICATION; USAGE on schema lookupkeeper; ...". Nothing is written before it.
+     * lookupkeeper's schema: everything missing in one line, e.g. "role 'app' cannot run lookupkeeper:
+     * it lacks REPLICATION (...); USAGE on schema lookupkeeper; ...". Nothing is written before it.
      */
-    public static void requireRights(Connection c, Settings s, String command, Privileges.Access access, Slot slot) throws SQLException {
-        String lacks = roleLacks(c, s, "lookupkeeper " + command, access, slot);
+    public static void requireRights(Connection c, Settings s, Privileges.Access access, Slot slot) throws SQLException {
+        String lacks = roleLacks(c, s, access, slot);
         if (lacks != null) {
             throw new DatabaseNotReadyException(lacks);
         }
     }
 
     /** The role's missing rights as one phrase, or null when it has them all. */
-    private static String roleLacks(Connection c, Settings s, String what, Privileges.Access access, Slot slot) throws SQLException {
+    private static String roleLacks(Connection c, Settings s, Privileges.Access access, Slot slot) throws SQLException {
         List<String> missing = new ArrayList<>(Privileges.missing(c, s, access));
         boolean needsReplication = slot == Slot.ALWAYS || (slot == Slot.UNLESS_TRIGGER_MODE && !missing.isEmpty());
         String user = c.getMetaData().getUserName();
@@ -114,7 +114,7 @@ public final class Preflight {
         if (missing.isEmpty()) {
             return null;
         }
-        return "role '" + user + "' cannot run " + what + ": it lacks " + String.join("; ", missing)
+        return "role '" + user + "' cannot run lookupkeeper: it lacks " + String.join("; ", missing)
                 + " (grant what is missing as sql/roles/lookupkeeper_role.sql does)";
     }
 

@@ -97,7 +97,7 @@ public final class SidecarRuntime implements AutoCloseable {
     /** Install, HTTP, the strict preflight and guards: everything before the loop, on the first connection. */
     private void prepare(Connection c) throws Exception {
         // before the mode is read: a role without USAGE on the schema would fail there, naming nothing else
-        Preflight.requireRights(c, settings, "run", Privileges.Access.WRITE, Preflight.Slot.UNLESS_TRIGGER_MODE);
+        Preflight.requireRights(c, settings, Privileges.Access.WRITE, Preflight.Slot.UNLESS_TRIGGER_MODE);
         String initial = currentMode(c);
         Heartbeat heartbeat = Heartbeat.forServer(c, settings, options.heartbeat(), options.source());
         // trigger mode needs neither wal_level=logical nor REPLICATION unless a shadow streams

@@ -68,33 +68,32 @@ class LeastPrivilegeIT {
         String before = writtenState();
 
         Sidecar.Result run = Sidecar.run(env, "run");
-        assertRefused(run, 3, "role 'bare' cannot run lookupkeeper run: it lacks REPLICATION (to read a slot: ALTER ROLE bare REPLICATION);"
+        assertRefused(run, 3, "role 'bare' cannot run lookupkeeper: it lacks REPLICATION (to read a slot: ALTER ROLE bare REPLICATION);"
                 + " USAGE on schema queen; SELECT on queen.messages, queen.partition_consumers, queen.partitions, queen.queues;"
                 + " SELECT, INSERT, UPDATE, DELETE on queen.partition_lookup; USAGE on schema lookupkeeper;"
                 + " SELECT, INSERT, UPDATE, DELETE on lookupkeeper.instances, lookupkeeper.replay_marks, lookupkeeper.shadow_lookup,"
                 + " lookupkeeper.source_offsets, lookupkeeper.state, lookupkeeper.streams, lookupkeeper.watermark"
                 + " (grant what is missing as sql/roles/lookupkeeper_role.sql does)");
         for (String[] command : List.of(new String[] {"switch", "--to", "trigger"}, new String[] {"replay", "--from-lsn", "0/0"})) {
-            assertRefused(Sidecar.run(env, command), 3, "role 'bare' cannot run lookupkeeper " + command[0]
-                    + ": it lacks REPLICATION (to read a slot: ALTER ROLE bare REPLICATION); USAGE on schema queen;");
+            assertRefused(Sidecar.run(env, command), 3, "lookupkeeper " + command[0] + ": role 'bare' cannot run lookupkeeper: it lacks REPLICATION (to read a slot: ALTER ROLE bare REPLICATION); USAGE on schema queen;");
         }
         for (String command : List.of("resync", "rebuild")) {
             Sidecar.Result r = Sidecar.run(env, command);
-            assertRefused(r, 3, "role 'bare' cannot run lookupkeeper " + command + ": it lacks USAGE on schema queen;");
+            assertRefused(r, 3, "lookupkeeper " + command + ": role 'bare' cannot run lookupkeeper: it lacks USAGE on schema queen;");
             assertThat(r.output()).contains("USAGE on schema lookupkeeper; SELECT, INSERT, UPDATE, DELETE on lookupkeeper.instances").doesNotContain("REPLICATION");
         }
         // verify's "cannot run" is exit 2 (1 is a failed check)
         Sidecar.Result verify = Sidecar.run(env, "verify");
-        assertRefused(verify, 2, "cannot run: role 'bare' cannot run lookupkeeper verify: it lacks USAGE on schema queen;");
+        assertRefused(verify, 2, "cannot run: role 'bare' cannot run lookupkeeper: it lacks USAGE on schema queen;");
         assertThat(verify.output()).contains("USAGE on schema lookupkeeper;");
         // status reads only: it names no write privilege
         Sidecar.Result status = Sidecar.run(env, "status");
-        assertRefused(status, 3, "role 'bare' cannot run lookupkeeper status: it lacks USAGE on schema queen;"
+        assertRefused(status, 3, "role 'bare' cannot run lookupkeeper: it lacks USAGE on schema queen;"
                 + " SELECT on queen.messages, queen.partition_consumers, queen.partitions, queen.queues, queen.partition_lookup;"
                 + " USAGE on schema lookupkeeper; SELECT on lookupkeeper.instances,");
         // select reads the queue's tables alone
         Sidecar.Result select = Sidecar.run(env, "select", "--queue", "bare-0");
-        assertRefused(select, 3, "role 'bare' cannot run lookupkeeper select: it lacks USAGE on schema queen;"
+        assertRefused(select, 3, "role 'bare' cannot run lookupkeeper: it lacks USAGE on schema queen;"
                 + " SELECT on queen.messages, queen.partition_consumers, queen.partitions, queen.queues, queen.partition_lookup"
                 + " (grant what is missing");
         assertThat(writtenState()).as("nothing written by any refused command").isEqualTo(before);
