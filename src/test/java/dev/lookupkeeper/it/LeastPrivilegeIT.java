@@ -75,7 +75,8 @@ class LeastPrivilegeIT {
                 + " lookupkeeper.source_offsets, lookupkeeper.state, lookupkeeper.streams, lookupkeeper.watermark"
                 + " (grant what is missing as sql/roles/lookupkeeper_role.sql does)");
         for (String[] command : List.of(new String[] {"switch", "--to", "trigger"}, new String[] {"replay", "--from-lsn", "0/0"})) {
-            assertRefused(Sidecar.run(env, command), 3, "lookupkeeper " + command[0] + ": role 'bare' cannot run lookupkeeper: it lacks REPLICATION (to read a slot: ALTER ROLE bare REPLICATION); USAGE on schema queen;");
+            assertRefused(Sidecar.run(env, command), 3, "lookupkeeper " + command[0]
+                    + ": role 'bare' cannot run lookupkeeper: it lacks REPLICATION (to read a slot: ALTER ROLE bare REPLICATION); USAGE on schema queen;");
         }
         for (String command : List.of("resync", "rebuild")) {
             Sidecar.Result r = Sidecar.run(env, command);
