@@ -37,7 +37,7 @@ public final class Privileges {
     private Privileges() {}
 
     /**
-     * What is missing, grouped: one entry per set of privileges, naming the objects that lack
+     * What is missing, grouped: one entry per schema and set of privileges, naming the tables that lack
      * exactly that set, e.g. "USAGE on schema lookupkeeper", "SELECT, UPDATE on lookupkeeper.state,
      * lookupkeeper.streams"; in a stable order (the queue's schema first).
      */
@@ -54,6 +54,11 @@ public final class Privileges {
                 }
             }
         }
+        return grouped(byObject);
+    }
+
+    /** Missing privileges per object ("schema x" or "x.table"), in order, as {@link #missing} words them. */
+    static List<String> grouped(Map<String, List<String>> byObject) {
         Map<String, List<String>> objectsBySet = new LinkedHashMap<>();
         // tables of one schema that lack the same privileges share an entry; a schema's USAGE stands alone
         byObject.forEach((object, privileges) -> objectsBySet.computeIfAbsent(String.join(", ", privileges) + "\0"
