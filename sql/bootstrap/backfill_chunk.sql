@@ -10,14 +10,10 @@ WITH chunk AS (
     ORDER BY p.id
     LIMIT ?
 ), newest AS (
-    SELECT chunk.queue_name, chunk.id AS partition_id, m.id AS message_id, m.created_at
-    FROM chunk
+    SELECT p.queue_name, p.id AS partition_id, m.id AS message_id, m.created_at
+    FROM chunk p
     CROSS JOIN LATERAL (
-        SELECT mm.id, mm.created_at
-        FROM {{queue_schema}}.messages mm
-        WHERE mm.partition_id = chunk.id
-        ORDER BY mm.created_at DESC, mm.id DESC
-        LIMIT 1
+        {{> fragments/newest_message.sql}}
     ) m
 ), upserted AS (
     INSERT INTO {{lookup_table}} AS pl
@@ -25,12 +21,7 @@ WITH chunk AS (
     SELECT queue_name, partition_id, message_id, created_at, now()
     FROM newest
     ORDER BY partition_id
-    ON CONFLICT (queue_name, partition_id) DO UPDATE
-        SET last_message_id = EXCLUDED.last_message_id,
-            last_message_created_at = EXCLUDED.last_message_created_at,
-            updated_at = EXCLUDED.updated_at
-        WHERE (pl.last_message_created_at, pl.last_message_id)
-            < (EXCLUDED.last_message_created_at, EXCLUDED.last_message_id)
+    {{> fragments/monotonic_guard.sql}}
     RETURNING (xmax = 0) AS inserted
 )
 SELECT (SELECT id FROM chunk ORDER BY id DESC LIMIT 1) AS last_partition,

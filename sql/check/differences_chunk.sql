@@ -9,7 +9,7 @@ WITH chunk AS (
     ORDER BY p.id
     LIMIT ?
 )
-SELECT chunk.id AS partition_id, chunk.queue_name,
+SELECT p.id AS partition_id, p.queue_name,
        CASE
            WHEN m.id IS NULL AND pl.partition_id IS NULL THEN 'ok'
            WHEN m.id IS NULL THEN 'extra'
@@ -19,13 +19,10 @@ SELECT chunk.id AS partition_id, chunk.queue_name,
            ELSE 'ok'
        END AS difference,
        (SELECT count(*) FROM {{queue_schema}}.partition_lookup o
-         WHERE o.partition_id = chunk.id AND o.queue_name IS DISTINCT FROM chunk.queue_name) AS misfiled
-FROM chunk
+         WHERE o.partition_id = p.id AND o.queue_name IS DISTINCT FROM p.queue_name) AS misfiled
+FROM chunk p
 LEFT JOIN LATERAL (
-    SELECT mm.id, mm.created_at FROM {{queue_schema}}.messages mm
-    WHERE mm.partition_id = chunk.id
-    ORDER BY mm.created_at DESC, mm.id DESC
-    LIMIT 1
+    {{> fragments/newest_message.sql}}
 ) m ON true
-LEFT JOIN {{queue_schema}}.partition_lookup pl ON pl.partition_id = chunk.id AND pl.queue_name = chunk.queue_name
-ORDER BY chunk.id
+LEFT JOIN {{queue_schema}}.partition_lookup pl ON pl.partition_id = p.id AND pl.queue_name = p.queue_name
+ORDER BY p.id

@@ -4,12 +4,9 @@
 SELECT pl.queue_name, pl.partition_id, pl.last_message_id, pl.last_message_created_at,
        m.id AS newest_id, m.created_at AS newest_created_at
 FROM {{queue_schema}}.partition_lookup pl
+LEFT JOIN {{queue_schema}}.partitions p ON p.id = pl.partition_id
 LEFT JOIN LATERAL (
-    SELECT mm.id, mm.created_at
-    FROM {{queue_schema}}.messages mm
-    WHERE mm.partition_id = pl.partition_id
-    ORDER BY mm.created_at DESC, mm.id DESC
-    LIMIT 1
+    {{> fragments/newest_message.sql}}
 ) m ON true
 WHERE (m.id IS NULL OR (pl.last_message_created_at, pl.last_message_id) > (m.created_at, m.id))
   AND (NOT EXISTS (SELECT 1 FROM {{queue_schema}}.partition_consumers pc WHERE pc.partition_id = pl.partition_id)

@@ -6,9 +6,5 @@ SELECT p.id AS partition_id, q.name AS queue_name, m.id AS message_id, m.created
 FROM {{queue_schema}}.partitions p
 JOIN {{queue_schema}}.queues q ON q.id = p.queue_id
 CROSS JOIN LATERAL (
-    SELECT mm.id, mm.created_at
-    FROM {{queue_schema}}.messages mm
-    WHERE mm.partition_id = p.id
-    ORDER BY mm.created_at DESC, mm.id DESC
-    LIMIT 1
+    {{> fragments/newest_message.sql}}
 ) m

@@ -7,15 +7,7 @@ FROM unnest(?::uuid[]) AS w(partition_id)
 JOIN {{queue_schema}}.partitions p ON p.id = w.partition_id
 JOIN {{queue_schema}}.queues q ON q.id = p.queue_id
 CROSS JOIN LATERAL (
-    SELECT mm.id, mm.created_at FROM {{queue_schema}}.messages mm
-    WHERE mm.partition_id = p.id
-    ORDER BY mm.created_at DESC, mm.id DESC
-    LIMIT 1
+    {{> fragments/newest_message.sql}}
 ) m
 ORDER BY p.id
-ON CONFLICT (queue_name, partition_id) DO UPDATE
-    SET last_message_id = EXCLUDED.last_message_id,
-        last_message_created_at = EXCLUDED.last_message_created_at,
-        updated_at = EXCLUDED.updated_at
-    WHERE (pl.last_message_created_at, pl.last_message_id)
-        < (EXCLUDED.last_message_created_at, EXCLUDED.last_message_id)
+{{> fragments/monotonic_guard.sql}}

@@ -9,21 +9,17 @@
 WITH gone AS (
     SELECT unnest(?::uuid[]) AS id
 ), hit AS (
-    SELECT pl.queue_name, pl.partition_id
+    SELECT pl.queue_name, pl.partition_id AS id
     FROM {{lookup_table}} pl
     WHERE pl.last_message_id IN (SELECT id FROM gone)
        OR (?::boolean AND NOT EXISTS (SELECT 1 FROM {{queue_schema}}.messages m WHERE m.id = pl.last_message_id))
     ORDER BY pl.partition_id
     FOR UPDATE OF pl {{row_lock_wait}}
 ), newest AS (
-    SELECT hit.queue_name, hit.partition_id, n.id, n.created_at
-    FROM hit
+    SELECT p.queue_name, p.id AS partition_id, n.id, n.created_at
+    FROM hit p
     LEFT JOIN LATERAL (
-        SELECT m.id, m.created_at
-        FROM {{queue_schema}}.messages m
-        WHERE m.partition_id = hit.partition_id
-        ORDER BY m.created_at DESC, m.id DESC
-        LIMIT 1
+        {{> fragments/newest_message.sql}}
     ) n ON true
 ), moved AS (
     UPDATE {{lookup_table}} pl

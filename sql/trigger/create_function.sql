@@ -17,12 +17,8 @@ BEGIN
     JOIN {{queue_schema}}.partitions p ON p.id = n.partition_id
     JOIN {{queue_schema}}.queues q ON q.id = p.queue_id
     ORDER BY n.partition_id
-    ON CONFLICT (queue_name, partition_id) DO UPDATE
-        SET last_message_id = EXCLUDED.last_message_id,
-            last_message_created_at = EXCLUDED.last_message_created_at,
-            updated_at = EXCLUDED.updated_at
-        WHERE (pl.last_message_created_at, pl.last_message_id)
-            < (EXCLUDED.last_message_created_at, EXCLUDED.last_message_id);
+    {{> fragments/monotonic_guard.sql}}
+    ;
     RETURN NULL;
 END
 $fn$;

@@ -1,5 +1,6 @@
 package dev.lookupkeeper.bench;
 
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.bootstrap.Bootstrapper;
 import dev.lookupkeeper.config.ConnectionSettings;
 import dev.lookupkeeper.config.Settings;
@@ -130,13 +131,8 @@ public final class Benchmark {
                     // the replay window's slot, as the streaming sidecar would create it: a copy of the stream's slot
                     st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', '" + settings.replaySlot() + "')");
                 }
-                String replayFrom;
-                try (Statement st = c.createStatement();
-                     ResultSet rs = st.executeQuery("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '"
-                             + settings.replaySlot() + "'")) {
-                    rs.next();
-                    replayFrom = rs.getString(1);
-                }
+                Slots.State replaySlot = Slots.state(c, settings.replaySlot());
+                String replayFrom = replaySlot == null ? null : replaySlot.confirmedFlushLsn();
                 if (drain) {
                     out.printf("building a backlog of %,d inserts over %d partitions...%n", backlog, partitions.size());
                     fillBacklog(c, partitions, "drain");

@@ -1,5 +1,6 @@
 package dev.lookupkeeper.bench;
 
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.config.ConnectionSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,13 +50,9 @@ final class CpuPinning {
 
     /** Moves the walsender streaming the slot (the server process that decodes) to the given CPUs. */
     static void pinSlotHolder(Connection c, String slot, String cpus) throws Exception {
-        try (var ps = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ? AND active")) {
-            ps.setString(1, slot);
-            try (var rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    taskset(cpus, rs.getLong(1));
-                }
-            }
+        Integer pid = Slots.activePid(c, slot);
+        if (pid != null) {
+            taskset(cpus, pid);
         }
     }
 

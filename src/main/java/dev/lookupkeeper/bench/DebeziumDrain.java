@@ -1,5 +1,6 @@
 package dev.lookupkeeper.bench;
 
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.bootstrap.Bootstrapper;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
@@ -8,7 +9,6 @@ import dev.lookupkeeper.runtime.CdcPipeline;
 import dev.lookupkeeper.runtime.StreamSource;
 import dev.lookupkeeper.runtime.StreamTarget;
 import java.sql.Connection;
-import java.sql.Statement;
 
 /**
  * The drain benchmark's Debezium side: the same backlog, from a copy of the stream's slot taken
@@ -40,9 +40,7 @@ final class DebeziumDrain {
             long walsenderCpu = CpuPinning.cpuNanos(walsender) - walsenderCpu0;
             return new double[] {backlog / (nanos / 1e9), cpu / 1000.0 / backlog, walsenderCpu / 1000.0 / backlog};
         } finally {
-            try (Statement st = c.createStatement()) {
-                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "' AND NOT active");
-            }
+            Slots.dropIfInactive(c, SLOT);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.lookupkeeper.bench;
 
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.config.ConnectionSettings;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.demo.PushLoad;
@@ -182,12 +183,7 @@ final class InsertBenchmark {
     }
 
     private boolean slotActive(Connection c) throws Exception {
-        try (var ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ? AND active")) {
-            ps.setString(1, settings.slot());
-            try (var rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        }
+        return Slots.activePid(c, settings.slot()) != null;
     }
 
     /** @return rows pushed and nanoseconds measured */
@@ -246,10 +242,7 @@ final class InsertBenchmark {
                 }
                 // no slot between CDC cells: the next CDC cell must not drain the other modes' inserts
                 Switcher.dropSlot(c, settings, StreamTarget.main(settings));
-                try (Statement st = c.createStatement()) {
-                    st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
-                            + settings.replaySlot() + "' AND NOT active");
-                }
+                Slots.dropIfInactive(c, settings.replaySlot());
             }
         }
     }

@@ -1,12 +1,12 @@
 package dev.lookupkeeper.bench;
 
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.config.ConnectionSettings;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.demo.PushLoad;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -87,9 +87,7 @@ final class SteadyLoadBenchmark {
                     child.destroyForcibly();
                 }
                 Thread.sleep(500);
-                try (Statement st = c.createStatement()) {
-                    st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND NOT active");
-                }
+                Slots.dropIfInactive(c, slot);
             }
         }
         return rows;

@@ -1,5 +1,6 @@
 package dev.lookupkeeper.bootstrap;
 
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
@@ -152,23 +153,16 @@ public final class Bootstrapper {
     }
 
     private boolean slotExists(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT plugin, database, slot_type FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, target.slot());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return false;
-                }
-                String plugin = rs.getString(1);
-                String db = rs.getString(2);
-                if (!"logical".equals(rs.getString(3)) || !"pgoutput".equals(plugin) || !c.getCatalog().equals(db)) {
-                    throw new DatabaseNotReadyException("replication slot " + target.slot() + " already exists for "
-                            + (db == null ? "physical replication" : "database " + db + " with plugin " + plugin)
-                            + ": choose another --slot, or drop that slot if it is a leftover");
-                }
-                return true;
-            }
+        Slots.State s = Slots.state(c, target.slot());
+        if (s == null) {
+            return false;
         }
+        if (!"logical".equals(s.type()) || !"pgoutput".equals(s.plugin()) || !c.getCatalog().equals(s.database())) {
+            throw new DatabaseNotReadyException("replication slot " + target.slot() + " already exists for "
+                    + (s.database() == null ? "physical replication" : "database " + s.database() + " with plugin " + s.plugin())
+                    + ": choose another --slot, or drop that slot if it is a leftover");
+        }
+        return true;
     }
 
     private record StreamRow(String status, UUID cursor, String slot) {}

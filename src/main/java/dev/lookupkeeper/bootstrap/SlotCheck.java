@@ -1,5 +1,6 @@
 package dev.lookupkeeper.bootstrap;
 
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.replay.Lsns;
@@ -58,26 +59,21 @@ public final class SlotCheck {
         if (checkpoint != null && Long.compareUnsigned(noted, Lsns.parse(checkpoint)) > 0) {
             accepted = Lsns.format(noted);
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_jsonb(s) ->> 'wal_status', confirmed_flush_lsn::text,"
-                + " confirmed_flush_lsn > ?::pg_lsn FROM pg_replication_slots s WHERE slot_name = ?")) {
-            ps.setString(1, accepted);
-            ps.setString(2, target.slot());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return "done".equals(status)
-                            ? new Result(Verdict.MISSING, "slot " + target.slot() + " is gone (checkpoint " + checkpoint + ")")
-                            : new Result(Verdict.FIRST_START, "no slot yet");
-                }
-                if ("lost".equals(rs.getString(1))) {
-                    return new Result(Verdict.LOST, "slot " + target.slot() + " lost the WAL it needed (max_slot_wal_keep_size)");
-                }
-                if (rs.getBoolean(3)) {
-                    return new Result(Verdict.AHEAD, "slot " + target.slot() + " is confirmed at " + rs.getString(2)
-                            + ", past the stored checkpoint " + accepted + " (re-created or advanced by someone else)");
-                }
-                return new Result(Verdict.CONTINUES, "slot " + target.slot() + " at " + rs.getString(2) + ", checkpoint " + checkpoint);
-            }
+        Slots.State slot = Slots.state(c, target.slot());
+        if (slot == null) {
+            return "done".equals(status)
+                    ? new Result(Verdict.MISSING, "slot " + target.slot() + " is gone (checkpoint " + checkpoint + ")")
+                    : new Result(Verdict.FIRST_START, "no slot yet");
         }
+        if (slot.lost()) {
+            return new Result(Verdict.LOST, "slot " + target.slot() + " lost the WAL it needed (max_slot_wal_keep_size)");
+        }
+        String confirmed = slot.confirmedFlushLsn();
+        if (accepted != null && confirmed != null && Long.compareUnsigned(Lsns.parse(confirmed), Lsns.parse(accepted)) > 0) {
+            return new Result(Verdict.AHEAD, "slot " + target.slot() + " is confirmed at " + confirmed
+                    + ", past the stored checkpoint " + accepted + " (re-created or advanced by someone else)");
+        }
+        return new Result(Verdict.CONTINUES, "slot " + target.slot() + " at " + confirmed + ", checkpoint " + checkpoint);
     }
 
     /** The stored checkpoint as a 64-bit LSN, 0 when there is none yet. */
@@ -97,11 +93,7 @@ public final class SlotCheck {
 
     /** The slot's confirmed position as a 64-bit LSN, 0 when it has none. */
     public static long confirmed(Connection c, String slot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : 0;
-            }
-        }
+        Slots.State s = Slots.state(c, slot);
+        return s == null || s.confirmedFlushLsn() == null ? 0 : Lsns.parse(s.confirmedFlushLsn());
     }
 }

@@ -99,7 +99,6 @@ public final class Resync {
             try (PreparedStatement ps = c.prepareStatement(sql.get("check/lower_phantom.sql"))) {
                 ps.setObject(1, partition);
                 ps.setString(2, queue);
-                ps.setObject(3, partition);
                 result = ps.executeUpdate() > 0 ? 1 : 0;
             }
             if (result == 0) {

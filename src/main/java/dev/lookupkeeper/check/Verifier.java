@@ -1,5 +1,6 @@
 package dev.lookupkeeper.check;
 
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.mode.ModeStore;
@@ -7,6 +8,7 @@ import dev.lookupkeeper.mode.QueueTriggers;
 import dev.lookupkeeper.mode.TriggerMode;
 import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
+import dev.lookupkeeper.pg.LookupTableShape;
 import dev.lookupkeeper.pg.SqlTemplates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -43,14 +45,16 @@ public final class Verifier {
         if (!Catalog.exists(c, Identifiers.quote(settings.queueSchema()) + ".messages")) {
             throw new DatabaseNotReadyException("table " + settings.queueSchema() + ".messages does not exist: point verify at the queue's database");
         }
-        boolean table = Catalog.exists(c, Identifiers.quote(settings.queueSchema()) + ".partition_lookup");
-        checks.add(check("table", table, table ? 0 : 1, List.of(), table ? lookup + " exists" : lookup + " does not exist: run `lookupkeeper install`"));
-        if (!table) {
-            return new VerifyReport(false, "no lookup table", checks);
+        // the same definition install and the preflight use (pg/LookupTableShape)
+        LookupTableShape shape = LookupTableShape.read(c, settings);
+        boolean columns = shape.exists() && shape.missingColumns().isEmpty();
+        checks.add(check("table", columns, columns ? 0 : 1, List.of(), !shape.exists() ? lookup + " does not exist: run `lookupkeeper install`"
+                : columns ? lookup + " exists" : shape.problem()));
+        if (!columns) {
+            return new VerifyReport(false, shape.exists() ? "lookup table lacks columns" : "no lookup table", checks);
         }
-        boolean unique = uniqueKey(c);
-        checks.add(check("unique_key", unique, unique ? 0 : 1, List.of(), unique ? "UNIQUE (queue_name, partition_id) present"
-                : "no UNIQUE (queue_name, partition_id): the upserts need it as their ON CONFLICT target"));
+        checks.add(check("unique_key", shape.hasArbiter(), shape.hasArbiter() ? 0 : 1, List.of(), shape.hasArbiter()
+                ? "UNIQUE (queue_name, partition_id) present" : shape.problem()));
 
         ModeStore.ModeState mode = Catalog.exists(c, Identifiers.quote(settings.schema()) + ".state") ? new ModeStore(settings).read(c) : null;
         checks.addAll(modeChecks(c, mode));
@@ -247,15 +251,8 @@ public final class Verifier {
     private record SlotInfo(boolean present, boolean active, Integer pid) {}
 
     private SlotInfo slot(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT active, active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, settings.slot());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return new SlotInfo(false, false, null);
-                }
-                return new SlotInfo(true, rs.getBoolean(1), rs.getBoolean(1) ? rs.getInt(2) : null);
-            }
-        }
+        Slots.State s = Slots.state(c, settings.slot());
+        return s == null ? new SlotInfo(false, false, null) : new SlotInfo(true, s.active(), s.activePid());
     }
 
     private String publicationProblem(Connection c) throws SQLException {
@@ -283,20 +280,6 @@ public final class Verifier {
             return "publication " + settings.publication() + " does not publish inserts on " + settings.queueSchema() + ".messages alone";
         }
         return null;
-    }
-
-    private boolean uniqueKey(Connection c) throws SQLException {
-        String q = "SELECT count(*) FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
-                + " WHERE n.nspname = ? AND t.relname = 'partition_lookup' AND i.indisunique AND i.indnatts = 2"
-                + " AND (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a"
-                + "      WHERE a.attrelid = t.oid AND a.attnum = ANY(i.indkey)) = ARRAY['partition_id', 'queue_name']";
-        try (PreparedStatement ps = c.prepareStatement(q)) {
-            ps.setString(1, settings.queueSchema());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1) > 0;
-            }
-        }
     }
 
 }

@@ -1,5 +1,6 @@
 package dev.lookupkeeper.cli;
 
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.check.Resync;
 import dev.lookupkeeper.config.ConfigException;
 import dev.lookupkeeper.config.Settings;
@@ -57,7 +58,7 @@ final class InstallCommand implements Callable<Integer> {
                 throw new SwitchRefusedException("a switch to " + st.switchTarget() + " is in progress: finish it with `switch --resume`");
             }
             if (trigger && !"trigger".equals(st.mode())) {
-                if (slotPresent(c, s.slot())) {
+                if (Slots.present(c, s.slot())) {
                     throw new SwitchRefusedException("this database runs in CDC mode (slot " + s.slot() + " exists): use `switch --to trigger`");
                 }
                 store.setMode(c, "trigger");
@@ -89,7 +90,7 @@ final class InstallCommand implements Callable<Integer> {
      * the way over — slot first, overlap, then the queue's trigger dropped — instead of a second writer.
      */
     private static boolean adoptQueuesTrigger(Connection c, Settings s, ModeStore store, ModeStore.ModeState st) throws Exception {
-        if (!"cdc".equals(st.mode()) || slotPresent(c, s.slot())) {
+        if (!"cdc".equals(st.mode()) || Slots.present(c, s.slot())) {
             return false;
         }
         if (new dev.lookupkeeper.mode.QueueTriggers(s).find(c).stream().noneMatch(dev.lookupkeeper.mode.QueueTriggers.Found::enabled)) {
@@ -107,12 +108,4 @@ final class InstallCommand implements Callable<Integer> {
         return true;
     }
 
-    private static boolean slotPresent(Connection c, String slot) throws Exception {
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        }
-    }
 }

@@ -3,6 +3,8 @@ package dev.lookupkeeper.cli;
 import dev.lookupkeeper.check.Rebuild;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.pg.Preflight;
+import dev.lookupkeeper.pg.Privileges;
 import dev.lookupkeeper.pg.Database;
 import java.sql.Connection;
 import java.util.concurrent.Callable;
@@ -37,6 +39,7 @@ final class RebuildCommand implements Callable<Integer> {
         Settings s = db.settings();
         Rebuild.Report r;
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-rebuild", s.connectAttempts())) {
+            Preflight.requireRights(c, s, Privileges.Access.WRITE, Preflight.Slot.NEVER);
             long total;
             try (var st = c.createStatement();
                  var rs = st.executeQuery("SELECT count(*) FROM " + Identifiers.quote(s.queueSchema()) + ".partitions")) {

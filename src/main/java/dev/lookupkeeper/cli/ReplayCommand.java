@@ -3,6 +3,8 @@ package dev.lookupkeeper.cli;
 import dev.lookupkeeper.config.ConfigException;
 import dev.lookupkeeper.config.Durations;
 import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.pg.Preflight;
+import dev.lookupkeeper.pg.Privileges;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.replay.Replayer;
 import java.sql.Connection;
@@ -52,6 +54,7 @@ final class ReplayCommand implements Callable<Integer> {
         Settings s = db.settings();
         Replayer.Report r;
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-replay", s.connectAttempts())) {
+            Preflight.requireRights(c, s, Privileges.Access.WRITE, Preflight.Slot.ALWAYS);
             r = new Replayer(s, w).replay(c, from, line -> {
                 if (!json) {
                     System.err.println(line);

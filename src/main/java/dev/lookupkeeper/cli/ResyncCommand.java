@@ -2,6 +2,8 @@ package dev.lookupkeeper.cli;
 
 import dev.lookupkeeper.check.Resync;
 import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.pg.Preflight;
+import dev.lookupkeeper.pg.Privileges;
 import dev.lookupkeeper.pg.Database;
 import java.sql.Connection;
 import java.util.concurrent.Callable;
@@ -32,6 +34,7 @@ final class ResyncCommand implements Callable<Integer> {
         Settings s = db.settings();
         Resync.Result r;
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-resync", s.connectAttempts())) {
+            Preflight.requireRights(c, s, Privileges.Access.WRITE, Preflight.Slot.NEVER);
             r = new Resync(s).run(c, phantoms);
         }
         if (json) {

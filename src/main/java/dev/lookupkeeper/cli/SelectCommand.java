@@ -2,6 +2,8 @@ package dev.lookupkeeper.cli;
 
 import dev.lookupkeeper.config.ConfigException;
 import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.pg.Preflight;
+import dev.lookupkeeper.pg.Privileges;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.select.PartitionSelector;
 import java.sql.Connection;
@@ -46,6 +48,7 @@ final class SelectCommand implements Callable<Integer> {
         Settings s = db.settings();
         List<PartitionSelector.Candidate> list;
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-select", s.connectAttempts())) {
+            Preflight.requireRights(c, s, Privileges.Access.READ_QUEUE, Preflight.Slot.NEVER);
             list = new PartitionSelector(null, s).candidates(c, queue, group, limit);
         }
         if (json) {

@@ -3,6 +3,8 @@ package dev.lookupkeeper.cli;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.ops.StatusReader;
 import dev.lookupkeeper.ops.StatusReport;
+import dev.lookupkeeper.pg.Preflight;
+import dev.lookupkeeper.pg.Privileges;
 import dev.lookupkeeper.pg.Database;
 import java.sql.Connection;
 import java.util.concurrent.Callable;
@@ -28,6 +30,7 @@ final class StatusCommand implements Callable<Integer> {
         Settings s = db.settings();
         StatusReport r;
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-status", s.connectAttempts())) {
+            Preflight.requireRights(c, s, Privileges.Access.READ, Preflight.Slot.NEVER);
             r = new StatusReader(s, applicationName).read(c);
         }
         if (json) {

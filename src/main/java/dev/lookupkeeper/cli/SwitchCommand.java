@@ -3,6 +3,8 @@ package dev.lookupkeeper.cli;
 import dev.lookupkeeper.config.ConfigException;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.mode.Switcher;
+import dev.lookupkeeper.pg.Preflight;
+import dev.lookupkeeper.pg.Privileges;
 import dev.lookupkeeper.pg.Database;
 import java.sql.Connection;
 import java.time.Duration;
@@ -50,6 +52,7 @@ final class SwitchCommand implements Callable<Integer> {
         }
         Settings s = db.settings();
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-switch", s.connectAttempts())) {
+            Preflight.requireRights(c, s, Privileges.Access.WRITE, Preflight.Slot.ALWAYS);
             Switcher.Outcome o = new Switcher(s, timeout, line -> {
                 if (!json) {
                     System.out.println("  " + line);

@@ -4,6 +4,8 @@ import dev.lookupkeeper.check.ParityCheck;
 import dev.lookupkeeper.check.VerifyReport;
 import dev.lookupkeeper.check.Verifier;
 import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.pg.Preflight;
+import dev.lookupkeeper.pg.Privileges;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.PgErrors;
 import dev.lookupkeeper.runtime.CdcPipeline;
@@ -40,6 +42,7 @@ final class VerifyCommand implements Callable<Integer> {
         try {
             Settings s = db.settings();
             try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-verify", s.connectAttempts())) {
+                Preflight.requireRights(c, s, Privileges.Access.WRITE, Preflight.Slot.NEVER);
                 Duration wait = waitFor.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : waitFor;
                 report = parity ? new ParityCheck(s, Math.max(1, limit)).verify(c, wait) : new Verifier(s, Math.max(1, limit)).verify(c, wait);
             }

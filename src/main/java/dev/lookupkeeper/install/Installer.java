@@ -159,9 +159,7 @@ public final class Installer {
     /** Columns the stream reads that the publication's column list of queen.messages leaves out (PostgreSQL 15+). */
     private List<String> lackingColumns(Connection c) throws SQLException {
         List<String> lacking = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT need FROM unnest(ARRAY['id', 'partition_id', 'created_at']) need"
-                + " WHERE NOT EXISTS (SELECT 1 FROM pg_publication_tables t WHERE t.pubname = ? AND t.schemaname = ? AND t.tablename = 'messages'"
-                + " AND need = ANY (t.attnames)) ORDER BY array_position(ARRAY['id', 'partition_id', 'created_at'], need)")) {
+        try (PreparedStatement ps = c.prepareStatement(sql.get("install/publication_lacking_columns.sql"))) {
             ps.setString(1, settings.publication());
             ps.setString(2, settings.queueSchema());
             try (ResultSet rs = ps.executeQuery()) {
@@ -199,8 +197,7 @@ public final class Installer {
                 }
             }
         }
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM " + schema + ".state)"
-                + " + (SELECT count(*) FROM " + schema + ".streams WHERE stream = 'main')")) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql.get("install/own_rows.sql"))) {
             rs.next();
             if (rs.getLong(1) != 2) {
                 return false;

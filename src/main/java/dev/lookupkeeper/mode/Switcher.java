@@ -11,7 +11,6 @@ import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.runtime.StreamTarget;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -247,12 +246,7 @@ public final class Switcher {
     }
 
     static boolean slotExists(Connection c, String slot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        }
+        return Slots.present(c, slot);
     }
 
     static boolean slotActive(Connection c, String slot) throws SQLException {

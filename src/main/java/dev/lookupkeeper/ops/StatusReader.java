@@ -119,21 +119,12 @@ public final class StatusReader {
     }
 
     private StatusReport.Slot slot(Connection c) throws SQLException {
-        String q = "SELECT active, active_pid, confirmed_flush_lsn::text, restart_lsn::text,"
-                + " pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint,"
-                + " pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint"
-                + " FROM pg_replication_slots WHERE slot_name = ?";
-        try (PreparedStatement ps = c.prepareStatement(q)) {
-            ps.setString(1, settings.slot());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return new StatusReport.Slot(settings.slot(), false, false, null, null, null, null, null);
-                }
-                boolean active = rs.getBoolean(1);
-                return new StatusReport.Slot(settings.slot(), true, active, active ? rs.getInt(2) : null, rs.getString(3),
-                        rs.getLong(5), rs.getLong(6), rs.getString(4));
-            }
+        Slots.State s = Slots.state(c, settings.slot());
+        if (s == null) {
+            return new StatusReport.Slot(settings.slot(), false, false, null, null, null, null, null);
         }
+        return new StatusReport.Slot(settings.slot(), true, s.active(), s.activePid(), s.confirmedFlushLsn(),
+                s.lagBytes(), s.retainedBytes(), s.restartLsn());
     }
 
     private StatusReport.Publication publication(Connection c) throws SQLException {

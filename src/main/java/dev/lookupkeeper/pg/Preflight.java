@@ -34,9 +34,6 @@ public final class Preflight {
         REQUIRED.put("queues", List.of("id", "name"));
     }
 
-    private static final List<String> LOOKUP_COLUMNS =
-            List.of("queue_name", "partition_id", "last_message_id", "last_message_created_at", "updated_at");
-
     private Preflight() {}
 
     /** @param streaming whether this command reads a replication slot (needs wal_level and REPLICATION) */
@@ -45,30 +42,23 @@ public final class Preflight {
         if (version < 100000) {
             throw new DatabaseNotReadyException("PostgreSQL " + version / 10000 + " is too old: lookupkeeper needs PostgreSQL 10 or newer (pgoutput)");
         }
+        List<String> problems = new ArrayList<>();
         if (streaming) {
-            List<String> problems = new ArrayList<>();
             String walLevel = stringQuery(c, "SELECT current_setting('wal_level')");
             if (!"logical".equals(walLevel)) {
                 problems.add("wal_level is '" + walLevel + "' but must be 'logical': set wal_level = logical in postgresql.conf"
                         + " (or ALTER SYSTEM SET wal_level = logical) and restart PostgreSQL");
             }
-            String user = c.getMetaData().getUserName();
-            try (PreparedStatement ps = c.prepareStatement("SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user");
-                 ResultSet rs = ps.executeQuery()) {
-                if (!rs.next() || !rs.getBoolean(1)) {
-                    problems.add("role '" + user + "' lacks the REPLICATION attribute needed to read a slot: run ALTER ROLE " + user + " REPLICATION");
-                }
-            }
-            List<String> privileges = Privileges.missing(c, s);
-            if (!privileges.isEmpty()) {
-                problems.add("role '" + user + "' lacks " + String.join(", ", privileges));
-            }
+        }
+        String lacks = roleLacks(c, s, Privileges.Access.WRITE, streaming ? Slot.ALWAYS : Slot.NEVER);
+        if (lacks != null) {
+            problems.add(lacks);
+        }
+        if (streaming) {
             problems.addAll(ReplicationCapacity.problems(c, s));
-            if (!problems.isEmpty()) {
-                boolean roleProblem = problems.stream().anyMatch(p -> p.startsWith("role "));
-                throw new DatabaseNotReadyException(String.join("; ", problems)
-                        + (roleProblem ? " (grant what is missing as sql/roles/lookupkeeper_role.sql does)" : ""));
-            }
+        }
+        if (!problems.isEmpty()) {
+            throw new DatabaseNotReadyException(String.join("; ", problems));
         }
         Map<String, Set<String>> columns = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(SqlTemplates.of(s).get("check/preflight_columns.sql"))) {
@@ -82,12 +72,57 @@ public final class Preflight {
         for (Map.Entry<String, List<String>> e : REQUIRED.entrySet()) {
             requireColumns(s, columns, e.getKey(), e.getValue());
         }
-        boolean lookupExists = columns.containsKey("partition_lookup");
-        if (lookupExists) {
-            requireColumns(s, columns, "partition_lookup", LOOKUP_COLUMNS);
-            requireUniqueKey(c, s);
+        LookupTableShape lookup = LookupTableShape.read(c, s);
+        if (lookup.problem() != null) {
+            throw new DatabaseNotReadyException(lookup.problem());
         }
+        boolean lookupExists = lookup.exists();
         return new ServerFacts(version, lookupExists);
+    }
+
+    /** Whether a command reads a replication slot, for the REPLICATION attribute it needs. */
+    public enum Slot {
+        NEVER,
+        ALWAYS,
+        /**
+         * `run`: only CDC mode streams, but the mode is read from lookupkeeper's schema; when the
+         * role cannot read it, CDC (the default mode) is assumed, so the one line names REPLICATION too.
+         */
+        UNLESS_TRIGGER_MODE
+    }
+
+    /**
+     * The rights a command needs, checked from the catalogs alone before its first query of
+     * lookupkeeper's schema: everything missing in one line, e.g. "role 'app' cannot run lookupkeeper:
+     * it lacks REPLICATION (...); USAGE on schema lookupkeeper; ...". Nothing is written before it.
+     */
+    public static void requireRights(Connection c, Settings s, Privileges.Access access, Slot slot) throws SQLException {
+        String lacks = roleLacks(c, s, access, slot);
+        if (lacks != null) {
+            throw new DatabaseNotReadyException(lacks);
+        }
+    }
+
+    /** The role's missing rights as one phrase, or null when it has them all. */
+    private static String roleLacks(Connection c, Settings s, Privileges.Access access, Slot slot) throws SQLException {
+        List<String> missing = new ArrayList<>(Privileges.missing(c, s, access));
+        boolean needsReplication = slot == Slot.ALWAYS || (slot == Slot.UNLESS_TRIGGER_MODE && !missing.isEmpty());
+        String user = c.getMetaData().getUserName();
+        if (needsReplication && !canReplicate(c)) {
+            missing.add(0, "REPLICATION (to read a slot: ALTER ROLE " + user + " REPLICATION)");
+        }
+        if (missing.isEmpty()) {
+            return null;
+        }
+        return "role '" + user + "' cannot run lookupkeeper: it lacks " + String.join("; ", missing)
+                + " (grant what is missing as sql/roles/lookupkeeper_role.sql does)";
+    }
+
+    private static boolean canReplicate(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() && rs.getBoolean(1);
+        }
     }
 
     private static void requireColumns(Settings s, Map<String, Set<String>> columns, String table, List<String> required) {
@@ -106,25 +141,6 @@ public final class Preflight {
         if (!missing.isEmpty()) {
             throw new DatabaseNotReadyException("table " + name + " lacks column(s) " + String.join(", ", missing)
                     + ": this is not a queen schema lookupkeeper can maintain");
-        }
-    }
-
-    private static void requireUniqueKey(Connection c, Settings s) throws SQLException {
-        String sql = "SELECT count(*) FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid"
-                + " JOIN pg_namespace n ON n.oid = t.relnamespace"
-                + " WHERE n.nspname = ? AND t.relname = 'partition_lookup' AND i.indisunique"
-                + " AND (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a"
-                + "      WHERE a.attrelid = t.oid AND a.attnum = ANY(i.indkey)) = ARRAY['partition_id', 'queue_name']";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, s.queueSchema());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                if (rs.getInt(1) == 0) {
-                    throw new DatabaseNotReadyException("table " + s.queueSchema() + ".partition_lookup has no UNIQUE (queue_name, partition_id):"
-                            + " the upsert needs it as its ON CONFLICT target; add it with"
-                            + " ALTER TABLE " + s.queueSchema() + ".partition_lookup ADD UNIQUE (queue_name, partition_id)");
-                }
-            }
         }
     }
 

@@ -14,11 +14,7 @@ public final class ReplicationCapacity {
 
     public static List<String> problems(Connection c, Settings s) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT current_setting('max_replication_slots')::int,"
-                + " (SELECT count(*) FROM pg_replication_slots)::int,"
-                + " EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = ?),"
-                + " current_setting('max_wal_senders')::int,"
-                + " (SELECT count(*) FROM pg_stat_replication)::int")) {
+        try (PreparedStatement ps = c.prepareStatement(SqlTemplates.of(s).get("slots/capacity.sql"))) {
             ps.setString(1, s.slot());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();

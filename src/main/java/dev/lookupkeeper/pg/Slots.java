@@ -4,29 +4,56 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Map;
 
-/** Replication slot queries every part of lookupkeeper asks. */
+/**
+ * Every question lookupkeeper asks about a replication slot: the slot's state (sql/slots/state.sql)
+ * and the two actions on one (drop it, end the process holding it). Nothing else in the code reads
+ * pg_replication_slots.
+ */
 public final class Slots {
+    private static final SqlTemplates SQL = new SqlTemplates(Map.of());
+
+    /**
+     * A slot as the server reports it. LSNs as text ("0/16B3748"), null when the slot has none
+     * yet; {@code activePid} null when nobody streams from it; byte counts null with their LSN.
+     */
+    public record State(String name, boolean active, Integer activePid, String plugin, String database, String type,
+                        String confirmedFlushLsn, String restartLsn, Long lagBytes, Long retainedBytes, boolean lost) {}
+
     private Slots() {}
 
-    /** Whether the slot exists and is usable (not invalidated: wal_status 'lost', PostgreSQL 13+). */
-    public static boolean exists(Connection c, String slot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_jsonb(s) ->> 'wal_status' FROM pg_replication_slots s WHERE slot_name = ?")) {
+    /** The slot's state, or null when it does not exist. */
+    public static State state(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("slots/state.sql"))) {
             ps.setString(1, slot);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && !"lost".equals(rs.getString(1));
+                if (!rs.next()) {
+                    return null;
+                }
+                boolean active = rs.getBoolean(1);
+                int pid = rs.getInt(2);
+                return new State(slot, active, active && !rs.wasNull() ? pid : null, rs.getString(3), rs.getString(4), rs.getString(5),
+                        rs.getString(6), rs.getString(7), (Long) rs.getObject(8), (Long) rs.getObject(9), "lost".equals(rs.getString(10)));
             }
         }
     }
 
+    /** Whether the slot exists at all, usable or not. */
+    public static boolean present(Connection c, String slot) throws SQLException {
+        return state(c, slot) != null;
+    }
+
+    /** Whether the slot exists and is usable (not invalidated: wal_status 'lost', PostgreSQL 13+). */
+    public static boolean exists(Connection c, String slot) throws SQLException {
+        State s = state(c, slot);
+        return s != null && !s.lost();
+    }
+
     /** The server pid streaming from the slot, or null when nobody does (or it does not exist). */
     public static Integer activePid(Connection c, String slot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ? AND active")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getInt(1) : null;
-            }
-        }
+        State s = state(c, slot);
+        return s == null ? null : s.activePid();
     }
 
     /** Drops the slot if it exists and nobody streams from it; true if it was dropped. */

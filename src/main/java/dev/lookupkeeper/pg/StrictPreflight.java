@@ -37,9 +37,7 @@ public final class StrictPreflight {
             problems.add("role " + currentUser(c) + " may not update " + PositionNotes.sequence(settings, "main")
                     + ": GRANT UPDATE ON ALL SEQUENCES IN SCHEMA " + settings.schema() + " (see sql/roles/lookupkeeper_role.sql)");
         }
-        String commit = setting(c, "SELECT setting FROM pg_db_role_setting s, unnest(s.setconfig) setting"
-                + " WHERE s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) AND s.setrole = 0 AND setting LIKE 'synchronous_commit=%'"
-                + " LIMIT 1");
+        String commit = setting(c, SqlTemplates.of(settings).get("check/database_synchronous_commit.sql"));
         if (commit != null && commit.endsWith("=remote_write")) {
             problems.add("synchronous_commit is remote_write for this database: a commit would be released when the sidecar has"
                     + " received it, before its lookup row commits; set it to on (ALTER DATABASE ... SET synchronous_commit = on)");

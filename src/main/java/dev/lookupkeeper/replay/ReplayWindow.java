@@ -134,12 +134,8 @@ public final class ReplayWindow {
     }
 
     static String confirmed(Connection c, String slot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
-            }
-        }
+        Slots.State s = Slots.state(c, slot);
+        return s == null ? null : s.confirmedFlushLsn();
     }
 
     /** The window as it stands, or null when there is none. */

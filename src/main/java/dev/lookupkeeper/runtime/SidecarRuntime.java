@@ -9,6 +9,8 @@ import dev.lookupkeeper.mode.ModeStore;
 import dev.lookupkeeper.ops.HttpApi;
 import dev.lookupkeeper.ops.Metrics;
 import dev.lookupkeeper.ops.PipelineStats;
+import dev.lookupkeeper.pg.Preflight;
+import dev.lookupkeeper.pg.Privileges;
 import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.PgErrors;
@@ -94,6 +96,8 @@ public final class SidecarRuntime implements AutoCloseable {
 
     /** Install, HTTP, the strict preflight and guards: everything before the loop, on the first connection. */
     private void prepare(Connection c) throws Exception {
+        // before the mode is read: a role without USAGE on the schema would fail there, naming nothing else
+        Preflight.requireRights(c, settings, Privileges.Access.WRITE, Preflight.Slot.UNLESS_TRIGGER_MODE);
         String initial = currentMode(c);
         Heartbeat heartbeat = Heartbeat.forServer(c, settings, options.heartbeat(), options.source());
         // trigger mode needs neither wal_level=logical nor REPLICATION unless a shadow streams

@@ -1,10 +1,9 @@
 package dev.lookupkeeper.runtime;
 
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.ops.Metrics;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,20 +35,14 @@ final class SlotWatchdog {
         long streamLag = -1;
         long streamRetained = -1;
         long replayRetained = -1;
-        try (PreparedStatement ps = c.prepareStatement("SELECT slot_name, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint,"
-                + " pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint FROM pg_replication_slots WHERE slot_name IN (?, ?)")) {
-            ps.setString(1, settings.slot());
-            ps.setString(2, settings.replaySlot());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    if (rs.getString(1).equals(settings.slot())) {
-                        streamLag = rs.getLong(2);
-                        streamRetained = rs.getLong(3);
-                    } else {
-                        replayRetained = rs.getLong(3);
-                    }
-                }
-            }
+        Slots.State stream = Slots.state(c, settings.slot());
+        if (stream != null) {
+            streamLag = orMinusOne(stream.lagBytes());
+            streamRetained = orMinusOne(stream.retainedBytes());
+        }
+        Slots.State replay = Slots.state(c, settings.replaySlot());
+        if (replay != null) {
+            replayRetained = orMinusOne(replay.retainedBytes());
         }
         boolean streamAlert = streamRetained > streamAlertBytes;
         boolean replayAlert = replayRetained > replayAlertBytes;
@@ -66,5 +59,10 @@ final class SlotWatchdog {
                         settings.replaySlot(), replayRetained >> 20, replayAlertBytes >> 20);
             }
         }
+    }
+
+    /** -1 stands for "unknown" in the gauges. */
+    private static long orMinusOne(Long bytes) {
+        return bytes == null ? -1 : bytes;
     }
 }

@@ -78,9 +78,8 @@ public final class MemorySelection implements SelectionFollower, SelectionChange
     }
 
     private long estimateBytes(Connection c) throws SQLException {
-        String q = dev.lookupkeeper.config.Identifiers.quote(settings.queueSchema());
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM " + q + ".partitions)"
-                + " + (SELECT count(*) FROM " + q + ".partition_consumers)")) {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(dev.lookupkeeper.pg.SqlTemplates.of(settings).get("select/model_size.sql"))) {
             rs.next();
             return rs.getLong(1) * BYTES_PER_ROW;
         }

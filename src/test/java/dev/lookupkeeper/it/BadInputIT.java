@@ -69,10 +69,10 @@ class BadInputIT {
         env.put("PGUSER", "norepl");
         env.put("PGPASSWORD", "norepl-secret-123");
         Sidecar.Result r = Sidecar.run(env, "run");
-        assertRejected(db, r, 3, "role 'norepl' lacks the REPLICATION attribute");
+        assertRejected(db, r, 3, "lookupkeeper run: role 'norepl' cannot run lookupkeeper: it lacks REPLICATION (to read a slot: ALTER ROLE norepl REPLICATION)");
         // every missing privilege in the same line, with where to find the grants
-        assertThat(r.output()).contains("USAGE on schema queen", "SELECT on queen.messages", "SELECT on queen.partitions",
-                "sql/roles/lookupkeeper_role.sql");
+        assertThat(r.output()).contains("; USAGE on schema queen; SELECT on queen.messages, queen.partition_consumers, queen.partitions,"
+                + " queen.queues (grant what is missing as sql/roles/lookupkeeper_role.sql does)");
         assertThat(r.output()).doesNotContain("norepl-secret-123");
     }
 

@@ -1,0 +1,2 @@
+-- loops back
+{{> templates_test/cycle_b.sql}}

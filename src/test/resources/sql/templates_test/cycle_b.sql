@@ -1,0 +1,2 @@
+-- and again
+{{> templates_test/cycle_a.sql}}

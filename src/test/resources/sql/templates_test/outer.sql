@@ -1,0 +1,5 @@
+SELECT *
+FROM {{schema}}.t
+WHERE EXISTS (
+    {{> templates_test/inner.sql}}
+)
