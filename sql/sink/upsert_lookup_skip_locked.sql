@@ -42,12 +42,7 @@ WITH batch AS (
     JOIN {{queue_schema}}.queues q ON q.id = p.queue_id
     WHERE batch.partition_id NOT IN (SELECT partition_id FROM busy)
     ORDER BY batch.partition_id
-    ON CONFLICT (queue_name, partition_id) DO UPDATE
-        SET last_message_id = EXCLUDED.last_message_id,
-            last_message_created_at = EXCLUDED.last_message_created_at,
-            updated_at = EXCLUDED.updated_at
-        WHERE (pl.last_message_created_at, pl.last_message_id)
-            < (EXCLUDED.last_message_created_at, EXCLUDED.last_message_id)
+    {{> fragments/monotonic_guard.sql}}
     RETURNING 1
 ), checkpoint AS (
     UPDATE {{schema}}.streams
