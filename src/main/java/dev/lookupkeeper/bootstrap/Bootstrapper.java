@@ -1,6 +1,7 @@
 package dev.lookupkeeper.bootstrap;
 
 import dev.lookupkeeper.pg.Slots;
+import dev.lookupkeeper.checkpoint.Checkpointer;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
@@ -110,11 +111,7 @@ public final class Bootstrapper {
                 LOG.info("slot {} created at {}", target.slot(), lsn);
             }
             // the stream starts at the slot's consistent point: everything before it is the backfill's
-            try (PreparedStatement up = c.prepareStatement("UPDATE " + schema + ".streams SET checkpoint_lsn = ?::pg_lsn WHERE stream = ?")) {
-                up.setString(1, lsn);
-                up.setString(2, target.name());
-                up.executeUpdate();
-            }
+            Checkpointer.restartAt(c, settings, target.name(), lsn);
         } catch (SQLException e) {
             if ("53400".equals(e.getSQLState())) {
                 throw new DatabaseNotReadyException("all replication slots are in use: raise max_replication_slots or drop an unused slot");

@@ -5,6 +5,7 @@ import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.replay.Lsns;
 import dev.lookupkeeper.runtime.StreamTarget;
+import dev.lookupkeeper.checkpoint.Checkpointer;
 import dev.lookupkeeper.checkpoint.PositionNotes;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -78,17 +79,7 @@ public final class SlotCheck {
 
     /** The stored checkpoint as a 64-bit LSN, 0 when there is none yet. */
     public static long checkpoint(Connection c, Settings settings, StreamTarget target) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT checkpoint_lsn - '0/0'::pg_lsn FROM "
-                + Identifiers.quote(settings.schema()) + ".streams WHERE stream = ?")) {
-            ps.setString(1, target.name());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return 0;
-                }
-                long v = rs.getLong(1);
-                return rs.wasNull() ? 0 : v;
-            }
-        }
+        return Checkpointer.read(c, settings, target.name());
     }
 
     /** The slot's confirmed position as a 64-bit LSN, 0 when it has none. */

@@ -60,6 +60,35 @@ public final class Checkpointer<T> {
         this.stored = start;
     }
 
+    /** The stored checkpoint of a stream as a 64-bit LSN, 0 when there is none yet (where a restart streams from). */
+    public static long read(Connection c, Settings settings, String stream) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT checkpoint_lsn - '0/0'::pg_lsn FROM "
+                + Identifiers.quote(settings.schema()) + ".streams WHERE stream = ?")) {
+            ps.setString(1, stream);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return 0;
+                }
+                long v = rs.getLong(1);
+                return rs.wasNull() ? 0 : v;
+            }
+        }
+    }
+
+    /**
+     * A new slot: the stream starts at its consistent point (everything before it is the backfill's),
+     * whatever was stored for the slot it replaces.
+     */
+    public static void restartAt(Connection c, Settings settings, String stream, String lsn) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + Identifiers.quote(settings.schema())
+                + ".streams SET checkpoint_lsn = ?::pg_lsn, held_transactions = 0, held_since = NULL, held_from_lsn = NULL"
+                + " WHERE stream = ?")) {
+            ps.setString(1, lsn);
+            ps.setString(2, stream);
+            ps.executeUpdate();
+        }
+    }
+
     /** The checkpoint as stored: settled and durable. Eventual consistency confirms exactly this. */
     public long stored() {
         return stored;
