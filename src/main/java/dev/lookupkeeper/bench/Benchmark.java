@@ -1,20 +1,20 @@
 package dev.lookupkeeper.bench;
 
-import dev.lookupkeeper.pg.Slots;
-import dev.lookupkeeper.bootstrap.Bootstrapper;
 import dev.lookupkeeper.config.ConnectionSettings;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.config.SettingsLoader;
+import dev.lookupkeeper.core.PipelineStats;
+import dev.lookupkeeper.core.StreamTarget;
 import dev.lookupkeeper.demo.PushLoad;
 import dev.lookupkeeper.demo.QueenFixture;
-import dev.lookupkeeper.install.Installer;
-import dev.lookupkeeper.ops.PipelineStats;
+import dev.lookupkeeper.operations.bootstrap.Bootstrapper;
+import dev.lookupkeeper.operations.install.Installer;
+import dev.lookupkeeper.operations.replay.Replayer;
+import dev.lookupkeeper.operations.switching.Switcher;
 import dev.lookupkeeper.pg.Database;
-import dev.lookupkeeper.replay.Replayer;
 import dev.lookupkeeper.pg.EmbeddedServer;
-import dev.lookupkeeper.mode.Switcher;
-import dev.lookupkeeper.runtime.CdcPipeline;
-import dev.lookupkeeper.runtime.StreamTarget;
+import dev.lookupkeeper.pg.Slots;
+import dev.lookupkeeper.sidecar.CdcPipeline;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -244,7 +244,7 @@ public final class Benchmark {
             out.println("|---|---|");
             for (int size : new int[] {100_000, 1_000_000}) {
                 out.printf("| %,d partitions, a lookup row each, 2 consumer groups that consumed every partition | %s MB |%n", size,
-                        mb(dev.lookupkeeper.select.ModelFootprint.measure(size, 2)));
+                        mb(dev.lookupkeeper.selection.ModelFootprint.measure(size, 2)));
             }
         }
     }
@@ -267,7 +267,7 @@ public final class Benchmark {
         try {
             while (true) {
                 peak = Math.max(peak, rssOf(p.pid()));
-                if (dev.lookupkeeper.check.Watermarks.applied(c, settings, "main") >= mark) {
+                if (dev.lookupkeeper.pg.Watermarks.applied(c, settings, "main") >= mark) {
                     break;
                 }
                 if (!p.isAlive()) {

@@ -1,7 +1,7 @@
 package dev.lookupkeeper.bench;
 
-import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.config.ConnectionSettings;
+import dev.lookupkeeper.pg.Slots;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

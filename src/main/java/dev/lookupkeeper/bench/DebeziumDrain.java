@@ -1,13 +1,13 @@
 package dev.lookupkeeper.bench;
 
-import dev.lookupkeeper.pg.Slots;
-import dev.lookupkeeper.bootstrap.Bootstrapper;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
-import dev.lookupkeeper.ops.PipelineStats;
-import dev.lookupkeeper.runtime.CdcPipeline;
-import dev.lookupkeeper.runtime.StreamSource;
-import dev.lookupkeeper.runtime.StreamTarget;
+import dev.lookupkeeper.core.PipelineStats;
+import dev.lookupkeeper.core.StreamTarget;
+import dev.lookupkeeper.operations.bootstrap.Bootstrapper;
+import dev.lookupkeeper.pg.Slots;
+import dev.lookupkeeper.sidecar.CdcPipeline;
+import dev.lookupkeeper.sidecar.StreamSource;
 import java.sql.Connection;
 
 /**

@@ -1,17 +1,17 @@
 package dev.lookupkeeper.bench;
 
-import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.config.ConnectionSettings;
 import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.core.PipelineStats;
+import dev.lookupkeeper.core.StreamTarget;
 import dev.lookupkeeper.demo.PushLoad;
-import dev.lookupkeeper.mode.Switcher;
 import dev.lookupkeeper.mode.TriggerMode;
-import dev.lookupkeeper.ops.PipelineStats;
+import dev.lookupkeeper.operations.bootstrap.Bootstrapper;
+import dev.lookupkeeper.operations.switching.Switcher;
 import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.pg.SynchronousStandbys;
-import dev.lookupkeeper.runtime.CdcPipeline;
-import dev.lookupkeeper.runtime.StreamTarget;
-import dev.lookupkeeper.bootstrap.Bootstrapper;
+import dev.lookupkeeper.sidecar.CdcPipeline;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -203,7 +203,7 @@ final class InsertBenchmark {
             }
         } else if (mode != Mode.NONE) {
             pipeline = new CdcPipeline(settings, StreamTarget.main(settings), new PipelineStats(), new CdcPipeline.Options(
-                    dev.lookupkeeper.runtime.StreamSource.PGOUTPUT, true, null, java.time.Duration.ZERO, mode == Mode.STRICT));
+                    dev.lookupkeeper.sidecar.StreamSource.PGOUTPUT, true, null, java.time.Duration.ZERO, mode == Mode.STRICT));
             pipeline.start(Bootstrapper.ProgressSink.none());
         }
         if (mode == Mode.STRICT) {

@@ -1,11 +1,11 @@
 package dev.lookupkeeper.bench;
 
-import dev.lookupkeeper.check.Rebuild;
 import dev.lookupkeeper.config.ConnectionSettings;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.demo.PushLoad;
 import dev.lookupkeeper.demo.QueenFixture;
 import dev.lookupkeeper.mode.TriggerMode;
+import dev.lookupkeeper.operations.check.Rebuild;
 import dev.lookupkeeper.pg.Database;
 import java.io.PrintStream;
 import java.sql.Connection;

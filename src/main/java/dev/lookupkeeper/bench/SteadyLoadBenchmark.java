@@ -1,9 +1,9 @@
 package dev.lookupkeeper.bench;
 
-import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.config.ConnectionSettings;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.demo.PushLoad;
+import dev.lookupkeeper.pg.Slots;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.Connection;

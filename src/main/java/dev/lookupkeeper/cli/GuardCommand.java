@@ -1,10 +1,10 @@
 package dev.lookupkeeper.cli;
 
 import dev.lookupkeeper.config.Settings;
-import dev.lookupkeeper.ops.Metrics;
-import dev.lookupkeeper.ops.PipelineStats;
-import dev.lookupkeeper.runtime.OrphanGuard;
-import dev.lookupkeeper.runtime.StrictGuard;
+import dev.lookupkeeper.core.PipelineStats;
+import dev.lookupkeeper.http.Metrics;
+import dev.lookupkeeper.sidecar.OrphanGuard;
+import dev.lookupkeeper.sidecar.StrictGuard;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;

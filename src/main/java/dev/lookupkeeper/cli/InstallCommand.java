@@ -1,14 +1,14 @@
 package dev.lookupkeeper.cli;
 
-import dev.lookupkeeper.pg.Slots;
-import dev.lookupkeeper.check.Resync;
 import dev.lookupkeeper.config.ConfigException;
 import dev.lookupkeeper.config.Settings;
-import dev.lookupkeeper.install.Installer;
 import dev.lookupkeeper.mode.ModeStore;
 import dev.lookupkeeper.mode.SwitchRefusedException;
 import dev.lookupkeeper.mode.TriggerMode;
+import dev.lookupkeeper.operations.check.Resync;
+import dev.lookupkeeper.operations.install.Installer;
 import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.pg.Slots;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

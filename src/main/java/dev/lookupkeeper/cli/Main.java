@@ -52,10 +52,10 @@ public final class Main implements Runnable {
         } else if (e instanceof DatabaseNotReadyException) {
             code = ExitCodes.DATABASE_NOT_READY;
             message = e.getMessage();
-        } else if (e instanceof dev.lookupkeeper.runtime.SlotLostException) {
+        } else if (e instanceof dev.lookupkeeper.sidecar.SlotLostException) {
             code = ExitCodes.SLOT_LOST;
             message = e.getMessage();
-        } else if (e instanceof dev.lookupkeeper.replay.ReplayNotPossibleException) {
+        } else if (e instanceof dev.lookupkeeper.operations.replay.ReplayNotPossibleException) {
             code = ExitCodes.NOT_RETAINED;
             message = e.getMessage();
         } else if (e instanceof dev.lookupkeeper.mode.SwitchRefusedException) {
@@ -67,7 +67,7 @@ public final class Main implements Runnable {
             message = "PostgreSQL error: " + PgErrors.brief(sql) + (sql.getSQLState() == null ? "" : " [" + sql.getSQLState() + "]");
         } else {
             code = ExitCodes.RUNTIME_FAILURE;
-            message = dev.lookupkeeper.runtime.CdcPipeline.rootMessage(e);
+            message = dev.lookupkeeper.sidecar.CdcPipeline.rootMessage(e);
         }
         cl.getErr().println("lookupkeeper " + cl.getCommandName() + ": " + message);
         if ("1".equals(System.getenv("LOOKUPKEEPER_DEBUG"))) {

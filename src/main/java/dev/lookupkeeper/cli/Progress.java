@@ -1,6 +1,6 @@
 package dev.lookupkeeper.cli;
 
-import dev.lookupkeeper.bootstrap.Bootstrapper;
+import dev.lookupkeeper.operations.bootstrap.Bootstrapper;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;

@@ -1,11 +1,11 @@
 package dev.lookupkeeper.cli;
 
-import dev.lookupkeeper.check.Rebuild;
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.operations.check.Rebuild;
+import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.Preflight;
 import dev.lookupkeeper.pg.Privileges;
-import dev.lookupkeeper.pg.Database;
 import java.sql.Connection;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

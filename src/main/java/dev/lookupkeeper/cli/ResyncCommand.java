@@ -1,10 +1,10 @@
 package dev.lookupkeeper.cli;
 
-import dev.lookupkeeper.check.Resync;
 import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.operations.check.Resync;
+import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.Preflight;
 import dev.lookupkeeper.pg.Privileges;
-import dev.lookupkeeper.pg.Database;
 import java.sql.Connection;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

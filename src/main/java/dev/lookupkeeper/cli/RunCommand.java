@@ -1,8 +1,8 @@
 package dev.lookupkeeper.cli;
 
-import dev.lookupkeeper.runtime.SidecarOptions;
-import dev.lookupkeeper.runtime.SidecarRuntime;
-import dev.lookupkeeper.runtime.StreamSource;
+import dev.lookupkeeper.sidecar.SidecarOptions;
+import dev.lookupkeeper.sidecar.SidecarRuntime;
+import dev.lookupkeeper.sidecar.StreamSource;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -142,8 +142,8 @@ final class RunCommand implements Callable<Integer> {
         StreamOptions.put(options.extra, "drop-queue-trigger", dropQueueTrigger);
         boolean kafkaSource = "kafka".equals(source);
         StreamSource slotSource = kafkaSource ? StreamSource.PGOUTPUT : StreamSource.parse(source);
-        SidecarOptions sidecar = new SidecarOptions(new dev.lookupkeeper.ops.HttpOptions(httpPort, httpBind,
-                dev.lookupkeeper.ops.BearerToken.load(httpTokenFile, System.getenv("LOOKUPKEEPER_HTTP_TOKEN"))), heartbeat, maxRetainedWalMb * 1024 * 1024,
+        SidecarOptions sidecar = new SidecarOptions(new dev.lookupkeeper.http.HttpOptions(httpPort, httpBind,
+                dev.lookupkeeper.http.BearerToken.load(httpTokenFile, System.getenv("LOOKUPKEEPER_HTTP_TOKEN"))), heartbeat, maxRetainedWalMb * 1024 * 1024,
                 "memory".equals(selectionMode), dev.lookupkeeper.config.Durations.parse("--replay-window", replayWindow),
                 replayMaxWalMb * 1024 * 1024, slotSource, "rebootstrap".equals(onSlotLost),
                 dev.lookupkeeper.config.Durations.parse("--min-batch-interval", minBatchInterval));
@@ -157,8 +157,8 @@ final class RunCommand implements Callable<Integer> {
             }
             dev.lookupkeeper.config.Settings s = options.settings();
             String topic = kafkaTopic != null ? kafkaTopic : kafkaTopicPrefix + "." + s.queueSchema() + ".messages";
-            var kafka = new dev.lookupkeeper.source.kafka.KafkaOptions(kafkaBootstrap, topic, kafkaGroup, kafkaProperties, "skip".equals(onMalformed));
-            try (dev.lookupkeeper.runtime.KafkaRuntime runtime = new dev.lookupkeeper.runtime.KafkaRuntime(s, kafka, sidecar)) {
+            var kafka = new dev.lookupkeeper.pipeline.source.kafka.KafkaOptions(kafkaBootstrap, topic, kafkaGroup, kafkaProperties, "skip".equals(onMalformed));
+            try (dev.lookupkeeper.sidecar.KafkaRuntime runtime = new dev.lookupkeeper.sidecar.KafkaRuntime(s, kafka, sidecar)) {
                 Signals.onTerminate(runtime::stop);
                 runtime.run();
             }
@@ -170,7 +170,7 @@ final class RunCommand implements Callable<Integer> {
         }
         dev.lookupkeeper.config.Settings settings = options.settings();
         if (settings.consistency().strict() && "process".equals(strictGuard)) {
-            dev.lookupkeeper.runtime.OrphanGuard.spawn(settings);
+            dev.lookupkeeper.sidecar.OrphanGuard.spawn(settings);
         }
         try (SidecarRuntime runtime = new SidecarRuntime(settings, sidecar, shadow, Progress.forTerminal("backfill"))) {
             Signals.onTerminate(runtime::stop);

@@ -2,10 +2,10 @@ package dev.lookupkeeper.cli;
 
 import dev.lookupkeeper.config.ConfigException;
 import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.Preflight;
 import dev.lookupkeeper.pg.Privileges;
-import dev.lookupkeeper.pg.Database;
-import dev.lookupkeeper.select.PartitionSelector;
+import dev.lookupkeeper.selection.PartitionSelector;
 import java.sql.Connection;
 import java.util.List;
 import java.util.concurrent.Callable;

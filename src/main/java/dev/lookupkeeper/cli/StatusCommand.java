@@ -1,11 +1,11 @@
 package dev.lookupkeeper.cli;
 
 import dev.lookupkeeper.config.Settings;
-import dev.lookupkeeper.ops.StatusReader;
-import dev.lookupkeeper.ops.StatusReport;
+import dev.lookupkeeper.http.StatusReader;
+import dev.lookupkeeper.http.StatusReport;
+import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.Preflight;
 import dev.lookupkeeper.pg.Privileges;
-import dev.lookupkeeper.pg.Database;
 import java.sql.Connection;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -2,10 +2,10 @@ package dev.lookupkeeper.cli;
 
 import dev.lookupkeeper.config.ConfigException;
 import dev.lookupkeeper.config.Settings;
-import dev.lookupkeeper.mode.Switcher;
+import dev.lookupkeeper.operations.switching.Switcher;
+import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.Preflight;
 import dev.lookupkeeper.pg.Privileges;
-import dev.lookupkeeper.pg.Database;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.concurrent.Callable;

@@ -1,7 +1,7 @@
 package dev.lookupkeeper.cli;
 
 import dev.lookupkeeper.config.Settings;
-import dev.lookupkeeper.install.Uninstaller;
+import dev.lookupkeeper.operations.install.Uninstaller;
 import dev.lookupkeeper.pg.Database;
 import java.sql.Connection;
 import java.util.concurrent.Callable;

@@ -1,14 +1,14 @@
 package dev.lookupkeeper.cli;
 
-import dev.lookupkeeper.check.ParityCheck;
-import dev.lookupkeeper.check.VerifyReport;
-import dev.lookupkeeper.check.Verifier;
 import dev.lookupkeeper.config.Settings;
-import dev.lookupkeeper.pg.Preflight;
-import dev.lookupkeeper.pg.Privileges;
+import dev.lookupkeeper.operations.check.ParityCheck;
+import dev.lookupkeeper.operations.check.Verifier;
+import dev.lookupkeeper.operations.check.VerifyReport;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.PgErrors;
-import dev.lookupkeeper.runtime.CdcPipeline;
+import dev.lookupkeeper.pg.Preflight;
+import dev.lookupkeeper.pg.Privileges;
+import dev.lookupkeeper.sidecar.CdcPipeline;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,17 +1,17 @@
 package dev.lookupkeeper.demo;
 
-import dev.lookupkeeper.bootstrap.Bootstrapper;
-import dev.lookupkeeper.check.VerifyReport;
-import dev.lookupkeeper.check.Verifier;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.lookupkeeper.config.ConnectionSettings;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.config.SettingsLoader;
-import dev.lookupkeeper.ops.PipelineStats;
+import dev.lookupkeeper.core.PipelineStats;
+import dev.lookupkeeper.operations.bootstrap.Bootstrapper;
+import dev.lookupkeeper.operations.check.Verifier;
+import dev.lookupkeeper.operations.check.VerifyReport;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.EmbeddedServer;
-import dev.lookupkeeper.runtime.CdcPipeline;
-import dev.lookupkeeper.select.PartitionSelector;
-import com.zaxxer.hikari.HikariDataSource;
+import dev.lookupkeeper.selection.PartitionSelector;
+import dev.lookupkeeper.sidecar.CdcPipeline;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.time.Duration;

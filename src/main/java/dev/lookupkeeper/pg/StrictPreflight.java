@@ -1,7 +1,6 @@
 package dev.lookupkeeper.pg;
 
 import dev.lookupkeeper.config.Settings;
-import dev.lookupkeeper.checkpoint.PositionNotes;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,18 +1,18 @@
 package dev.lookupkeeper.bench;
 
-import dev.lookupkeeper.bootstrap.Bootstrapper;
 import dev.lookupkeeper.config.ConnectionSettings;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.config.SettingsLoader;
+import dev.lookupkeeper.core.PipelineStats;
 import dev.lookupkeeper.demo.QueenFixture;
-import dev.lookupkeeper.install.Installer;
-import dev.lookupkeeper.ops.PipelineStats;
+import dev.lookupkeeper.operations.bootstrap.Bootstrapper;
+import dev.lookupkeeper.operations.install.Installer;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.EmbeddedServer;
-import dev.lookupkeeper.runtime.CdcPipeline;
-import dev.lookupkeeper.runtime.Pipelines;
-import dev.lookupkeeper.source.kafka.KafkaOptions;
-import dev.lookupkeeper.source.kafka.KafkaSource;
+import dev.lookupkeeper.pipeline.Pipelines;
+import dev.lookupkeeper.pipeline.source.kafka.KafkaOptions;
+import dev.lookupkeeper.pipeline.source.kafka.KafkaSource;
+import dev.lookupkeeper.sidecar.CdcPipeline;
 import dev.lookupkeeper.testing.KafkaBroker;
 import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;

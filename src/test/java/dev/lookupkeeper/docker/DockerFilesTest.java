@@ -20,9 +20,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
@@ -116,7 +116,7 @@ class DockerFilesTest {
     @Test
     void dashboardQueriesOnlyWhatTheSidecarExports() throws Exception {
         JsonNode dashboard = new ObjectMapper().readTree(DOCKER.resolve("grafana/dashboards/lookupkeeper.json").toFile());
-        String scrape = new dev.lookupkeeper.ops.Metrics(new dev.lookupkeeper.ops.PipelineStats()).scrape();
+        String scrape = new dev.lookupkeeper.http.Metrics(new dev.lookupkeeper.core.PipelineStats()).scrape();
         Set<String> exported = new HashSet<>();
         Matcher line = Pattern.compile("(?m)^(lookupkeeper_[a-z_]+)").matcher(scrape);
         while (line.find()) {

@@ -2,12 +2,14 @@ package dev.lookupkeeper.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lookupkeeper.bootstrap.Bootstrapper;
 import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.core.PipelineStats;
+import dev.lookupkeeper.core.StreamTarget;
 import dev.lookupkeeper.demo.PushLoad;
-import dev.lookupkeeper.install.Installer;
-import dev.lookupkeeper.ops.PipelineStats;
-import dev.lookupkeeper.runtime.CdcPipeline;
+import dev.lookupkeeper.operations.bootstrap.Bootstrapper;
+import dev.lookupkeeper.operations.install.Installer;
+import dev.lookupkeeper.sidecar.CdcPipeline;
+import dev.lookupkeeper.sidecar.StreamSource;
 import dev.lookupkeeper.testing.PgDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -20,11 +22,9 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import dev.lookupkeeper.runtime.StreamSource;
-import dev.lookupkeeper.runtime.StreamTarget;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Messages exist before the first run and pushes continue during the bootstrap: the result equals

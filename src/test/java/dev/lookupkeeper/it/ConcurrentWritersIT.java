@@ -2,12 +2,12 @@ package dev.lookupkeeper.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lookupkeeper.bootstrap.Bootstrapper;
-import dev.lookupkeeper.check.VerifyReport;
-import dev.lookupkeeper.check.Verifier;
+import dev.lookupkeeper.core.PipelineStats;
 import dev.lookupkeeper.demo.PushLoad;
-import dev.lookupkeeper.ops.PipelineStats;
-import dev.lookupkeeper.runtime.CdcPipeline;
+import dev.lookupkeeper.operations.bootstrap.Bootstrapper;
+import dev.lookupkeeper.operations.check.Verifier;
+import dev.lookupkeeper.operations.check.VerifyReport;
+import dev.lookupkeeper.sidecar.CdcPipeline;
 import dev.lookupkeeper.testing.PgDatabase;
 import java.sql.Connection;
 import java.time.Duration;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lookupkeeper.select.PartitionSelector;
+import dev.lookupkeeper.selection.PartitionSelector;
 import dev.lookupkeeper.testing.PgDatabase;
 import dev.lookupkeeper.testing.Sidecar;
 import java.net.ServerSocket;

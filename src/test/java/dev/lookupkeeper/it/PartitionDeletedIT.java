@@ -2,10 +2,10 @@ package dev.lookupkeeper.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lookupkeeper.bootstrap.Bootstrapper;
+import dev.lookupkeeper.core.PipelineStats;
 import dev.lookupkeeper.demo.PushLoad;
-import dev.lookupkeeper.ops.PipelineStats;
-import dev.lookupkeeper.runtime.CdcPipeline;
+import dev.lookupkeeper.operations.bootstrap.Bootstrapper;
+import dev.lookupkeeper.sidecar.CdcPipeline;
 import dev.lookupkeeper.testing.PgDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -8,12 +8,12 @@ import dev.lookupkeeper.testing.PgDatabase;
 import dev.lookupkeeper.testing.Sidecar;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import java.util.Map;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Same-LSN groups under SIGKILL: in each of 20 cycles a 5,000-row COPY (its rows share heap

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.lookupkeeper.pg.Database;
-import dev.lookupkeeper.select.PartitionSelector;
+import dev.lookupkeeper.selection.PartitionSelector;
 import dev.lookupkeeper.testing.PgDatabase;
 import dev.lookupkeeper.testing.Sidecar;
 import java.sql.Connection;

@@ -2,8 +2,8 @@ package dev.lookupkeeper.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lookupkeeper.core.Uuids;
 import dev.lookupkeeper.demo.PushLoad;
-import dev.lookupkeeper.source.Uuids;
 import dev.lookupkeeper.testing.PgDatabase;
 import dev.lookupkeeper.testing.Sidecar;
 import java.time.Duration;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lookupkeeper.bootstrap.Bootstrapper;
+import dev.lookupkeeper.core.PipelineStats;
 import dev.lookupkeeper.demo.PushLoad;
-import dev.lookupkeeper.ops.PipelineStats;
-import dev.lookupkeeper.runtime.CdcPipeline;
+import dev.lookupkeeper.operations.bootstrap.Bootstrapper;
+import dev.lookupkeeper.sidecar.CdcPipeline;
 import dev.lookupkeeper.testing.PgDatabase;
 import dev.lookupkeeper.testing.Sidecar;
 import java.time.Duration;

@@ -1,0 +1,261 @@
+package dev.lookupkeeper.pipeline.sink;
+
+import dev.lookupkeeper.config.Identifiers;
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.core.Failpoints;
+import dev.lookupkeeper.core.LatestMessage;
+import dev.lookupkeeper.core.Lsns;
+import dev.lookupkeeper.core.PipelineStats;
+import dev.lookupkeeper.pg.PositionNotes;
+import dev.lookupkeeper.pg.SqlTemplates;
+import dev.lookupkeeper.pipeline.batch.ChangeBatch;
+import dev.lookupkeeper.pipeline.checkpoint.Checkpointer;
+import dev.lookupkeeper.pipeline.checkpoint.SettledPrefix;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * The sink's writer: one transaction per batch holds the monotonic upsert, the phantom repairs and
+ * the checkpoint the {@link Checkpointer} chose (a batch without deletes is the upsert statement
+ * alone, in autocommit: the same atomicity, one round trip). A batch whose partitions the upsert
+ * could not all see is held by the checkpointer — the stored checkpoint stays before it — and its
+ * unseen rows are applied again before each later batch and while the stream is idle, until every
+ * transaction of the batch is visible: then what is still unseen was deleted, and the batch is
+ * settled. No give-up timeout: a transaction held 40 s by a synchronous standby that is away is
+ * applied when it becomes visible, or streamed again after a crash. Transient failures are retried
+ * a bounded number of times; every statement is idempotent, so a retry is always safe.
+ *
+ * <p>Failpoints (crash tests): {@code batch-upserted} after the transaction of a batch with lookup
+ * changes committed, before the checkpointer hears of it; {@code batch-held} once a batch is held.
+ */
+public final class BatchApplier {
+
+    /** What one batch changed, for stats and the in-memory selection. */
+    public record Applied(List<LatestMessage> upserted, int rowsChanged, List<PhantomHealer.Healed> healed) {}
+
+    /** Sources that keep their own offsets (no checkpoint here): how long a held batch waits between tries. */
+    private static final long OFFSET_SOURCE_MAX_PAUSE_MS = 50;
+    /**
+     * Between two tries of the held batches ahead of a new batch: short while the oldest is young
+     * (a commit delivered a moment before it is visible, the common case), longer once it waits
+     * for something else (a standby that is away), so a loaded stream does not pay a retry per batch.
+     */
+    private static final long RETRY_YOUNG_NANOS = 2_000_000;
+    private static final long RETRY_OLD_NANOS = 100_000_000;
+    private static final long YOUNG_MS = 1_000;
+    private long lastRetryNanos;
+
+    private final DataSource dataSource;
+    private final LookupWriter writer;
+    private final PhantomHealer healer;
+    private final TransactionVisibility visibility;
+    private final Checkpointer<HeldChanges> checkpoint;
+    private final String notePositionSql;
+    private final String noteSequence;
+    private final LockSkippingApply lockSkipping;
+
+    public BatchApplier(DataSource dataSource, Settings settings, SqlTemplates templates, String stream) {
+        this(dataSource, settings, templates, stream, false, new PipelineStats());
+    }
+
+    /**
+     * @param skipLocked strict consistency: never wait for a row another transaction holds (see
+     *                   {@link LockSkippingApply})
+     * @param stats where the held transactions are published (the gauges)
+     */
+    public BatchApplier(DataSource dataSource, Settings settings, SqlTemplates templates, String stream, boolean skipLocked,
+                        PipelineStats stats) {
+        Identifiers.validate("stream", stream);
+        this.dataSource = dataSource;
+        this.writer = new LookupWriter(dataSource, templates, stream);
+        this.healer = new PhantomHealer(templates);
+        this.visibility = new TransactionVisibility(templates);
+        this.checkpoint = new Checkpointer<>(settings, stream, 0, stats);
+        this.notePositionSql = SqlTemplates.of(settings).get("sink/note_position.sql");
+        this.noteSequence = PositionNotes.sequence(settings, stream);
+        this.lockSkipping = skipLocked
+                ? new LockSkippingApply(dataSource, writer, new PhantomHealer(templates, true), visibility, checkpoint) : null;
+    }
+
+    /** The stream starts at its stored checkpoint: settled by definition. */
+    public void started(long startLsn) {
+        checkpoint.startAt(startLsn);
+    }
+
+    /** The checkpoint as stored: settled and durable (what eventual consistency confirms). */
+    public long storedCheckpoint() {
+        return checkpoint.stored();
+    }
+
+    /** Whether transactions are held back (their partitions not visible yet, or, strict, their rows locked). */
+    public boolean holding() {
+        return checkpoint.holding();
+    }
+
+    public Applied apply(ChangeBatch batch) throws SQLException, InterruptedException {
+        if (checkpoint.holding() && retryDue()) {
+            retryHeld(); // the oldest first: a batch may settle before this one is applied
+        }
+        Applied applied = lockSkipping != null ? lockSkipping.apply(batch) : applyWaiting(batch);
+        if (batch.endLsn() == 0) {
+            settleBeforeReturning(); // Debezium and Kafka mark their offsets once this returns
+        }
+        return applied;
+    }
+
+    private Applied applyWaiting(ChangeBatch batch) throws SQLException, InterruptedException {
+        List<LatestMessage> rows = batch.newestPerPartition();
+        long end = batch.endLsn();
+        String last = end == 0 ? null : Lsns.format(end);
+        String ifApplied = end == 0 ? null : Lsns.format(checkpoint.ifApplied(end));
+        String ifHeld = end == 0 ? null : Lsns.format(checkpoint.ifHeld());
+        Attempt done = Retry.whileTransient(() -> {
+            try (Connection c = dataSource.getConnection()) {
+                if (!batch.hasDeletes()) {
+                    // one statement is one transaction: upsert and checkpoint commit together in a
+                    // single round trip (no BEGIN/COMMIT of its own)
+                    c.setAutoCommit(true);
+                    return new Attempt(writer.upsert(c, rows, batch.watermark(), last, ifApplied, ifHeld), List.of());
+                }
+                c.setAutoCommit(false);
+                try {
+                    LookupWriter.Upserted u = writer.upsert(c, rows, batch.watermark(), last, ifApplied, ifHeld);
+                    List<PhantomHealer.Healed> healed = healer.heal(c, batch.deletedMessages(), batch.sweepAllRequested());
+                    c.commit();
+                    return new Attempt(u, healed);
+                } catch (SQLException | RuntimeException e) {
+                    LookupWriter.safeRollback(c);
+                    throw e;
+                }
+            }
+        });
+        if (batch.events() > 0) {
+            Failpoints.hit("batch-upserted"); // not for a heartbeat's watermark alone
+        }
+        List<LatestMessage> unseen = HeldChanges.rowsOf(rows, done.upserted().unseen());
+        if (unseen.isEmpty()) {
+            checkpoint.applied(end);
+        } else {
+            checkpoint.hold(end, batch.transactions(), new HeldChanges(unseen, batch.xids(), List.of()));
+            withConnection(c -> {
+                checkpoint.publish(c);
+                return null;
+            });
+            Failpoints.hit("batch-held");
+        }
+        return new Applied(rows, done.upserted().changed(), done.healed());
+    }
+
+    private record Attempt(LookupWriter.Upserted upserted, List<PhantomHealer.Healed> healed) {}
+
+    /**
+     * Applies the held batches again, oldest first; a batch whose rows are now all applied, or
+     * whose transactions are all visible (what is still unseen was deleted), is settled.
+     *
+     * @return rows the retries changed
+     */
+    public int retryHeld() throws SQLException, InterruptedException {
+        lastRetryNanos = System.nanoTime();
+        if (lockSkipping != null) {
+            return lockSkipping.retryHeld();
+        }
+        int changed = 0;
+        for (SettledPrefix.Held<HeldChanges> h : checkpoint.held()) {
+            HeldChanges p = h.pending();
+            int[] result = Retry.whileTransient(() -> {
+                try (Connection c = dataSource.getConnection()) {
+                    c.setAutoCommit(true);
+                    // visibility first: the upsert's snapshot is then no older than this check's
+                    boolean allVisible = visibility.invisible(c, p.xids()) == 0;
+                    LookupWriter.Upserted u = writer.upsert(c, p.rows(), 0, null, null, null);
+                    List<LatestMessage> still = HeldChanges.rowsOf(p.rows(), u.unseen());
+                    if (still.isEmpty() || allVisible) {
+                        checkpoint.settle(c, h);
+                    } else {
+                        checkpoint.stillPending(h, new HeldChanges(still, p.xids(), List.of()));
+                    }
+                    return new int[] {u.changed()};
+                }
+            });
+            changed += result[0];
+        }
+        checkpoint.warnIfHeldLong(System.currentTimeMillis());
+        return changed;
+    }
+
+    /** {@link #retryHeld} when held batches exist and their retry interval is up (the idle reader calls this often). */
+    public int retryHeldIfDue() throws SQLException, InterruptedException {
+        return checkpoint.holding() && retryDue() ? retryHeld() : 0;
+    }
+
+    private boolean retryDue() {
+        long age = System.currentTimeMillis() - checkpoint.oldestHeldSinceMs();
+        long interval = age < YOUNG_MS ? RETRY_YOUNG_NANOS : RETRY_OLD_NANOS;
+        return System.nanoTime() - lastRetryNanos >= interval;
+    }
+
+    /** Sources that keep their own offsets: wait, however long, until every held batch is settled. */
+    private void settleBeforeReturning() throws SQLException, InterruptedException {
+        long pause = 1;
+        while (checkpoint.holding()) {
+            Thread.sleep(pause);
+            pause = Math.min(pause * 2, OFFSET_SOURCE_MAX_PAUSE_MS);
+            retryHeld();
+        }
+    }
+
+    /** Stores a position passed with nothing to apply, as far as it is settled; returns the stored checkpoint. */
+    public long storePosition(long lsn) throws SQLException, InterruptedException {
+        checkpoint.pass(lsn);
+        if (checkpoint.storeDue()) {
+            withConnection(checkpoint::storeSettled);
+        }
+        return checkpoint.stored();
+    }
+
+    /** A position passed with nothing to apply, neither stored nor noted yet (eventual: stored at the next interval). */
+    public void passPosition(long lsn) {
+        checkpoint.pass(lsn);
+    }
+
+    /**
+     * Notes a position to be confirmed without a stored checkpoint (strict consistency): no WAL, no
+     * transaction for the stream to see. Never past a held transaction: the note tells a restart
+     * that the slot's confirmed position is still ours.
+     *
+     * @return whether it was noted
+     */
+    public boolean notePosition(long lsn) throws SQLException, InterruptedException {
+        checkpoint.pass(lsn);
+        if (checkpoint.holding()) {
+            return false;
+        }
+        String text = Lsns.format(lsn);
+        Retry.whileTransient(() -> {
+            try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(notePositionSql)) {
+                c.setAutoCommit(true);
+                ps.setString(1, text);
+                ps.setString(2, noteSequence);
+                ps.execute();
+                return null;
+            }
+        });
+        return true;
+    }
+
+    private interface OnConnection {
+        Object run(Connection c) throws SQLException;
+    }
+
+    private void withConnection(OnConnection work) throws SQLException, InterruptedException {
+        Retry.whileTransient(() -> {
+            try (Connection c = dataSource.getConnection()) {
+                c.setAutoCommit(true);
+                return work.run(c);
+            }
+        });
+    }
+}

@@ -1,0 +1,143 @@
+package dev.lookupkeeper.pipeline.source.pgoutput;
+
+import dev.lookupkeeper.core.Failpoints;
+import dev.lookupkeeper.pipeline.batch.StreamSink;
+
+/**
+ * What the reader may confirm to the server, and when. Eventual consistency confirms exactly the
+ * checkpoint the sink's owner stored — settled and durable, never past a held transaction; a
+ * position passed with nothing to apply is stored first (rate-limited, since the store is itself a
+ * transaction the stream sees). Strict consistency confirms every position the moment its batch
+ * committed or, with nothing for the lookup, once it is noted without a transaction (a commit may
+ * be waiting for it) — including a held batch's end: its transactions wait for that very
+ * confirmation before anyone can see them. The stored checkpoint and the notes never pass a held
+ * transaction, so a restart after a crash re-bootstraps rather than skipping it.
+ *
+ * <p>Failpoints (crash tests): {@code confirm-before} and {@code confirm-after} around the first
+ * confirmation that covers a batch with messages. Owned by the reader thread.
+ */
+final class PositionKeeper {
+    /** The server's side of the replication connection, as far as positions go. */
+    interface Server {
+        /** The WAL end the server last reported (a keepalive's or a message's). */
+        long lastReceived();
+
+        /** Reports {@code lsn} as flushed and applied, at once. */
+        void confirm(long lsn) throws Exception;
+    }
+
+    /** How often a position passed with nothing to apply is stored (eventual), or the checkpoint refreshed (strict). */
+    static final long POSITION_STORE_MS = 5_000;
+    /** While transactions are held: how often the idle reader applies them again. */
+    static final long RETRY_HELD_NANOS = 10_000_000;
+
+    private final StreamSink sink;
+    private final boolean confirmAtOnce;
+    private long confirmable;
+    private long reported;
+    private long pending;
+    private long lastStoreMs;
+    private long lastRetryNanos;
+    private boolean lookupChangesUnconfirmed;
+
+    PositionKeeper(StreamSink sink, boolean confirmAtOnce, long startLsn) {
+        this.sink = sink;
+        this.confirmAtOnce = confirmAtOnce;
+        this.confirmable = startLsn;
+        this.reported = startLsn;
+        this.pending = startLsn;
+    }
+
+    /** The first idle position is stored no sooner than one interval after the start. */
+    void started() {
+        lastStoreMs = System.currentTimeMillis();
+    }
+
+    /**
+     * A batch's transaction committed; forLookup: it had lookup changes (else nothing was written);
+     * messages: it carried inserts or deletes of messages (not only watermarks).
+     */
+    void batchDone(long end, boolean forLookup, boolean messages) throws Exception {
+        lookupChangesUnconfirmed |= messages;
+        if (confirmAtOnce) {
+            if (forLookup) {
+                confirmable = max(confirmable, end);
+            } else {
+                note(end);
+            }
+            return;
+        }
+        if (!forLookup) {
+            sink.passPosition(end);
+            pending = max(pending, end);
+        }
+        confirmable = max(confirmable, sink.storedCheckpoint());
+    }
+
+    /** Confirms what is safe; with nothing in flight, first stores a pending position when its interval is up (eventual). */
+    void report(Server stream, boolean nothingInFlight) throws Exception {
+        if (!confirmAtOnce && nothingInFlight && Long.compareUnsigned(pending, confirmable) > 0 && intervalUp()) {
+            store(pending);
+        }
+        if (Long.compareUnsigned(confirmable, reported) > 0) {
+            boolean covers = lookupChangesUnconfirmed;
+            if (covers) {
+                Failpoints.hit("confirm-before");
+            }
+            stream.confirm(confirmable);
+            reported = confirmable;
+            lookupChangesUnconfirmed = false;
+            if (covers) {
+                Failpoints.hit("confirm-after");
+            }
+        }
+    }
+
+    /**
+     * Idle, between transactions, nothing in flight: everything the server sent has been applied,
+     * so the WAL end of its last keepalive is passed too — strict: noted and confirmed at once (a
+     * commit may be waiting), the checkpoint refreshed now and then (the note does not survive a
+     * crash of the server); eventual: stored, then confirmed, at most once an interval. Held
+     * transactions are applied again first.
+     */
+    void idle(Server stream) throws Exception {
+        if (sink.holding() && System.nanoTime() - lastRetryNanos > RETRY_HELD_NANOS) {
+            lastRetryNanos = System.nanoTime();
+            sink.retryHeld();
+        }
+        long serverEnd = max(stream.lastReceived(), pending);
+        if (!confirmAtOnce) {
+            pending = serverEnd;
+            sink.passPosition(serverEnd);
+            confirmable = max(confirmable, sink.storedCheckpoint());
+            report(stream, true);
+            return;
+        }
+        note(serverEnd);
+        report(stream, true);
+        if (Long.compareUnsigned(confirmable, sink.storedCheckpoint()) > 0 && !sink.holding() && intervalUp()) {
+            store(confirmable); // its own commit is then only noted: no loop
+        }
+    }
+
+    private void note(long lsn) throws Exception {
+        if (Long.compareUnsigned(lsn, confirmable) > 0) {
+            sink.notePosition(lsn);
+            confirmable = lsn;
+        }
+    }
+
+    private void store(long lsn) throws Exception {
+        long stored = sink.storePosition(lsn);
+        lastStoreMs = System.currentTimeMillis();
+        confirmable = max(confirmable, stored);
+    }
+
+    private boolean intervalUp() {
+        return System.currentTimeMillis() - lastStoreMs >= POSITION_STORE_MS;
+    }
+
+    private static long max(long a, long b) {
+        return Long.compareUnsigned(a, b) >= 0 ? a : b;
+    }
+}

@@ -1,0 +1,26 @@
+package dev.lookupkeeper.pipeline.source.pgoutput;
+
+import dev.lookupkeeper.config.Identifiers;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * What a native stream asks the server for.
+ *
+ * @param slot an existing logical slot with the pgoutput plugin (the reader never creates one)
+ * @param publications the publication set; one walsender decodes the WAL once for all of them
+ * @param startLsn the stored checkpoint (0: the slot's confirmed position)
+ * @param logicalMessages whether to receive logical decoding messages (PostgreSQL 14+)
+ */
+public record StreamRequest(String slot, List<String> publications, long startLsn, boolean logicalMessages) {
+    public StreamRequest {
+        Identifiers.validate("--slot", slot);
+        publications = List.copyOf(publications);
+        publications.forEach(p -> Identifiers.validate("--publication", p));
+    }
+
+    /** pgoutput's publication_names: a comma-separated list of (quoted) identifiers. */
+    String publicationNames() {
+        return publications.stream().map(p -> "\"" + p + "\"").collect(Collectors.joining(","));
+    }
+}

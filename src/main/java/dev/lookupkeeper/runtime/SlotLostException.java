@@ -1,8 +1,0 @@
-package dev.lookupkeeper.runtime;
-
-/** The slot vanished or was invalidated under a running stream (exit 6). */
-public final class SlotLostException extends RuntimeException {
-    public SlotLostException(String message) {
-        super(message);
-    }
-}

@@ -1,0 +1,75 @@
+package dev.lookupkeeper.sidecar;
+
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.pg.PgErrors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the sidecar does when its stream stops under it: a slot gone or invalidated is
+ * bootstrapped again (at most three times in ten minutes, or never with --on-slot-lost exit), a
+ * lost connection is reconnected from the stored checkpoint, as often as it takes, with capped
+ * backoff (a restarting PostgreSQL refuses connections for a while; the sidecar waits it out).
+ */
+final class StreamRecovery {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamRecovery.class);
+
+    private final Settings settings;
+    private final boolean rebootstrapOnSlotLoss;
+    private final RetryBudget rebootstraps = new RetryBudget(3, 600_000);
+    private final Backoff backoff = new Backoff(100, 2000);
+    private long retryAtMs;
+    private long healthySinceMs;
+
+    StreamRecovery(Settings settings, boolean rebootstrapOnSlotLoss) {
+        this.settings = settings;
+        this.rebootstrapOnSlotLoss = rebootstrapOnSlotLoss;
+    }
+
+    /** The slot vanished under the stream: returns to bootstrap again, or throws (exit 6). */
+    void slotLost() {
+        if (!rebootstrapOnSlotLoss || !rebootstraps.tryAcquire(System.currentTimeMillis())) {
+            throw new SlotLostException("replication slot " + settings.slot() + " was dropped or invalidated from outside while streaming"
+                    + (rebootstrapOnSlotLoss ? " again and again (3 times in 10 minutes)" : "")
+                    + "; restart `lookupkeeper run` to re-bootstrap (slot first, then backfill)");
+        }
+        LOG.error("replication slot {} was dropped or invalidated from outside while streaming: bootstrapping again"
+                + " (slot first, then backfill from the table)", settings.slot());
+    }
+
+    /** Whether a stream that failed this way is started again (a lost connection: always, after a pause). */
+    boolean reconnect(Throwable failure) {
+        if (failure == null || !PgErrors.isConnectionLoss(failure)) {
+            return false;
+        }
+        long pause = backoff.next();
+        retryAtMs = System.currentTimeMillis() + pause;
+        LOG.warn("stream interrupted ({}): reconnecting from the stored checkpoint in {} ms", CdcPipeline.rootMessage(failure), pause);
+        return true;
+    }
+
+    /** A start that failed for a lost connection: try again after a pause. */
+    void startFailed(Throwable failure) {
+        long pause = backoff.next();
+        retryAtMs = System.currentTimeMillis() + pause;
+        LOG.warn("cannot start the stream ({}): trying again in {} ms", CdcPipeline.rootMessage(failure), pause);
+    }
+
+    /** Whether the pause after the last failure is over. */
+    boolean mayStart(long nowMs) {
+        return nowMs >= retryAtMs;
+    }
+
+    /** Called while streaming: after 30 s of it the pauses start small again. */
+    void streaming(long nowMs, boolean isStreaming) {
+        if (!isStreaming) {
+            healthySinceMs = 0;
+            return;
+        }
+        if (healthySinceMs == 0) {
+            healthySinceMs = nowMs;
+        } else if (nowMs - healthySinceMs > 30_000) {
+            backoff.reset();
+        }
+    }
+}

@@ -1,8 +1,0 @@
-package dev.lookupkeeper.source;
-
-/** An event that cannot be read; the message names its position so it can be found again. */
-public final class MalformedEventException extends RuntimeException {
-    public MalformedEventException(String message) {
-        super(message);
-    }
-}

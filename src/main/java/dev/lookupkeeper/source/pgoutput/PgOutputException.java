@@ -1,8 +1,0 @@
-package dev.lookupkeeper.source.pgoutput;
-
-/** The replication stream sent something this reader cannot decode; the stream stops at its position. */
-public final class PgOutputException extends RuntimeException {
-    public PgOutputException(String message) {
-        super(message);
-    }
-}

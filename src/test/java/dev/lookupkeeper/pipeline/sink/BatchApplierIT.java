@@ -1,0 +1,181 @@
+package dev.lookupkeeper.pipeline.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.core.LatestMessage;
+import dev.lookupkeeper.core.PipelineStats;
+import dev.lookupkeeper.operations.install.Installer;
+import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.pg.SqlTemplates;
+import dev.lookupkeeper.pipeline.batch.TestBatches;
+import dev.lookupkeeper.testing.PgDatabase;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The sink and the checkpoint's owner, driven batch by batch against a real PostgreSQL: a batch
+ * whose partition another session has not committed yet is held, the stored checkpoint stays
+ * before it while later batches apply, and it settles once the partition is visible — or, with
+ * its transaction visible and the partition absent, as deleted. Strict's lock-skipping apply holds
+ * a row another transaction locks instead of waiting for it.
+ */
+class BatchApplierIT {
+    @RegisterExtension
+    static final PgDatabase db = new PgDatabase();
+    private static HikariDataSource pool;
+    private static Settings settings;
+
+    @BeforeAll
+    static void install() throws Exception {
+        settings = db.settings();
+        try (Connection c = db.connect()) {
+            new Installer(settings).install(c, true);
+        }
+        pool = Database.pool(settings.connection(), "batch-applier-it", 3, 50);
+    }
+
+    @AfterAll
+    static void close() {
+        pool.close();
+    }
+
+    @Test
+    void aBatchWhosePartitionIsNotVisibleIsHeldUntilItIsAndLaterBatchesKeepApplying() throws Exception {
+        UUID visible = db.createQueues("held", 1, 1).get(0);
+        BatchApplier applier = applier(false);
+        applier.started(lsn(1, 0));
+        setCheckpoint("1/0");
+        // another session creates a partition and has not committed: its messages' batch cannot see it
+        try (Connection other = db.connect()) {
+            other.setAutoCommit(false);
+            UUID fresh = createPartition(other, "held-0");
+            LatestMessage m = message(fresh, 1);
+            applier.apply(TestBatches.transaction(lsn(1, 0x100), xidOf(other), List.of(m)));
+            assertThat(applier.holding()).isTrue();
+            assertThat(checkpoint()).isEqualTo("1/0");
+            // a later batch applies, but cannot move the checkpoint past the held one
+            applier.apply(TestBatches.transaction(lsn(1, 0x200), 1, List.of(message(visible, 2))));
+            assertThat(db.lookup()).containsKey(visible);
+            assertThat(checkpoint()).isEqualTo("1/0");
+            assertThat(applier.storedCheckpoint()).isEqualTo(lsn(1, 0));
+            Thread.sleep(5);
+            applier.retryHeldIfDue();
+            assertThat(applier.holding()).as("still invisible: no give-up").isTrue();
+            other.commit();
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+                applier.retryHeldIfDue();
+                return !applier.holding();
+            });
+            assertThat(db.lookup()).containsKey(fresh);
+        }
+        assertThat(checkpoint()).isEqualTo("1/200");
+        assertThat(applier.storedCheckpoint()).isEqualTo(lsn(1, 0x200));
+    }
+
+    @Test
+    void aHeldBatchWhoseTransactionIsVisibleAndPartitionAbsentSettlesAsDeleted() throws Exception {
+        BatchApplier applier = applier(false);
+        applier.started(lsn(2, 0));
+        setCheckpoint("2/0");
+        int committedXid;
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            committedXid = xidOf(c);
+            c.commit();
+        }
+        UUID gone = UUID.randomUUID(); // a partition its transaction created and someone deleted since
+        applier.apply(TestBatches.transaction(lsn(2, 0x10), committedXid, List.of(message(gone, 1))));
+        assertThat(applier.holding()).isTrue();
+        assertThat(checkpoint()).isEqualTo("2/0");
+        Thread.sleep(5);
+        applier.retryHeldIfDue();
+        assertThat(applier.holding()).isFalse();
+        assertThat(checkpoint()).isEqualTo("2/10");
+        assertThat(db.lookup()).doesNotContainKey(gone);
+    }
+
+    @Test
+    void strictHoldsARowAnotherTransactionLocksInsteadOfWaitingForIt() throws Exception {
+        UUID partition = db.createQueues("locked", 1, 1).get(0);
+        BatchApplier strict = applier(true);
+        strict.started(lsn(3, 0));
+        setCheckpoint("3/0");
+        strict.apply(TestBatches.transaction(lsn(3, 0x10), 1, List.of(message(partition, 1))));
+        assertThat(checkpoint()).isEqualTo("3/10");
+        try (Connection locker = db.connect(); Statement st = locker.createStatement()) {
+            locker.setAutoCommit(false);
+            st.execute("SELECT 1 FROM queen.partition_lookup WHERE partition_id = '" + partition + "' FOR UPDATE");
+            LatestMessage newer = message(partition, 5);
+            CompletableFuture<BatchApplier.Applied> apply = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return strict.apply(TestBatches.transaction(lsn(3, 0x20), 2, List.of(newer)));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            apply.get(10, TimeUnit.SECONDS); // does not wait for the lock
+            assertThat(strict.holding()).isTrue();
+            assertThat(checkpoint()).isEqualTo("3/10");
+            locker.rollback();
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+                strict.retryHeldIfDue();
+                return !strict.holding();
+            });
+            assertThat(db.lookup().get(partition).messageId()).isEqualTo(newer.messageId());
+        }
+        assertThat(checkpoint()).isEqualTo("3/20");
+    }
+
+    private static BatchApplier applier(boolean strict) {
+        return new BatchApplier(pool, settings, SqlTemplates.of(settings), "main", strict, new PipelineStats());
+    }
+
+    private static long lsn(long hi, long lo) {
+        return (hi << 32) | lo;
+    }
+
+    /** Monotonic per test: each message newer than the last, so the upsert's guard lets it in. */
+    private static LatestMessage message(UUID partition, int n) {
+        return new LatestMessage(partition, UUID.randomUUID(), System.currentTimeMillis() * 1000 + n);
+    }
+
+    private static UUID createPartition(Connection c, String queue) throws Exception {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("INSERT INTO queen.partitions (queue_id, name)"
+                + " SELECT id, 'fresh-' || gen_random_uuid() FROM queen.queues WHERE name = '" + queue + "' RETURNING id")) {
+            rs.next();
+            return (UUID) rs.getObject(1);
+        }
+    }
+
+    private static int xidOf(Connection c) throws Exception {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT txid_current() & 4294967295")) {
+            rs.next();
+            return (int) rs.getLong(1);
+        }
+    }
+
+    private static void setCheckpoint(String lsn) throws Exception {
+        db.execute("UPDATE lookupkeeper.streams SET checkpoint_lsn = '" + lsn + "' WHERE stream = 'main'");
+    }
+
+    private static String checkpoint() throws Exception {
+        try (Connection c = db.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT checkpoint_lsn::text FROM lookupkeeper.streams WHERE stream = 'main'")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}

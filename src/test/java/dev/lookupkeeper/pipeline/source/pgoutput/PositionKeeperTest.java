@@ -1,0 +1,176 @@
+package dev.lookupkeeper.pipeline.source.pgoutput;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lookupkeeper.pipeline.batch.ChangeBatch;
+import dev.lookupkeeper.pipeline.batch.StreamSink;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the reader confirms, against a sink whose checkpoint owner it can steer: never more than the
+ * stored checkpoint in eventual mode, held transactions never noted in strict mode.
+ */
+class PositionKeeperTest {
+
+    /** A sink standing in for the checkpoint owner: stored checkpoint and held state set by the test. */
+    static final class Sink implements StreamSink {
+        long stored;
+        long passed;
+        boolean holding;
+        int retries;
+        final List<Long> stores = new ArrayList<>();
+        final List<Long> notes = new ArrayList<>();
+
+        @Override
+        public void started(long startLsn) {
+            stored = startLsn;
+        }
+
+        @Override
+        public boolean apply(ChangeBatch batch) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public long storedCheckpoint() {
+            return stored;
+        }
+
+        @Override
+        public void passPosition(long lsn) {
+            passed = Math.max(passed, lsn);
+        }
+
+        @Override
+        public long storePosition(long lsn) {
+            passPosition(lsn);
+            stores.add(lsn);
+            if (!holding) {
+                stored = Math.max(stored, lsn);
+            }
+            return stored;
+        }
+
+        @Override
+        public void notePosition(long lsn) {
+            passPosition(lsn);
+            if (!holding) {
+                notes.add(lsn);
+            }
+        }
+
+        @Override
+        public boolean holding() {
+            return holding;
+        }
+
+        @Override
+        public void retryHeld() {
+            retries++;
+        }
+    }
+
+    static final class Server implements PositionKeeper.Server {
+        long lastReceived;
+        final List<Long> confirmed = new ArrayList<>();
+
+        @Override
+        public long lastReceived() {
+            return lastReceived;
+        }
+
+        @Override
+        public void confirm(long lsn) {
+            confirmed.add(lsn);
+        }
+    }
+
+    @Test
+    void eventualConfirmsTheStoredCheckpointNotTheBatchEnd() throws Exception {
+        Sink sink = new Sink();
+        sink.started(100);
+        Server server = new Server();
+        PositionKeeper k = new PositionKeeper(sink, false, 100);
+        k.started();
+        sink.stored = 200; // the upsert of a batch ending at 200 stored its end: settled
+        k.batchDone(200, true, true);
+        k.report(server, true);
+        // a batch ending at 300 was held: its transaction stored the position before it
+        k.batchDone(300, true, true);
+        k.report(server, true);
+        assertThat(server.confirmed).containsExactly(200L);
+        sink.stored = 300; // settled later by a retry, stored by the owner
+        k.batchDone(310, false, false);
+        k.report(server, true);
+        assertThat(server.confirmed).containsExactly(200L, 300L);
+    }
+
+    @Test
+    void eventualIdleRetriesHeldTransactionsAndNeverConfirmsPastThem() throws Exception {
+        Sink sink = new Sink();
+        sink.started(100);
+        sink.holding = true;
+        Server server = new Server();
+        server.lastReceived = 900; // keepalives keep reporting the server's WAL end
+        PositionKeeper k = new PositionKeeper(sink, false, 100);
+        k.started();
+        k.idle(server);
+        assertThat(sink.retries).isEqualTo(1);
+        assertThat(sink.passed).isEqualTo(900);
+        assertThat(server.confirmed).isEmpty();
+        Thread.sleep(PositionKeeper.RETRY_HELD_NANOS / 1_000_000 + 5);
+        k.idle(server);
+        assertThat(sink.retries).isEqualTo(2);
+        assertThat(server.confirmed).isEmpty();
+    }
+
+    @Test
+    void eventualStoresAnIdlePositionAtMostOnceAnInterval() throws Exception {
+        Sink sink = new Sink();
+        sink.started(100);
+        Server server = new Server();
+        server.lastReceived = 500;
+        PositionKeeper k = new PositionKeeper(sink, false, 100);
+        k.started();
+        k.idle(server);
+        assertThat(sink.stores).isEmpty(); // the interval since the start is not up
+        assertThat(server.confirmed).isEmpty();
+    }
+
+    @Test
+    void strictConfirmsAHeldBatchEndSoItsCommitCanFinishButNotesNothingWhileHolding() throws Exception {
+        Sink sink = new Sink();
+        sink.started(100);
+        Server server = new Server();
+        PositionKeeper k = new PositionKeeper(sink, true, 100);
+        k.started();
+        sink.holding = true; // the batch ending at 200 named a partition its own, waiting, transaction creates
+        k.batchDone(200, true, true);
+        k.report(server, true);
+        assertThat(server.confirmed).containsExactly(200L);
+        server.lastReceived = 250;
+        k.idle(server);
+        assertThat(sink.notes).isEmpty();
+        assertThat(sink.stores).isEmpty();
+        assertThat(server.confirmed).containsExactly(200L, 250L);
+        sink.holding = false;
+        server.lastReceived = 260;
+        k.idle(server);
+        assertThat(sink.notes).containsExactly(260L);
+    }
+
+    @Test
+    void strictNotesAPositionWithNothingForTheLookupBeforeConfirmingIt() throws Exception {
+        Sink sink = new Sink();
+        sink.started(100);
+        Server server = new Server();
+        PositionKeeper k = new PositionKeeper(sink, true, 100);
+        k.started();
+        k.batchDone(180, false, false);
+        assertThat(sink.notes).containsExactly(180L);
+        k.report(server, true);
+        assertThat(server.confirmed).containsExactly(180L);
+    }
+}
