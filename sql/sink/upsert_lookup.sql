@@ -7,7 +7,7 @@
 -- the two apart. The same statement stores the checkpoint the owner chose: the batch's end if every
 -- partition was seen, else the settled position before the batch (so the stream restarts before it).
 -- Parameters: partition ids uuid[], message ids uuid[], created_at as epoch microseconds bigint[],
--- highest watermark in the batch (0 if none), last LSN of the batch as text, the checkpoint if every
+-- highest watermark in the batch (0 if none; stored only if every partition was seen), last LSN of the batch as text, the checkpoint if every
 -- partition was seen, the checkpoint if not (both NULL from sources that keep their own offsets;
 -- GREATEST, so a late zombie can never move it back), stream name.
 WITH batch AS (
@@ -30,7 +30,8 @@ WITH batch AS (
     RETURNING 1
 ), checkpoint AS (
     UPDATE {{schema}}.streams
-    SET applied_watermark = GREATEST(applied_watermark, ?::bigint),
+    SET applied_watermark = GREATEST(applied_watermark,
+            CASE WHEN NOT EXISTS (SELECT 1 FROM target WHERE queue_name IS NULL) THEN ?::bigint ELSE 0 END),
         last_batch_at = now(),
         last_batch_lsn = COALESCE(?::pg_lsn, last_batch_lsn),
         checkpoint_lsn = GREATEST(checkpoint_lsn,

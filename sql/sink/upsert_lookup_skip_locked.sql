@@ -46,7 +46,10 @@ WITH batch AS (
     RETURNING 1
 ), checkpoint AS (
     UPDATE {{schema}}.streams
-    SET applied_watermark = GREATEST(applied_watermark, ?::bigint),
+    SET applied_watermark = GREATEST(applied_watermark,
+            CASE WHEN NOT EXISTS (SELECT 1 FROM busy)
+                  AND NOT EXISTS (SELECT 1 FROM batch b WHERE NOT EXISTS (SELECT 1 FROM {{queue_schema}}.partitions p WHERE p.id = b.partition_id))
+                 THEN ?::bigint ELSE 0 END),
         last_batch_at = now(),
         last_batch_lsn = COALESCE(?::pg_lsn, last_batch_lsn),
         checkpoint_lsn = GREATEST(checkpoint_lsn,

@@ -76,6 +76,7 @@ class BatchBoundaryCrashIT {
             Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
                     .until(() -> db.lookup().keySet().containsAll(quiet));
             db.awaitLookupEqualsOracle(Duration.ofSeconds(5));
+            assertThat(run.output()).as("streamed again from the checkpoint, not restored by a backfill").doesNotContain("bootstrapping again");
             assertThat(run.sigterm(15)).isZero();
         }
     }

@@ -121,7 +121,10 @@ class SelectionIT {
                 for (UUID p : ids) {
                     if (r.nextInt(4) > 0) {
                         msg.setObject(1, p);
-                        msg.setInt(2, r.nextInt(120));
+                        // never within 15 s of sel-1's 30 s window buffer: the truth and the selection are read
+                        // seconds apart, and a message crossing the window between them would differ
+                        int age = r.nextInt(120);
+                        msg.setInt(2, age >= 15 && age < 45 ? age + 30 : age);
                         msg.executeUpdate();
                     }
                     for (String group : new String[] {"__QUEUE_MODE__", "analytics"}) {

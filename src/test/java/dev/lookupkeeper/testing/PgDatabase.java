@@ -164,6 +164,13 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
         }
     }
 
+    public String queryText(String sql) throws SQLException {
+        try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     /** The truth: newest (created_at, id) per existing partition, from queen.messages. */
     public Map<UUID, Pos> oracle() throws SQLException {
         return positions("SELECT DISTINCT ON (m.partition_id) m.partition_id, q.name, m.id, m.created_at"

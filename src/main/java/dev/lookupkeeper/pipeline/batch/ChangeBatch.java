@@ -86,7 +86,9 @@ public final class ChangeBatch {
 
     public void committed(long endLsn, long commitTimeMs) {
         transactions++;
-        this.endLsn = Math.max(this.endLsn, endLsn);
+        if (Long.compareUnsigned(endLsn, this.endLsn) > 0) {
+            this.endLsn = endLsn; // LSNs are unsigned
+        }
         int inTx = (int) Math.min(Integer.MAX_VALUE, events - eventsAtLastCommit);
         eventsAtLastCommit = events;
         if (inTx > 0 && commitSamples < MAX_LAG_SAMPLES) {

@@ -6,8 +6,8 @@ package dev.lookupkeeper.pipeline.batch;
  * after that, and never past what the sink's checkpoint owner says is settled.
  */
 public interface StreamSink {
-    /** The stream starts at its stored checkpoint (settled by definition). */
-    void started(long startLsn);
+    /** The stream starts at its stored checkpoint (settled by definition; what was held before is streamed again). */
+    void started(long startLsn) throws java.sql.SQLException;
 
     /**
      * Applies the batch's lookup changes, repairs and checkpoint in one transaction, then feeds the

@@ -42,7 +42,9 @@ public final class Checkpointer<T> {
     private final String stream;
     private final String storeSql;
     private final String heldStateSql;
+    private final String storeWatermarkSql;
     private volatile long stored;
+    private long deferredWatermark;
     private long lastWarnMs;
 
     /**
@@ -54,6 +56,7 @@ public final class Checkpointer<T> {
         SqlTemplates sql = SqlTemplates.of(settings);
         this.storeSql = sql.get("sink/store_checkpoint.sql");
         this.heldStateSql = sql.get("checkpoint/held_state.sql");
+        this.storeWatermarkSql = sql.get("checkpoint/store_watermark.sql");
         this.stream = stream;
         this.stats = stats;
         this.prefix = new SettledPrefix<>(start);
@@ -167,7 +170,12 @@ public final class Checkpointer<T> {
      */
     public void settle(Connection c, SettledPrefix.Held<T> h) throws SQLException {
         prefix.settle(h);
-        if (storeSettled(c)) {
+        boolean moved = storeSettled(c);
+        if (!prefix.holding() && deferredWatermark != 0) {
+            storeWatermarkIn(c, deferredWatermark);
+            deferredWatermark = 0;
+        }
+        if (moved) {
             Failpoints.hit("checkpoint-stored");
         }
         publish(c);
@@ -175,6 +183,26 @@ public final class Checkpointer<T> {
             LOG.info("held transactions settled after {} ms; checkpoint {}", System.currentTimeMillis() - h.sinceMs(),
                     Lsns.format(stored));
             lastWarnMs = 0;
+        }
+    }
+
+    /**
+     * A batch's watermark that could not be stored with it (it, or a batch before it, is held): a
+     * watermark promises every earlier message applied, so it is stored once nothing is held.
+     */
+    public void deferWatermark(long watermark) {
+        deferredWatermark = Math.max(deferredWatermark, watermark);
+    }
+
+    /** Stores a watermark on {@code c} (in the caller's transaction, or autocommit). */
+    public void storeWatermarkIn(Connection c, long watermark) throws SQLException {
+        if (watermark == 0) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(storeWatermarkSql)) {
+            ps.setLong(1, watermark);
+            ps.setString(2, stream);
+            ps.execute();
         }
     }
 

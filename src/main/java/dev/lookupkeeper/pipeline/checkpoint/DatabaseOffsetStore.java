@@ -92,7 +92,8 @@ public class DatabaseOffsetStore extends MemoryOffsetBackingStore {
     private void storeCheckpoint(Connection c) throws SQLException {
         long lsn = 0;
         for (ByteBuffer v : data.values()) {
-            lsn = Math.max(lsn, offsetLsn(v));
+            long l = offsetLsn(v);
+            lsn = Long.compareUnsigned(l, lsn) > 0 ? l : lsn; // LSNs are unsigned
         }
         if (lsn == 0) {
             return;

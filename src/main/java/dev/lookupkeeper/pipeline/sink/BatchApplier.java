@@ -6,6 +6,7 @@ import dev.lookupkeeper.core.Failpoints;
 import dev.lookupkeeper.core.LatestMessage;
 import dev.lookupkeeper.core.Lsns;
 import dev.lookupkeeper.core.PipelineStats;
+import dev.lookupkeeper.core.Uuids;
 import dev.lookupkeeper.pg.PositionNotes;
 import dev.lookupkeeper.pg.SqlTemplates;
 import dev.lookupkeeper.pipeline.batch.ChangeBatch;
@@ -14,7 +15,11 @@ import dev.lookupkeeper.pipeline.checkpoint.SettledPrefix;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
@@ -77,12 +82,24 @@ public final class BatchApplier {
         this.notePositionSql = SqlTemplates.of(settings).get("sink/note_position.sql");
         this.noteSequence = PositionNotes.sequence(settings, stream);
         this.lockSkipping = skipLocked
-                ? new LockSkippingApply(dataSource, writer, new PhantomHealer(templates, true), visibility, checkpoint) : null;
+                ? new LockSkippingApply(dataSource, writer, new PhantomHealer(templates, true), visibility, checkpoint, this::hold) : null;
     }
 
-    /** The stream starts at its stored checkpoint: settled by definition. */
-    public void started(long startLsn) {
+    /**
+     * The stream starts at its stored checkpoint: settled by definition. What an earlier process
+     * held is streamed again, so its held state is cleared from the stream's row.
+     */
+    public void started(long startLsn) throws SQLException {
         checkpoint.startAt(startLsn);
+        try {
+            withConnection(c -> {
+                checkpoint.publish(c);
+                return null;
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while clearing the stream's held state", "57014", e);
+        }
     }
 
     /** The checkpoint as stored: settled and durable (what eventual consistency confirms). */
@@ -96,8 +113,10 @@ public final class BatchApplier {
     }
 
     public Applied apply(ChangeBatch batch) throws SQLException, InterruptedException {
-        if (checkpoint.holding() && retryDue()) {
-            retryHeld(); // the oldest first: a batch may settle before this one is applied
+        if (checkpoint.holding() && (batch.hasDeletes() || retryDue())) {
+            // before a batch's deletes, always: a held row applied after a delete of its message
+            // would point at a message that is gone
+            retryHeld();
         }
         Applied applied = lockSkipping != null ? lockSkipping.apply(batch) : applyWaiting(batch);
         if (batch.endLsn() == 0) {
@@ -112,17 +131,20 @@ public final class BatchApplier {
         String last = end == 0 ? null : Lsns.format(end);
         String ifApplied = end == 0 ? null : Lsns.format(checkpoint.ifApplied(end));
         String ifHeld = end == 0 ? null : Lsns.format(checkpoint.ifHeld());
+        // the watermark promises every earlier message applied: not while an earlier batch is held
+        boolean earlierHeld = checkpoint.holding();
+        long watermark = earlierHeld ? 0 : batch.watermark();
         Attempt done = Retry.whileTransient(() -> {
             try (Connection c = dataSource.getConnection()) {
                 if (!batch.hasDeletes()) {
                     // one statement is one transaction: upsert and checkpoint commit together in a
                     // single round trip (no BEGIN/COMMIT of its own)
                     c.setAutoCommit(true);
-                    return new Attempt(writer.upsert(c, rows, batch.watermark(), last, ifApplied, ifHeld), List.of());
+                    return new Attempt(writer.upsert(c, rows, watermark, last, ifApplied, ifHeld), List.of());
                 }
                 c.setAutoCommit(false);
                 try {
-                    LookupWriter.Upserted u = writer.upsert(c, rows, batch.watermark(), last, ifApplied, ifHeld);
+                    LookupWriter.Upserted u = writer.upsert(c, rows, watermark, last, ifApplied, ifHeld);
                     List<PhantomHealer.Healed> healed = healer.heal(c, batch.deletedMessages(), batch.sweepAllRequested());
                     c.commit();
                     return new Attempt(u, healed);
@@ -136,15 +158,13 @@ public final class BatchApplier {
             Failpoints.hit("batch-upserted"); // not for a heartbeat's watermark alone
         }
         List<LatestMessage> unseen = HeldChanges.rowsOf(rows, done.upserted().unseen());
+        if (earlierHeld || !unseen.isEmpty()) {
+            checkpoint.deferWatermark(batch.watermark()); // stored once nothing before it is held
+        }
         if (unseen.isEmpty()) {
             checkpoint.applied(end);
         } else {
-            checkpoint.hold(end, batch.transactions(), new HeldChanges(unseen, batch.xids(), List.of()));
-            withConnection(c -> {
-                checkpoint.publish(c);
-                return null;
-            });
-            Failpoints.hit("batch-held");
+            hold(batch, end, unseen, List.of());
         }
         return new Applied(rows, done.upserted().changed(), done.healed());
     }
@@ -162,28 +182,52 @@ public final class BatchApplier {
         if (lockSkipping != null) {
             return lockSkipping.retryHeld();
         }
-        int changed = 0;
-        for (SettledPrefix.Held<HeldChanges> h : checkpoint.held()) {
-            HeldChanges p = h.pending();
-            int[] result = Retry.whileTransient(() -> {
-                try (Connection c = dataSource.getConnection()) {
-                    c.setAutoCommit(true);
-                    // visibility first: the upsert's snapshot is then no older than this check's
-                    boolean allVisible = visibility.invisible(c, p.xids()) == 0;
-                    LookupWriter.Upserted u = writer.upsert(c, p.rows(), 0, null, null, null);
-                    List<LatestMessage> still = HeldChanges.rowsOf(p.rows(), u.unseen());
-                    if (still.isEmpty() || allVisible) {
-                        checkpoint.settle(c, h);
-                    } else {
-                        checkpoint.stillPending(h, new HeldChanges(still, p.xids(), List.of()));
-                    }
-                    return new int[] {u.changed()};
-                }
-            });
-            changed += result[0];
+        List<SettledPrefix.Held<HeldChanges>> units = checkpoint.held();
+        if (units.isEmpty()) {
+            return 0;
         }
+        // one snapshot and one upsert for every held batch, however many are held
+        List<int[]> xidSets = new ArrayList<>();
+        Map<UUID, LatestMessage> newest = new HashMap<>();
+        for (SettledPrefix.Held<HeldChanges> h : units) {
+            xidSets.add(h.pending().xids());
+            for (LatestMessage m : h.pending().rows()) {
+                newest.merge(m.partitionId(), m, (a, b) -> a.isAfter(b.createdAtMicros(), b.messageId()) ? a : b);
+            }
+        }
+        List<LatestMessage> rows = new ArrayList<>(newest.values());
+        rows.sort((a, b) -> Uuids.compare(a.partitionId(), b.partitionId()));
+        int changed = Retry.whileTransient(() -> {
+            try (Connection c = dataSource.getConnection()) {
+                c.setAutoCommit(true);
+                // visibility first: the upsert's snapshot is then no older than this one
+                TransactionVisibility.View view = visibility.view(c, xidSets);
+                LookupWriter.Upserted u = writer.upsert(c, rows, 0, null, null, null);
+                for (SettledPrefix.Held<HeldChanges> h : units) {
+                    HeldChanges p = h.pending();
+                    List<LatestMessage> still = HeldChanges.rowsOf(p.rows(), u.unseen());
+                    if (still.isEmpty() || view.shows(p.xids(), p.horizon())) {
+                        checkpoint.settle(c, h); // applied, or its partitions provably gone
+                    } else {
+                        checkpoint.stillPending(h, p.withRows(still, List.of()));
+                    }
+                }
+                return u.changed();
+            }
+        });
         checkpoint.warnIfHeldLong(System.currentTimeMillis());
         return changed;
+    }
+
+    /** Holds a batch: in memory, with the snapshot's xmax now, then published in the stream's row. */
+    void hold(ChangeBatch batch, long end, List<LatestMessage> rows, List<UUID> deleted) throws SQLException, InterruptedException {
+        long horizon = withConnection(c -> visibility.view(c, List.of()).xmax());
+        checkpoint.hold(end, batch.transactions(), new HeldChanges(rows, batch.xids(), horizon, deleted));
+        withConnection(c -> {
+            checkpoint.publish(c);
+            return null;
+        });
+        Failpoints.hit("batch-held");
     }
 
     /** {@link #retryHeld} when held batches exist and their retry interval is up (the idle reader calls this often). */
@@ -246,12 +290,12 @@ public final class BatchApplier {
         return true;
     }
 
-    private interface OnConnection {
-        Object run(Connection c) throws SQLException;
+    private interface OnConnection<T> {
+        T run(Connection c) throws SQLException;
     }
 
-    private void withConnection(OnConnection work) throws SQLException, InterruptedException {
-        Retry.whileTransient(() -> {
+    private <T> T withConnection(OnConnection<T> work) throws SQLException, InterruptedException {
+        return Retry.whileTransient(() -> {
             try (Connection c = dataSource.getConnection()) {
                 c.setAutoCommit(true);
                 return work.run(c);

@@ -30,9 +30,16 @@ final class LockSkippingApply {
     private final PhantomHealer healer;
     private final TransactionVisibility visibility;
     private final Checkpointer<HeldChanges> checkpoint;
+    private final Holder holder;
+
+    /** How a batch is held (the sink's one way: in memory, with the snapshot's xmax, published). */
+    interface Holder {
+        void hold(ChangeBatch batch, long end, List<LatestMessage> rows, List<UUID> deleted) throws SQLException, InterruptedException;
+    }
 
     LockSkippingApply(DataSource dataSource, LookupWriter writer, PhantomHealer healer, TransactionVisibility visibility,
-                      Checkpointer<HeldChanges> checkpoint) {
+                      Checkpointer<HeldChanges> checkpoint, Holder holder) {
+        this.holder = holder;
         this.dataSource = dataSource;
         this.writer = writer;
         this.healer = healer;
@@ -50,6 +57,7 @@ final class LockSkippingApply {
             }
         }
         String last = end == 0 ? null : Lsns.format(end);
+        boolean earlierHeld = checkpoint.holding();
         Outcome o = Retry.whileTransient(() -> {
             try (Connection c = dataSource.getConnection()) {
                 c.setAutoCommit(false);
@@ -57,17 +65,21 @@ final class LockSkippingApply {
                     // the statement stores the settled position before the batch; the batch's own end
                     // only once this transaction knows nothing of it is held
                     String before = end == 0 ? null : Lsns.format(checkpoint.ifHeld());
-                    LookupWriter.Skipping up = writer.upsertSkippingLocked(c, rows, batch.watermark(), last, before, before);
+                    // the watermark (every earlier message applied) only once nothing of it is held
+                    LookupWriter.Skipping up = writer.upsertSkippingLocked(c, rows, 0, last, before, before);
                     List<PhantomHealer.Healed> healed = batch.hasDeletes()
                             ? healer.heal(c, batch.deletedMessages(), batch.sweepAllRequested()) : List.of();
                     List<UUID> stillDeleted = healer.stillPointing(c, batch.deletedMessages());
                     List<LatestMessage> held = HeldChanges.rowsOf(rows, union(up.deferred(), up.unseen()));
-                    HeldChanges pending = new HeldChanges(held, batch.xids(), stillDeleted);
-                    if (pending.isEmpty() && end != 0) {
+                    boolean settled = held.isEmpty() && stillDeleted.isEmpty();
+                    if (settled && end != 0) {
                         checkpoint.storeIn(c, checkpoint.ifApplied(end));
                     }
+                    if (settled && !earlierHeld) {
+                        checkpoint.storeWatermarkIn(c, batch.watermark());
+                    }
                     c.commit();
-                    return new Outcome(new BatchApplier.Applied(rows, up.changed(), healed), pending);
+                    return new Outcome(new BatchApplier.Applied(rows, up.changed(), healed), held, stillDeleted);
                 } catch (SQLException | RuntimeException e) {
                     LookupWriter.safeRollback(c);
                     throw e;
@@ -77,11 +89,14 @@ final class LockSkippingApply {
         if (batch.events() > 0) {
             Failpoints.hit("batch-upserted"); // not for a heartbeat's watermark alone
         }
-        settleOrHold(batch, end, o.pending());
+        if (earlierHeld || !o.held().isEmpty() || !o.stillDeleted().isEmpty()) {
+            checkpoint.deferWatermark(batch.watermark());
+        }
+        settleOrHold(batch, end, o.held(), o.stillDeleted());
         return o.applied();
     }
 
-    private record Outcome(BatchApplier.Applied applied, HeldChanges pending) {}
+    private record Outcome(BatchApplier.Applied applied, List<LatestMessage> held, List<UUID> stillDeleted) {}
 
     /**
      * The common case — nothing held, no deletes — as eventual mode does it: the plain upsert, one
@@ -111,24 +126,21 @@ final class LockSkippingApply {
         if (batch.events() > 0) {
             Failpoints.hit("batch-upserted"); // not for a heartbeat's watermark alone
         }
-        settleOrHold(batch, end, new HeldChanges(HeldChanges.rowsOf(rows, u.unseen()), batch.xids(), List.of()));
+        List<LatestMessage> unseen = HeldChanges.rowsOf(rows, u.unseen());
+        if (!unseen.isEmpty()) {
+            checkpoint.deferWatermark(batch.watermark());
+        }
+        settleOrHold(batch, end, unseen, List.of());
         return new BatchApplier.Applied(rows, u.changed(), List.of());
     }
 
-    private void settleOrHold(ChangeBatch batch, long end, HeldChanges pending) throws SQLException, InterruptedException {
-        if (pending.isEmpty()) {
+    private void settleOrHold(ChangeBatch batch, long end, List<LatestMessage> rows, List<UUID> deleted)
+            throws SQLException, InterruptedException {
+        if (rows.isEmpty() && deleted.isEmpty()) {
             checkpoint.applied(end);
-            return;
+        } else {
+            holder.hold(batch, end, rows, deleted);
         }
-        checkpoint.hold(end, batch.transactions(), pending);
-        Retry.whileTransient(() -> {
-            try (Connection c = dataSource.getConnection()) {
-                c.setAutoCommit(true);
-                checkpoint.publish(c);
-                return null;
-            }
-        });
-        Failpoints.hit("batch-held");
     }
 
     /**
@@ -146,14 +158,14 @@ final class LockSkippingApply {
                 try (Connection c = dataSource.getConnection()) {
                     c.setAutoCommit(false);
                     try {
-                        boolean allVisible = visibility.invisible(c, p.xids()) == 0;
+                        boolean allVisible = visibility.view(c, List.<int[]>of(p.xids())).shows(p.xids(), p.horizon());
                         LookupWriter.Skipping up = writer.upsertSkippingLocked(c, p.rows(), 0, null, null, null);
                         if (!p.deleted().isEmpty()) {
                             healer.heal(c, p.deleted(), false);
                         }
                         List<UUID> stillDeleted = healer.stillPointing(c, p.deleted());
                         List<UUID> waiting = allVisible ? up.deferred() : union(up.deferred(), up.unseen());
-                        HeldChanges still = new HeldChanges(HeldChanges.rowsOf(p.rows(), waiting), p.xids(), stillDeleted);
+                        HeldChanges still = p.withRows(HeldChanges.rowsOf(p.rows(), waiting), stillDeleted);
                         c.commit();
                         c.setAutoCommit(true);
                         if (still.isEmpty()) {

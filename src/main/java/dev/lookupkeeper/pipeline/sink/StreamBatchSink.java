@@ -29,7 +29,7 @@ public final class StreamBatchSink implements StreamSink {
     }
 
     @Override
-    public void started(long startLsn) {
+    public void started(long startLsn) throws java.sql.SQLException {
         applier.started(startLsn);
     }
 

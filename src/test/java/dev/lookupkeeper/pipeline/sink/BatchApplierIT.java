@@ -139,6 +139,91 @@ class BatchApplierIT {
         assertThat(checkpoint()).isEqualTo("3/20");
     }
 
+    @Test
+    void aBatchWithoutTransactionIdsIsNotTakenAsDeletedWhileItsPartitionIsInvisible() throws Exception {
+        db.createQueues("noxid", 1, 1);
+        BatchApplier applier = applier(false);
+        try (Connection other = db.connect()) {
+            other.setAutoCommit(false);
+            UUID fresh = createPartition(other, "noxid-0");
+            // a source that keeps its own offsets and gives no transaction ids: apply returns once it is settled
+            CompletableFuture<BatchApplier.Applied> apply = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return applier.apply(TestBatches.withoutTransactionIds(List.of(message(fresh, 1))));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(1_000);
+            assertThat(apply.isDone()).as("returned before the partition was visible: taken as deleted").isFalse();
+            other.commit();
+            apply.get(10, TimeUnit.SECONDS);
+            assertThat(db.lookup()).containsKey(fresh);
+        }
+    }
+
+    @Test
+    void aDeleteArrivingWhileItsMessageIsHeldLeavesNoPhantom() throws Exception {
+        db.createQueues("del", 1, 1);
+        BatchApplier applier = applier(false);
+        applier.started(lsn(4, 0));
+        setCheckpoint("4/0");
+        UUID fresh;
+        LatestMessage older;
+        LatestMessage newer;
+        int xid;
+        try (Connection other = db.connect()) {
+            other.setAutoCommit(false);
+            fresh = createPartition(other, "del-0");
+            older = insertMessage(other, fresh, 10);
+            newer = insertMessage(other, fresh, 5);
+            xid = xidOf(other);
+            applier.apply(TestBatches.transaction(lsn(4, 0x10), xid, List.of(newer)));
+            assertThat(applier.holding()).isTrue();
+            other.commit();
+        }
+        db.execute("DELETE FROM queen.messages WHERE id = '" + newer.messageId() + "'");
+        // the delete's batch comes before any retry was due: the held row must go in before the delete is healed
+        applier.apply(TestBatches.deleting(lsn(4, 0x20), 2, List.of(newer.messageId())));
+        assertThat(applier.holding()).isFalse();
+        assertThat(db.lookup().get(fresh).messageId()).as("the newest remaining message, not the deleted one").isEqualTo(older.messageId());
+        assertThat(checkpoint()).isEqualTo("4/20");
+    }
+
+    @Test
+    void strictNotesNoPositionWhileABatchIsHeld() throws Exception {
+        db.createQueues("note", 1, 1);
+        BatchApplier strict = applier(true);
+        strict.started(lsn(5, 0));
+        try (Connection other = db.connect()) {
+            other.setAutoCommit(false);
+            UUID fresh = createPartition(other, "note-0");
+            strict.apply(TestBatches.transaction(lsn(5, 0x10), xidOf(other), List.of(message(fresh, 1))));
+            assertThat(strict.holding()).isTrue();
+            long noted = noted();
+            strict.notePosition(lsn(5, 0x40));
+            assertThat(noted()).as("a note past a held batch would tell a restart the slot is still ours").isEqualTo(noted);
+            other.rollback();
+        }
+    }
+
+    private static long noted() throws Exception {
+        try (Connection c = db.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT COALESCE(pg_sequence_last_value('lookupkeeper.confirmed_main'::regclass), 0)")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static LatestMessage insertMessage(Connection c, UUID partition, int secondsAgo) throws Exception {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("INSERT INTO queen.messages (transaction_id, partition_id,"
+                + " payload, created_at) VALUES (gen_random_uuid()::text, '" + partition + "', '{}', now() - interval '" + secondsAgo
+                + " seconds') RETURNING id, (extract(epoch FROM created_at) * 1000000)::bigint")) {
+            rs.next();
+            return new LatestMessage(partition, (UUID) rs.getObject(1), rs.getLong(2));
+        }
+    }
+
     private static BatchApplier applier(boolean strict) {
         return new BatchApplier(pool, settings, SqlTemplates.of(settings), "main", strict, new PipelineStats());
     }
