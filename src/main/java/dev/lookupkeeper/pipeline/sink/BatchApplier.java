@@ -75,7 +75,7 @@ public final class BatchApplier {
                         PipelineStats stats) {
         Identifiers.validate("stream", stream);
         this.dataSource = dataSource;
-        this.writer = new LookupWriter(dataSource, templates, stream);
+        this.writer = new LookupWriter(templates, stream);
         this.healer = new PhantomHealer(templates);
         this.visibility = new TransactionVisibility(templates);
         this.checkpoint = new Checkpointer<>(settings, stream, 0, stats);

@@ -9,7 +9,6 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.List;
 import java.util.UUID;
-import javax.sql.DataSource;
 
 /**
  * The monotonic upsert statement of a reduced batch, which moves the checkpoint row in the same
@@ -17,14 +16,12 @@ import javax.sql.DataSource;
  * retry is always safe).
  */
 public final class LookupWriter {
-    private final DataSource dataSource;
     private final String upsertSql;
     private final String upsertSkippingLockedSql;
     private final String stream;
 
     /** @param sql templates whose {{lookup_table}} is the table this writer maintains */
-    public LookupWriter(DataSource dataSource, SqlTemplates sql, String stream) {
-        this.dataSource = dataSource;
+    public LookupWriter(SqlTemplates sql, String stream) {
         this.upsertSql = sql.get("sink/upsert_lookup.sql");
         this.upsertSkippingLockedSql = sql.get("sink/upsert_lookup_skip_locked.sql");
         this.stream = stream;
