@@ -8,12 +8,15 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.runtime.WorkerConfig;
 import org.apache.kafka.connect.storage.MemoryOffsetBackingStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Debezium's source offsets, kept in lookupkeeper's schema instead of a local file, so the
@@ -25,9 +28,11 @@ public class DatabaseOffsetStore extends MemoryOffsetBackingStore {
     /** Engine property naming the {@link OffsetStoreRegistry} entry to use. */
     public static final String REGISTRY_KEY = "lookupkeeper.offsets.registry.key";
 
+    private static final Logger LOG = LoggerFactory.getLogger(DatabaseOffsetStore.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private OffsetStoreRegistry.Target target;
+    private long checkpointStored;
 
     @Override
     public void configure(WorkerConfig config) {
@@ -73,7 +78,6 @@ public class DatabaseOffsetStore extends MemoryOffsetBackingStore {
                     ps.addBatch();
                 }
                 ps.executeBatch();
-                storeCheckpoint(c);
                 c.commit();
             } catch (SQLException e) {
                 c.rollback();
@@ -82,26 +86,41 @@ public class DatabaseOffsetStore extends MemoryOffsetBackingStore {
         } catch (SQLException e) {
             throw new ConnectException("cannot store source offsets: " + e.getMessage(), e);
         }
+        storeCheckpoint();
     }
 
     /**
-     * The stream's checkpoint follows the offsets, in their transaction: Debezium confirms to the
+     * The stream's checkpoint follows the offsets once they are stored: Debezium confirms to the
      * server what its offsets say, so a checkpoint left behind would make the next start find the
-     * slot confirmed past it and bootstrap again.
+     * slot confirmed past it and bootstrap again. Never at the engine's expense: its own short
+     * transaction under a 50 ms lock_timeout (a switch or a bootstrap may hold the stream's row),
+     * skipped on any failure — the worst case is the re-bootstrap it avoids — and only when the
+     * position moved.
      */
-    private void storeCheckpoint(Connection c) throws SQLException {
+    private void storeCheckpoint() {
         long lsn = 0;
         for (ByteBuffer v : data.values()) {
             long l = offsetLsn(v);
             lsn = Long.compareUnsigned(l, lsn) > 0 ? l : lsn; // LSNs are unsigned
         }
-        if (lsn == 0) {
+        if (lsn == 0 || lsn == checkpointStored) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement(target.storeCheckpointSql())) {
-            ps.setString(1, Lsns.format(lsn));
-            ps.setString(2, target.stream());
-            ps.execute();
+        try (Connection c = target.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement(); PreparedStatement ps = c.prepareStatement(target.storeCheckpointSql())) {
+                st.execute("SET LOCAL lock_timeout = '50ms'");
+                ps.setString(1, Lsns.format(lsn));
+                ps.setString(2, target.stream());
+                ps.execute();
+                c.commit();
+                checkpointStored = lsn;
+            } catch (SQLException e) {
+                c.rollback();
+                LOG.debug("checkpoint not moved to the offsets' position this time: {}", e.getMessage());
+            }
+        } catch (SQLException e) {
+            LOG.debug("checkpoint not moved to the offsets' position this time: {}", e.getMessage());
         }
     }
 
