@@ -6,4 +6,9 @@ class SwitchDebeziumIT extends SwitchIT {
     String source() {
         return "debezium";
     }
+
+    @Override
+    java.time.Duration lagBound() {
+        return java.time.Duration.ofSeconds(5);
+    }
 }
