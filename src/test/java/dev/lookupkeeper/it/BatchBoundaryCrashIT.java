@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lookupkeeper.testing.PgDatabase;
 import dev.lookupkeeper.testing.Sidecar;
 import dev.lookupkeeper.testing.StandbyAway;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -32,10 +30,10 @@ class BatchBoundaryCrashIT {
         List<UUID> quiet = db.createQueues("fp-" + failpoint, 1, 2);
         try (Sidecar run = Sidecar.start(armed(failpoint), "run", "--replay-window", "0")) {
             run.awaitStreaming();
-            push(quiet.get(0), 5);
+            db.push(quiet.get(0), 5);
             awaitHalted(run, failpoint);
         }
-        push(quiet.get(1), 2); // while nobody streams
+        db.push(quiet.get(1), 2); // while nobody streams
         restartAndAwaitTruth(quiet);
     }
 
@@ -78,16 +76,6 @@ class BatchBoundaryCrashIT {
             db.awaitLookupEqualsOracle(Duration.ofSeconds(5));
             assertThat(run.output()).as("streamed again from the checkpoint, not restored by a backfill").doesNotContain("bootstrapping again");
             assertThat(run.sigterm(15)).isZero();
-        }
-    }
-
-    private static void push(UUID partition, int messages) throws Exception {
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO queen.messages (transaction_id, partition_id, payload) SELECT 'fp-' || gen_random_uuid(), ?, '{}'"
-                        + " FROM generate_series(1, ?)")) {
-            ps.setObject(1, partition);
-            ps.setInt(2, messages);
-            ps.executeUpdate();
         }
     }
 }

@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lookupkeeper.testing.PgDatabase;
 import dev.lookupkeeper.testing.Sidecar;
 import dev.lookupkeeper.testing.StandbyAway;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +41,7 @@ class SynchronousStandbyAwayIT {
                 Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
                         .until(() -> heldTransactions(env) >= 1);
                 for (int round = 0; round < 3; round++) {
-                    pushLocal(others.get(round), 3);
+                    db.push(others.get(round), 3);
                     db.awaitLookupEqualsOracle(Duration.ofSeconds(10)); // the held partition is invisible: not in the oracle yet
                 }
                 JsonNode status = JSON.readTree(Sidecar.run(env, "status", "--json").output());
@@ -106,15 +104,5 @@ class SynchronousStandbyAwayIT {
     private static long lsn(String text) {
         String[] p = text.split("/");
         return (Long.parseLong(p[0], 16) << 32) | Long.parseLong(p[1], 16);
-    }
-
-    private static void pushLocal(UUID partition, int messages) throws Exception {
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO queen.messages (transaction_id, partition_id, payload) SELECT 'local-' || gen_random_uuid(), ?, '{}'"
-                        + " FROM generate_series(1, ?)")) {
-            ps.setObject(1, partition);
-            ps.setInt(2, messages);
-            ps.executeUpdate();
-        }
     }
 }

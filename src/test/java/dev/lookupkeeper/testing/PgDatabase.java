@@ -164,6 +164,17 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
         }
     }
 
+    /** One transaction of {@code messages} messages into an existing partition (a session at synchronous_commit = local). */
+    public void push(UUID partition, int messages) throws SQLException {
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO queen.messages (transaction_id, partition_id, payload) SELECT 'push-' || gen_random_uuid(), ?, '{}'"
+                        + " FROM generate_series(1, ?)")) {
+            ps.setObject(1, partition);
+            ps.setInt(2, messages);
+            ps.executeUpdate();
+        }
+    }
+
     public String queryText(String sql) throws SQLException {
         try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
