@@ -6,9 +6,4 @@ class SwitchDebeziumIT extends SwitchIT {
     String source() {
         return "debezium";
     }
-
-    @Override
-    java.time.Duration lagBound() {
-        return java.time.Duration.ofSeconds(5);
-    }
 }

@@ -26,15 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * message missing from the lookup for longer than the lag bound.
  */
 class SwitchIT {
-    /**
-     * How long a committed message may be missing from the lookup during a switch: the stream's lag,
-     * as the README states it — 3 s with the native reader; 5 s with the Debezium engine, whose lag
-     * after a restarted sidecar streams was measured at 3.0–3.4 s on these 2 cores (the landed code
-     * included, before issue 15).
-     */
-    Duration lagBound() {
-        return Duration.ofSeconds(3);
-    }
+    private static final Duration LAG_BOUND = Duration.ofSeconds(3);
     private static final List<String> TO_CDC_STEPS = List.of("slot_created", "streaming", "caught_up", "trigger_dropped");
     private static final List<String> TO_TRIGGER_STEPS = List.of("trigger_created", "resynced", "stream_stopped", "slot_dropped");
 
@@ -64,8 +56,7 @@ class SwitchIT {
         List<String> violations = new CopyOnWriteArrayList<>();
         AtomicInteger samples = new AtomicInteger();
         AtomicBoolean checking = new AtomicBoolean(true);
-        Duration bound = lagBound();
-        Thread checker = new Thread(() -> check(checking, samples, violations, bound), "oracle-checker");
+        Thread checker = new Thread(() -> check(checking, samples, violations), "oracle-checker");
         try (PushLoad load = new PushLoad(db.connection(), partitions, new PushLoad.Options(8, 2000, 20, 3, 2026)).start()) {
             restartSidecar();
             checker.start();
@@ -101,7 +92,7 @@ class SwitchIT {
         }
         db.assertLookupEqualsOracle();
         assertThat(samples.get()).as("the checker sampled throughout").isGreaterThan(50);
-        assertThat(violations).as("committed messages missing from the lookup for longer than " + bound).isEmpty();
+        assertThat(violations).as("committed messages missing from the lookup for longer than " + LAG_BOUND).isEmpty();
         assertThat(db.queryLong("SELECT count(*) FROM pg_replication_slots WHERE database = current_database()"))
                 .as("no slot left behind in trigger mode").isZero();
     }
@@ -149,7 +140,7 @@ class SwitchIT {
     }
 
     /** Samples truth then lookup; a partition behind its truth for longer than the bound is a violation. */
-    private static void check(AtomicBoolean running, AtomicInteger samples, List<String> violations, Duration bound) {
+    private static void check(AtomicBoolean running, AtomicInteger samples, List<String> violations) {
         Map<String, Long> behindSince = new HashMap<>();
         while (running.get()) {
             try {
@@ -163,7 +154,7 @@ class SwitchIT {
                         String key = e.getKey() + "@" + e.getValue().messageId();
                         behind.add(key);
                         long since = behindSince.computeIfAbsent(key, k -> now);
-                        if (now - since > bound.toMillis() && violations.size() < 20) {
+                        if (now - since > LAG_BOUND.toMillis() && violations.size() < 20) {
                             violations.add("partition " + e.getKey() + " missing message " + e.getValue().messageId() + " for " + (now - since) + " ms");
                         }
                     }
