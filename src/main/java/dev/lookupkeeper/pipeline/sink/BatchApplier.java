@@ -6,19 +6,14 @@ import dev.lookupkeeper.core.Failpoints;
 import dev.lookupkeeper.core.LatestMessage;
 import dev.lookupkeeper.core.Lsns;
 import dev.lookupkeeper.core.PipelineStats;
-import dev.lookupkeeper.core.Uuids;
 import dev.lookupkeeper.pg.PositionNotes;
 import dev.lookupkeeper.pg.SqlTemplates;
 import dev.lookupkeeper.pipeline.batch.ChangeBatch;
 import dev.lookupkeeper.pipeline.checkpoint.Checkpointer;
-import dev.lookupkeeper.pipeline.checkpoint.SettledPrefix;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
 
@@ -43,15 +38,7 @@ public final class BatchApplier {
 
     /** Sources that keep their own offsets (no checkpoint here): how long a held batch waits between tries. */
     private static final long OFFSET_SOURCE_MAX_PAUSE_MS = 50;
-    /**
-     * Between two tries of the held batches ahead of a new batch: short while the oldest is young
-     * (a commit delivered a moment before it is visible, the common case), longer once it waits
-     * for something else (a standby that is away), so a loaded stream does not pay a retry per batch.
-     */
-    private static final long RETRY_YOUNG_NANOS = 2_000_000;
-    private static final long RETRY_OLD_NANOS = 100_000_000;
-    private static final long YOUNG_MS = 1_000;
-    private long lastRetryNanos;
+    private final HeldRetry retry;
 
     private final DataSource dataSource;
     private final LookupWriter writer;
@@ -81,6 +68,7 @@ public final class BatchApplier {
         this.checkpoint = new Checkpointer<>(settings, stream, 0, stats);
         this.notePositionSql = SqlTemplates.of(settings).get("sink/note_position.sql");
         this.noteSequence = PositionNotes.sequence(settings, stream);
+        this.retry = new HeldRetry(dataSource, writer, visibility, checkpoint);
         this.lockSkipping = skipLocked
                 ? new LockSkippingApply(dataSource, writer, new PhantomHealer(templates, true), visibility, checkpoint, this::hold) : null;
     }
@@ -113,7 +101,7 @@ public final class BatchApplier {
     }
 
     public Applied apply(ChangeBatch batch) throws SQLException, InterruptedException {
-        if (checkpoint.holding() && (batch.hasDeletes() || retryDue())) {
+        if (checkpoint.holding() && (batch.hasDeletes() || retry.due())) {
             // before a batch's deletes, always: a held row applied after a delete of its message
             // would point at a message that is gone
             retryHeld();
@@ -173,50 +161,16 @@ public final class BatchApplier {
 
     /**
      * Applies the held batches again, oldest first; a batch whose rows are now all applied, or
-     * whose transactions are all visible (what is still unseen was deleted), is settled.
+     * that is provably visible (what is still unseen was deleted), is settled.
      *
      * @return rows the retries changed
      */
     public int retryHeld() throws SQLException, InterruptedException {
-        lastRetryNanos = System.nanoTime();
         if (lockSkipping != null) {
+            retry.tried();
             return lockSkipping.retryHeld();
         }
-        List<SettledPrefix.Held<HeldChanges>> units = checkpoint.held();
-        if (units.isEmpty()) {
-            return 0;
-        }
-        // one snapshot and one upsert for every held batch, however many are held
-        List<int[]> xidSets = new ArrayList<>();
-        Map<UUID, LatestMessage> newest = new HashMap<>();
-        for (SettledPrefix.Held<HeldChanges> h : units) {
-            xidSets.add(h.pending().xids());
-            for (LatestMessage m : h.pending().rows()) {
-                newest.merge(m.partitionId(), m, (a, b) -> a.isAfter(b.createdAtMicros(), b.messageId()) ? a : b);
-            }
-        }
-        List<LatestMessage> rows = new ArrayList<>(newest.values());
-        rows.sort((a, b) -> Uuids.compare(a.partitionId(), b.partitionId()));
-        int changed = Retry.whileTransient(() -> {
-            try (Connection c = dataSource.getConnection()) {
-                c.setAutoCommit(true);
-                // visibility first: the upsert's snapshot is then no older than this one
-                TransactionVisibility.View view = visibility.view(c, xidSets);
-                LookupWriter.Upserted u = writer.upsert(c, rows, 0, null, null, null);
-                for (SettledPrefix.Held<HeldChanges> h : units) {
-                    HeldChanges p = h.pending();
-                    List<LatestMessage> still = HeldChanges.rowsOf(p.rows(), u.unseen());
-                    if (still.isEmpty() || view.shows(p.xids(), p.horizon())) {
-                        checkpoint.settle(c, h); // applied, or its partitions provably gone
-                    } else {
-                        checkpoint.stillPending(h, p.withRows(still, List.of()));
-                    }
-                }
-                return u.changed();
-            }
-        });
-        checkpoint.warnIfHeldLong(System.currentTimeMillis());
-        return changed;
+        return retry.retry();
     }
 
     /** Holds a batch: in memory, with the snapshot's xmax now, then published in the stream's row. */
@@ -232,13 +186,7 @@ public final class BatchApplier {
 
     /** {@link #retryHeld} when held batches exist and their retry interval is up (the idle reader calls this often). */
     public int retryHeldIfDue() throws SQLException, InterruptedException {
-        return checkpoint.holding() && retryDue() ? retryHeld() : 0;
-    }
-
-    private boolean retryDue() {
-        long age = System.currentTimeMillis() - checkpoint.oldestHeldSinceMs();
-        long interval = age < YOUNG_MS ? RETRY_YOUNG_NANOS : RETRY_OLD_NANOS;
-        return System.nanoTime() - lastRetryNanos >= interval;
+        return retry.due() ? retryHeld() : 0;
     }
 
     /** Sources that keep their own offsets: wait, however long, until every held batch is settled. */
