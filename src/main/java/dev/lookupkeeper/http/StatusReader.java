@@ -47,13 +47,15 @@ public final class StatusReader {
         StatusReport.LastBatch last = null;
         StatusReport.Held held = new StatusReport.Held(0, null, null, null);
         try (PreparedStatement ps = c.prepareStatement("SELECT last_batch_at, last_batch_lsn, applied_watermark,"
-                + " to_jsonb(s) ->> 'checkpoint_lsn', COALESCE((to_jsonb(s) ->> 'held_transactions')::int, 0),"
-                + " to_jsonb(s) ->> 'held_since', extract(epoch FROM now() - (to_jsonb(s) ->> 'held_since')::timestamptz),"
-                + " to_jsonb(s) ->> 'held_from_lsn' FROM " + schema + ".streams s WHERE stream = 'main'"); ResultSet rs = ps.executeQuery()) {
+                + " to_jsonb(s) ->> 'checkpoint_lsn' FROM " + schema + ".streams s WHERE stream = 'main'"); ResultSet rs = ps.executeQuery()) {
             if (rs.next()) {
                 last = new StatusReport.LastBatch(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4));
-                double seconds = rs.getDouble(7);
-                held = new StatusReport.Held(rs.getInt(5), rs.getString(6), rs.wasNull() ? null : seconds, rs.getString(8));
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(SqlTemplates.of(settings).get("status/held.sql")); ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+                double seconds = rs.getDouble(3);
+                held = new StatusReport.Held(rs.getInt(1), rs.getString(2), rs.wasNull() ? null : seconds, rs.getString(4));
             }
         }
         long rows = 0;

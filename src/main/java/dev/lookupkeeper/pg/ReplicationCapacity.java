@@ -2,8 +2,6 @@ package dev.lookupkeeper.pg;
 
 import dev.lookupkeeper.config.Settings;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,24 +12,14 @@ public final class ReplicationCapacity {
 
     public static List<String> problems(Connection c, Settings s) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(SqlTemplates.of(s).get("slots/capacity.sql"))) {
-            ps.setString(1, s.slot());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                int maxSlots = rs.getInt(1);
-                int slots = rs.getInt(2);
-                boolean ours = rs.getBoolean(3);
-                int maxSenders = rs.getInt(4);
-                int senders = rs.getInt(5);
-                if (!ours && slots >= maxSlots) {
-                    out.add("all " + maxSlots + " replication slots are in use (max_replication_slots): raise it (needs a restart)"
-                            + " or drop an unused slot (SELECT slot_name, active FROM pg_replication_slots)");
-                }
-                if (senders >= maxSenders) {
-                    out.add("all " + maxSenders + " walsenders are busy (max_wal_senders): raise it (needs a restart) or stop an unused"
-                            + " replication client (SELECT application_name FROM pg_stat_replication)");
-                }
-            }
+        Slots.Capacity room = Slots.capacity(c, s.slot());
+        if (!room.slotExists() && room.slots() >= room.maxSlots()) {
+            out.add("all " + room.maxSlots() + " replication slots are in use (max_replication_slots): raise it (needs a restart)"
+                    + " or drop an unused slot (SELECT slot_name, active FROM pg_replication_slots)");
+        }
+        if (room.senders() >= room.maxSenders()) {
+            out.add("all " + room.maxSenders() + " walsenders are busy (max_wal_senders): raise it (needs a restart) or stop an unused"
+                    + " replication client (SELECT application_name FROM pg_stat_replication)");
         }
         return out;
     }

@@ -7,9 +7,10 @@ import java.sql.SQLException;
 import java.util.Map;
 
 /**
- * Every question lookupkeeper asks about a replication slot: the slot's state (sql/slots/state.sql)
- * and the two actions on one (drop it, end the process holding it). Nothing else in the code reads
- * pg_replication_slots.
+ * Every question lookupkeeper asks about replication slots: one slot's state (sql/slots/state.sql),
+ * the server's room for one more (sql/slots/capacity.sql), and the two actions on one (drop it, end
+ * the process holding it). Nothing else in the main code reads pg_replication_slots (the benchmark's
+ * CPU pinning finds a walsender's pid through it).
  */
 public final class Slots {
     private static final SqlTemplates SQL = new SqlTemplates(Map.of());
@@ -35,6 +36,22 @@ public final class Slots {
                 int pid = rs.getInt(2);
                 return new State(slot, active, active && !rs.wasNull() ? pid : null, rs.getString(3), rs.getString(4), rs.getString(5),
                         rs.getString(6), rs.getString(7), (Long) rs.getObject(8), (Long) rs.getObject(9), "lost".equals(rs.getString(10)));
+            }
+        }
+    }
+
+    /**
+     * Room for one more stream: the slots and walsenders the server allows, how many are taken, and
+     * whether {@code slot} is already one of them.
+     */
+    public record Capacity(int maxSlots, int slots, boolean slotExists, int maxSenders, int senders) {}
+
+    public static Capacity capacity(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("slots/capacity.sql"))) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new Capacity(rs.getInt(1), rs.getInt(2), rs.getBoolean(3), rs.getInt(4), rs.getInt(5));
             }
         }
     }

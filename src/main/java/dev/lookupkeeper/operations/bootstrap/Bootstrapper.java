@@ -96,11 +96,13 @@ public final class Bootstrapper {
         }
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema + ".streams (stream, slot_name) VALUES (?, ?)"
                 + " ON CONFLICT (stream) DO UPDATE SET slot_name = EXCLUDED.slot_name, bootstrap_status = 'pending',"
-                + " backfill_after = NULL, backfill_rows = 0, checkpoint_lsn = NULL, updated_at = now()")) {
+                + " backfill_after = NULL, backfill_rows = 0, updated_at = now()")) {
             ps.setString(1, target.name());
             ps.setString(2, target.slot());
             ps.executeUpdate();
         }
+        // the old slot's checkpoint means nothing for the new one
+        Checkpointer.forget(c, settings, target.name());
         LOG.info("creating replication slot {} (waits for transactions in progress to finish)", target.slot());
         try (PreparedStatement ps = c.prepareStatement("SELECT lsn FROM pg_create_logical_replication_slot(?, 'pgoutput')")) {
             ps.setString(1, target.slot());

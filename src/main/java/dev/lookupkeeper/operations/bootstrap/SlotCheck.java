@@ -43,16 +43,16 @@ public final class SlotCheck {
     public static Result check(Connection c, Settings settings, StreamTarget target) throws SQLException {
         String schema = Identifiers.quote(settings.schema());
         String status = null;
-        String checkpoint = null;
-        try (PreparedStatement ps = c.prepareStatement("SELECT bootstrap_status, checkpoint_lsn::text FROM " + schema + ".streams WHERE stream = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT bootstrap_status FROM " + schema + ".streams WHERE stream = ?")) {
             ps.setString(1, target.name());
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
                     status = rs.getString(1);
-                    checkpoint = rs.getString(2);
                 }
             }
         }
+        long stored = Checkpointer.read(c, settings, target.name());
+        String checkpoint = stored == 0 ? null : Lsns.format(stored);
         // strict consistency may confirm past the checkpoint positions with nothing for the lookup;
         // it notes them first (PositionNotes), so a slot confirmed up to the note is still ours
         long noted = PositionNotes.noted(c, settings, target.name());

@@ -144,13 +144,18 @@ public final class ReplayWindow {
         if (!Catalog.exists(c, Identifiers.quote(settings.schema()) + ".replay_marks")) {
             return null;
         }
-        try (PreparedStatement ps = c.prepareStatement(SqlTemplates.of(settings).get("replay/window_state.sql"))) {
-            ps.setString(1, settings.replaySlot());
+        Slots.State slot = Slots.state(c, settings.replaySlot());
+        if (slot == null || slot.confirmedFlushLsn() == null) {
+            return null;
+        }
+        // the earliest position a replay can start from is where the replay slot stands; its time
+        // is that of the first mark at or after it
+        try (PreparedStatement ps = c.prepareStatement(SqlTemplates.of(settings).get("replay/earliest_mark.sql"))) {
+            ps.setString(1, slot.confirmedFlushLsn());
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return null;
-                }
-                return new State(settings.replaySlot(), rs.getString(1), rs.getObject(2, OffsetDateTime.class), rs.getLong(3), rs.getBoolean(4));
+                OffsetDateTime at = rs.next() ? rs.getObject(1, OffsetDateTime.class) : null;
+                long retained = slot.retainedBytes() == null ? 0 : slot.retainedBytes();
+                return new State(settings.replaySlot(), slot.confirmedFlushLsn(), at, retained, slot.active());
             }
         }
     }

@@ -92,6 +92,29 @@ public final class Checkpointer<T> {
         }
     }
 
+    /** A slot about to be replaced: no checkpoint (and nothing held) until the new one's consistent point. */
+    public static void forget(Connection c, Settings settings, String stream) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + Identifiers.quote(settings.schema())
+                + ".streams SET checkpoint_lsn = NULL, held_transactions = 0, held_since = NULL, held_from_lsn = NULL"
+                + " WHERE stream = ?")) {
+            ps.setString(1, stream);
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * A source that keeps its own offsets (Debezium): the checkpoint follows them once they are
+     * stored, in the caller's transaction — they are only ever written after the batches they cover
+     * settled. Monotonic, like every store.
+     */
+    public static void followOffsets(Connection c, Settings settings, String stream, long lsn) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlTemplates.of(settings).get("sink/store_checkpoint.sql"))) {
+            ps.setString(1, Lsns.format(lsn));
+            ps.setString(2, stream);
+            ps.execute();
+        }
+    }
+
     /** The checkpoint as stored: settled and durable. Eventual consistency confirms exactly this. */
     public long stored() {
         return stored;

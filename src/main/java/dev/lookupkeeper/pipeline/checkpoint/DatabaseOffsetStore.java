@@ -108,11 +108,9 @@ public class DatabaseOffsetStore extends MemoryOffsetBackingStore {
         }
         try (Connection c = target.dataSource().getConnection()) {
             c.setAutoCommit(false);
-            try (Statement st = c.createStatement(); PreparedStatement ps = c.prepareStatement(target.storeCheckpointSql())) {
+            try (Statement st = c.createStatement()) {
                 st.execute("SET LOCAL lock_timeout = '50ms'");
-                ps.setString(1, Lsns.format(lsn));
-                ps.setString(2, target.stream());
-                ps.execute();
+                Checkpointer.followOffsets(c, target.settings(), target.stream(), lsn);
                 c.commit();
                 checkpointStored = lsn;
             } catch (SQLException e) {

@@ -1,5 +1,7 @@
 package dev.lookupkeeper.pipeline.checkpoint;
 
+import dev.lookupkeeper.config.Identifiers;
+import dev.lookupkeeper.config.Settings;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
@@ -11,10 +13,14 @@ import javax.sql.DataSource;
  */
 public final class OffsetStoreRegistry {
     /**
+     * @param settings where lookupkeeper's schema (the offsets table, the stream's checkpoint) is
      * @param stream the offsets' owner: one row set per stream in the offsets table
-     * @param storeCheckpointSql moves the stream's checkpoint to the offsets' position (LSN text, stream)
      */
-    public record Target(DataSource dataSource, String offsetsTableSql, String stream, String storeCheckpointSql) {}
+    public record Target(DataSource dataSource, Settings settings, String stream) {
+        String offsetsTableSql() {
+            return Identifiers.quote(settings.schema()) + ".source_offsets";
+        }
+    }
 
     private static final Map<String, Target> TARGETS = new ConcurrentHashMap<>();
 

@@ -1,9 +1,7 @@
 package dev.lookupkeeper.pipeline.source.debezium;
 
-import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.core.StreamTarget;
-import dev.lookupkeeper.pg.SqlTemplates;
 import dev.lookupkeeper.pipeline.batch.ChangeBatch;
 import dev.lookupkeeper.pipeline.batch.RecordBatchBuilder;
 import dev.lookupkeeper.pipeline.batch.StreamSink;
@@ -57,9 +55,7 @@ public final class DebeziumSource implements SlotStream {
 
     /** Starts streaming on a background thread; batches go to the sink one at a time. */
     public void start(StreamSink sink) {
-        OffsetStoreRegistry.register(registryKey, new OffsetStoreRegistry.Target(offsetsDataSource,
-                Identifiers.quote(settings.schema()) + ".source_offsets", target.name(),
-                SqlTemplates.of(settings).get("sink/store_checkpoint.sql")));
+        OffsetStoreRegistry.register(registryKey, new OffsetStoreRegistry.Target(offsetsDataSource, settings, target.name()));
         TransactionBoundary<RecordChangeEvent<SourceRecord>> boundary = new TransactionBoundary<>(e -> RecordDecoder.txId(e.record()));
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(EngineProperties.build(settings, target, registryKey))
