@@ -39,6 +39,8 @@ public final class Switcher {
     static final List<String> TO_CDC = List.of("begin", "slot_created", "streaming", "caught_up", "trigger_dropped");
     static final List<String> TO_TRIGGER = List.of("begin", "trigger_created", "resynced", "stream_stopped", "slot_dropped");
     private static final Duration SIDECAR_ALIVE = Duration.ofSeconds(10);
+    /** The trigger is dropped only once the stream applies a watermark within this of its commit. */
+    static final Duration KEPT_UP = Duration.ofMillis(500);
 
     private final Settings settings;
     private final ModeStore store;
@@ -130,9 +132,9 @@ public final class Switcher {
             step(c, "streaming", done);
         }
         if (at < 3) {
-            long mark = Watermarks.insert(c, settings);
-            store.setSwitchWatermark(c, mark);
-            awaitUntil(c, "the stream to apply watermark " + mark, () -> Watermarks.applied(c, settings, StreamTarget.MAIN) >= mark);
+            KeepingUp keepingUp = new KeepingUp(c);
+            awaitUntil(c, "the stream to keep up (a watermark applied within " + KEPT_UP.toMillis() + " ms of its commit)",
+                    keepingUp::proven);
             step(c, "caught_up", done);
         }
         if (at < 4) {
@@ -144,6 +146,42 @@ public final class Switcher {
             step(c, "trigger_dropped", done);
         }
         return done;
+    }
+
+    /**
+     * Whether the stream keeps up, asked again and again: a watermark is committed, and once the
+     * stream has applied it the round trip is judged; too slow, and another is committed. Passing
+     * one watermark is not enough: a stream that just started (a Debezium engine, a cold JVM) may
+     * pass it seconds behind, and every message committed after the trigger is gone would then be
+     * missing from the lookup for that long. The trigger keeps the lookup complete while this waits.
+     */
+    private final class KeepingUp {
+        private final Connection c;
+        private long mark;
+        private long committedNanos;
+
+        KeepingUp(Connection c) {
+            this.c = c;
+        }
+
+        boolean proven() throws SQLException {
+            if (mark == 0) {
+                mark = Watermarks.insert(c, settings);
+                committedNanos = System.nanoTime();
+                store.setSwitchWatermark(c, mark);
+                return false;
+            }
+            if (Watermarks.applied(c, settings, StreamTarget.MAIN) < mark) {
+                return false;
+            }
+            long tookMs = (System.nanoTime() - committedNanos) / 1_000_000;
+            if (tookMs <= KEPT_UP.toMillis()) {
+                return true;
+            }
+            LOG.info("the stream applied watermark {} {} ms after its commit: waiting until it keeps up", mark, tookMs);
+            mark = 0;
+            return false;
+        }
     }
 
     private List<String> toTrigger(Connection c) throws SQLException, InterruptedException {
