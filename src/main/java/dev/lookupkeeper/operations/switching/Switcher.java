@@ -39,6 +39,11 @@ public final class Switcher {
     static final List<String> TO_CDC = List.of("begin", "slot_created", "streaming", "caught_up", "trigger_dropped");
     static final List<String> TO_TRIGGER = List.of("begin", "trigger_created", "resynced", "stream_stopped", "slot_dropped");
     private static final Duration SIDECAR_ALIVE = Duration.ofSeconds(10);
+    /**
+     * Once a switch waits on the sidecar, a sidecar that went quiet may be restarting (killed and
+     * replaced, a standby taking over): a JVM start plus the engine's under load took over 10 s here.
+     */
+    private static final Duration SIDECAR_RESTART = Duration.ofSeconds(30);
     /** The trigger is dropped only once the stream applies a watermark within this of its commit. */
     static final Duration KEPT_UP = Duration.ofMillis(500);
 
@@ -123,8 +128,8 @@ public final class Switcher {
             store.setMode(c, "cdc");
             awaitUntil(c, "the sidecar to stream from slot " + main.slot(), () -> {
                 ModeStore.ModeState s = store.read(c);
-                if (!s.sidecarAlive(SIDECAR_ALIVE)) {
-                    throw new SwitchRefusedException("no sidecar has reported for " + SIDECAR_ALIVE.toSeconds()
+                if (!s.sidecarAlive(SIDECAR_RESTART)) {
+                    throw new SwitchRefusedException("no sidecar has reported for " + SIDECAR_RESTART.toSeconds()
                             + " s: start `lookupkeeper run`, then `switch --resume`");
                 }
                 return s.sidecarStreaming() && slotActive(c, main.slot());
