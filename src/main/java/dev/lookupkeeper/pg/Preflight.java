@@ -103,6 +103,45 @@ public final class Preflight {
         }
     }
 
+    /**
+     * What {@code uninstall} needs, checked before it drops anything: the ownership of every object
+     * it would drop (lookupkeeper's schema, the publications, the table that carries lookupkeeper's
+     * trigger, the lookup table with {@code --drop-table}) and REPLICATION when a slot is to go —
+     * all that is missing in one line.
+     *
+     * @param slots the slots uninstall would drop (those that do not exist need nothing)
+     */
+    public static void requireOwnership(Connection c, Settings s, List<String> slots, boolean dropTable) throws SQLException {
+        List<String> missing = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(SqlTemplates.of(s).get("check/uninstall_rights.sql"))) {
+            ps.setString(1, s.schema());
+            ps.setString(2, s.publication());
+            ps.setString(3, s.selectionPublication());
+            ps.setString(4, s.queueSchema());
+            ps.setString(5, s.queueSchema());
+            ps.setBoolean(6, dropTable);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    missing.add("ownership of " + rs.getString(1));
+                }
+            }
+        }
+        String user = c.getMetaData().getUserName();
+        List<String> present = new ArrayList<>();
+        for (String slot : slots) {
+            if (Slots.present(c, slot)) {
+                present.add(slot);
+            }
+        }
+        if (!present.isEmpty() && !canReplicate(c)) {
+            missing.add(0, "REPLICATION (to drop slot " + String.join(", ", present) + ": ALTER ROLE " + user + " REPLICATION)");
+        }
+        if (!missing.isEmpty()) {
+            throw new DatabaseNotReadyException("role '" + user + "' cannot uninstall lookupkeeper: it lacks " + String.join("; ", missing)
+                    + " (run uninstall as the role that ran install, or a superuser)");
+        }
+    }
+
     /** The role's missing rights as one phrase, or null when it has them all. */
     private static String roleLacks(Connection c, Settings s, Privileges.Access access, Slot slot) throws SQLException {
         List<String> missing = new ArrayList<>(Privileges.missing(c, s, access));

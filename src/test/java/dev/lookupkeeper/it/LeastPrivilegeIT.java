@@ -97,6 +97,12 @@ class LeastPrivilegeIT {
         assertRefused(select, 3, "role 'bare' cannot run lookupkeeper: it lacks USAGE on schema queen;"
                 + " SELECT on queen.messages, queen.partition_consumers, queen.partitions, queen.queues, queen.partition_lookup"
                 + " (grant what is missing");
+        // uninstall drops what install made: it needs their ownership, all named before anything goes
+        Sidecar.Result uninstall = Sidecar.run(env, "uninstall", "--drop-table");
+        assertRefused(uninstall, 3, "role 'bare' cannot uninstall lookupkeeper: it lacks ownership of schema lookupkeeper;"
+                + " ownership of publication lookupkeeper_messages");
+        assertThat(uninstall.output()).contains("ownership of table queen.partition_lookup")
+                .contains("(run uninstall as the role that ran install, or a superuser)");
         assertThat(writtenState()).as("nothing written by any refused command").isEqualTo(before);
     }
 

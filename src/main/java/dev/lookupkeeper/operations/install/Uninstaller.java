@@ -5,6 +5,7 @@ import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.core.StreamTarget;
 import dev.lookupkeeper.mode.TriggerMode;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
+import dev.lookupkeeper.pg.Preflight;
 import dev.lookupkeeper.pg.ShortLocks;
 import dev.lookupkeeper.pg.Slots;
 import java.sql.Connection;
@@ -31,6 +32,8 @@ public final class Uninstaller {
         List<StreamTarget> streams = List.of(StreamTarget.main(settings), StreamTarget.shadow(settings),
                 new StreamTarget("selection", settings.selectionSlot(), ""), new StreamTarget("replay", settings.replaySlot(), ""),
                 new StreamTarget("replaying", settings.replayingSlot(), ""));
+        // before anything is ended or dropped: all the role lacks, in one line
+        Preflight.requireOwnership(c, settings, streams.stream().map(StreamTarget::slot).toList(), dropTable);
         for (StreamTarget t : streams) {
             Integer pid = Slots.activePid(c, t.slot());
             if (pid != null) {
