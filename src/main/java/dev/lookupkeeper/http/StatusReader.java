@@ -55,7 +55,8 @@ public final class StatusReader {
         try (PreparedStatement ps = c.prepareStatement(SqlTemplates.of(settings).get("status/held.sql")); ResultSet rs = ps.executeQuery()) {
             if (rs.next()) {
                 double seconds = rs.getDouble(3);
-                held = new StatusReport.Held(rs.getInt(1), rs.getString(2), rs.wasNull() ? null : seconds, rs.getString(4));
+                Double waited = rs.wasNull() ? null : seconds;
+                held = new StatusReport.Held(rs.getInt(1), rs.getString(2), waited, rs.getString(4));
             }
         }
         long rows = 0;

@@ -118,8 +118,7 @@ public final class Preflight {
             ps.setString(2, s.publication());
             ps.setString(3, s.selectionPublication());
             ps.setString(4, s.queueSchema());
-            ps.setString(5, s.queueSchema());
-            ps.setBoolean(6, dropTable);
+            ps.setBoolean(5, dropTable);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     missing.add("ownership of " + rs.getString(1));

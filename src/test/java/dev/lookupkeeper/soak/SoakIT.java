@@ -253,7 +253,8 @@ class SoakIT {
 
     /**
      * Waits for the sidecar to catch up, as long as it does: the wait ends when no partition lacks
-     * its row, or when neither that count fell nor the feeder produced anything for {@code stall}
+     * its row, or when that count did not fall, the feeder produced nothing and the sidecar applied
+     * no batch for {@code stall}
      * (a loss stays; a drain moves), and never later than {@code atMost}. In Kafka mode the killed
      * consumers leave the whole backlog to the last one (a group rebalances slower than the kills
      * come), and the feeder itself may still be catching up: a fixed 120 s once ended a drain that
@@ -267,6 +268,7 @@ class SoakIT {
         long nextLog = now;
         long best = Long.MAX_VALUE;
         long fed = produced.getAsLong();
+        long lastApplied = 0;
         long missing;
         while (true) {
             missing = db.queryLong("SELECT count(*) FROM queen.partitions p WHERE EXISTS (SELECT 1 FROM queen.messages m WHERE m.partition_id = p.id)"
@@ -276,10 +278,13 @@ class SoakIT {
             }
             now = System.currentTimeMillis();
             long f = produced.getAsLong();
-            if (missing < best || f > fed) {
+            // the sidecar still applying batches (records of partitions that have rows already) is progress too
+            long appliedAt = db.queryLong("SELECT COALESCE((extract(epoch FROM max(last_batch_at)) * 1000)::bigint, 0) FROM lookupkeeper.streams");
+            if (missing < best || f > fed || appliedAt > lastApplied) {
                 progressAt = now;
                 best = Math.min(best, missing);
                 fed = Math.max(fed, f);
+                lastApplied = Math.max(lastApplied, appliedAt);
             }
             if (now >= nextLog) {
                 event(logs, "catching up: " + missing + " partitions without a lookup row" + (f < 0 ? "" : "; the feeder produced " + f + " records"));

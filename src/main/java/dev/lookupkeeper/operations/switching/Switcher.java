@@ -44,7 +44,7 @@ public final class Switcher {
      * replaced, a standby taking over): a JVM start plus the engine's under load took over 10 s here.
      */
     private static final Duration SIDECAR_RESTART = Duration.ofSeconds(30);
-    /** The trigger is dropped only once the stream applies a watermark within this of its commit. */
+    /** The trigger is dropped once the stream applies a watermark within this of its commit (or its lag is steady). */
     static final Duration KEPT_UP = Duration.ofMillis(500);
 
     private final Settings settings;
@@ -158,12 +158,15 @@ public final class Switcher {
      * stream has applied it the round trip is judged; too slow, and another is committed. Passing
      * one watermark is not enough: a stream that just started (a Debezium engine, a cold JVM) may
      * pass it seconds behind, and every message committed after the trigger is gone would then be
-     * missing from the lookup for that long. The trigger keeps the lookup complete while this waits.
+     * missing from the lookup for that long. A round trip within {@link #KEPT_UP}, or two in a row of
+     * the same length (a steady lag, such as a long poll interval gives), is keeping up. The trigger
+     * keeps the lookup complete while this waits.
      */
     private final class KeepingUp {
         private final Connection c;
         private long mark;
         private long committedNanos;
+        private long previousMs;
 
         KeepingUp(Connection c) {
             this.c = c;
@@ -180,10 +183,14 @@ public final class Switcher {
                 return false;
             }
             long tookMs = (System.nanoTime() - committedNanos) / 1_000_000;
-            if (tookMs <= KEPT_UP.toMillis()) {
+            // a round trip as long as the one before (not shorter by a fifth, not longer) is the
+            // stream's steady lag — e.g. a long --poll-interval-ms — not a stream still catching up
+            boolean steady = previousMs > 0 && tookMs <= previousMs && tookMs * 5 >= previousMs * 4;
+            if (tookMs <= KEPT_UP.toMillis() || steady) {
                 return true;
             }
             LOG.info("the stream applied watermark {} {} ms after its commit: waiting until it keeps up", mark, tookMs);
+            previousMs = tookMs;
             mark = 0;
             return false;
         }

@@ -94,12 +94,7 @@ public final class Checkpointer<T> {
 
     /** A slot about to be replaced: no checkpoint (and nothing held) until the new one's consistent point. */
     public static void forget(Connection c, Settings settings, String stream) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + Identifiers.quote(settings.schema())
-                + ".streams SET checkpoint_lsn = NULL, held_transactions = 0, held_since = NULL, held_from_lsn = NULL"
-                + " WHERE stream = ?")) {
-            ps.setString(1, stream);
-            ps.executeUpdate();
-        }
+        restartAt(c, settings, stream, null);
     }
 
     /**
