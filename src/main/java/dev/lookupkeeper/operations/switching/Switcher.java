@@ -12,7 +12,6 @@ import dev.lookupkeeper.operations.check.Resync;
 import dev.lookupkeeper.operations.install.Installer;
 import dev.lookupkeeper.pg.AdvisoryLock;
 import dev.lookupkeeper.pg.Slots;
-import dev.lookupkeeper.pg.Watermarks;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -44,8 +43,6 @@ public final class Switcher {
      * replaced, a standby taking over): a JVM start plus the engine's under load took over 10 s here.
      */
     private static final Duration SIDECAR_RESTART = Duration.ofSeconds(30);
-    /** The trigger is dropped once the stream applies a watermark within this of its commit (or its lag is steady). */
-    static final Duration KEPT_UP = Duration.ofMillis(500);
 
     private final Settings settings;
     private final ModeStore store;
@@ -137,8 +134,8 @@ public final class Switcher {
             step(c, "streaming", done);
         }
         if (at < 3) {
-            KeepingUp keepingUp = new KeepingUp(c);
-            awaitUntil(c, "the stream to keep up (a watermark applied within " + KEPT_UP.toMillis() + " ms of its commit)",
+            KeepingUp keepingUp = new KeepingUp(c, settings, store);
+            awaitUntil(c, "the stream to keep up (a watermark applied within " + KeepingUp.KEPT_UP.toMillis() + " ms of its commit)",
                     keepingUp::proven);
             step(c, "caught_up", done);
         }
@@ -151,49 +148,6 @@ public final class Switcher {
             step(c, "trigger_dropped", done);
         }
         return done;
-    }
-
-    /**
-     * Whether the stream keeps up, asked again and again: a watermark is committed, and once the
-     * stream has applied it the round trip is judged; too slow, and another is committed. Passing
-     * one watermark is not enough: a stream that just started (a Debezium engine, a cold JVM) may
-     * pass it seconds behind, and every message committed after the trigger is gone would then be
-     * missing from the lookup for that long. A round trip within {@link #KEPT_UP}, or two in a row of
-     * the same length (a steady lag, such as a long poll interval gives), is keeping up. The trigger
-     * keeps the lookup complete while this waits.
-     */
-    private final class KeepingUp {
-        private final Connection c;
-        private long mark;
-        private long committedNanos;
-        private long previousMs;
-
-        KeepingUp(Connection c) {
-            this.c = c;
-        }
-
-        boolean proven() throws SQLException {
-            if (mark == 0) {
-                mark = Watermarks.insert(c, settings);
-                committedNanos = System.nanoTime();
-                store.setSwitchWatermark(c, mark);
-                return false;
-            }
-            if (Watermarks.applied(c, settings, StreamTarget.MAIN) < mark) {
-                return false;
-            }
-            long tookMs = (System.nanoTime() - committedNanos) / 1_000_000;
-            // a round trip as long as the one before (not shorter by a fifth, not longer) is the
-            // stream's steady lag — e.g. a long --poll-interval-ms — not a stream still catching up
-            boolean steady = previousMs > 0 && tookMs <= previousMs && tookMs * 5 >= previousMs * 4;
-            if (tookMs <= KEPT_UP.toMillis() || steady) {
-                return true;
-            }
-            LOG.info("the stream applied watermark {} {} ms after its commit: waiting until it keeps up", mark, tookMs);
-            previousMs = tookMs;
-            mark = 0;
-            return false;
-        }
     }
 
     private List<String> toTrigger(Connection c) throws SQLException, InterruptedException {
