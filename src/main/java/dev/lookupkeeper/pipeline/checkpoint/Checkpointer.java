@@ -103,7 +103,12 @@ public final class Checkpointer<T> {
      * settled. Monotonic, like every store.
      */
     public static void followOffsets(Connection c, Settings settings, String stream, long lsn) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlTemplates.of(settings).get("sink/store_checkpoint.sql"))) {
+        storeWith(c, SqlTemplates.of(settings).get("sink/store_checkpoint.sql"), stream, lsn);
+    }
+
+    /** Runs sql/sink/store_checkpoint.sql (monotonic) on {@code c}. */
+    private static void storeWith(Connection c, String storeSql, String stream, long lsn) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(storeSql)) {
             ps.setString(1, Lsns.format(lsn));
             ps.setString(2, stream);
             ps.execute();
@@ -256,11 +261,7 @@ public final class Checkpointer<T> {
      * committed (it may not be taken as stored before).
      */
     public void storeIn(Connection c, long lsn) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(storeSql)) {
-            ps.setString(1, Lsns.format(lsn));
-            ps.setString(2, stream);
-            ps.execute();
-        }
+        storeWith(c, storeSql, stream, lsn);
     }
 
     private void store(Connection c, long lsn) throws SQLException {
