@@ -16,23 +16,22 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
-import org.postgresql.PGConnection;
-import org.postgresql.replication.LogSequenceNumber;
-import org.postgresql.replication.PGReplicationStream;
-import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.ServerVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The native source: pgoutput (protocol 1) from one logical slot through pgjdbc's replication API.
+ * The native source: pgoutput (protocol 1, binary values from PostgreSQL 14 on) from one logical
+ * slot, over the sidecar's own {@link ReplicationChannel}.
  *
  * <p>One reader thread owns the replication stream; one writer thread applies batches. The reader
  * decodes batch N+1 while the writer applies batch N (one batch in flight). It hands a batch over
  * when a commit leaves nothing more waiting in the socket — so an idle stream applies each commit
  * at once, and a loaded one takes whatever has arrived (bounded by the batch size) — and it blocks
- * in {@code read()} only when nothing is in flight and nothing is held. A position is confirmed to
- * the server (flush = apply, reported at once) only after the transaction that stored it committed,
- * and never past a transaction the sink holds as unsettled ({@link PositionKeeper}). When the stream is
+ * in a read only when nothing is in flight and nothing is held; a keepalive wakes it. A position is
+ * reported to the server at once, as visible (write, apply) once the transaction that applied it
+ * committed, as durable (flush) once it is also settled ({@link PositionKeeper}). When the stream is
  * idle, the WAL end of the server's keepalives is stored and confirmed too, so an idle slot retains
  * nothing; that store is rate-limited, since the store is itself a transaction the stream sees.
  *
@@ -40,14 +39,16 @@ import org.slf4j.LoggerFactory;
  * every commit waits for the position we confirm) nothing waits: a batch with nothing for the
  * lookup, and the WAL end of every keepalive (PostgreSQL 15+ sends one for each transaction it
  * skips as empty while synchronous replication is on), are noted without a transaction (see
- * {@link StreamSink#notePosition}) and confirmed at once; and the idle reader polls
- * ({@code readPending()} waits up to a millisecond on an empty socket) instead of blocking in
- * {@code read()}, which would swallow those keepalives.
+ * {@link StreamSink#notePosition}) and confirmed at once, the keepalive having woken the reader.
  */
 public final class PgOutputSource implements SlotStream {
     private static final Logger LOG = LoggerFactory.getLogger(PgOutputSource.class);
     /** The longest a paced reader waits inside a transaction for the rest of it to arrive. */
     private static final long LINGER_MAX_NANOS = 1_000_000;
+    /** How long a blocked read waits in silence before the reader sends a status update of its own. */
+    private static final Duration STATUS_INTERVAL = Duration.ofSeconds(10);
+    /** While transactions are held: how long the reader sleeps between looks at an empty socket. */
+    private static final long HELD_POLL_NANOS = 1_000_000;
 
     private final ReplicationConnector connector;
     private final StreamRequest request;
@@ -70,20 +71,17 @@ public final class PgOutputSource implements SlotStream {
     private volatile boolean stopping;
     private volatile boolean blockedIdle;
     private Connection connection;
-    private PGReplicationStream stream;
-    /** Positions to and from the server, on the reader thread (pgjdbc's stream is not thread-safe). */
+    private ReplicationChannel channel;
+    /** Positions to and from the server, on the reader thread (one thread reads and writes the connection). */
     private final PositionKeeper.Server server = new PositionKeeper.Server() {
         @Override
         public long lastReceived() {
-            return stream.getLastReceiveLSN().asLong();
+            return channel.lastReceived();
         }
 
         @Override
-        public void confirm(long lsn) throws SQLException {
-            LogSequenceNumber l = LogSequenceNumber.valueOf(lsn);
-            stream.setFlushedLSN(l);
-            stream.setAppliedLSN(l);
-            stream.forceUpdateStatus();
+        public void confirm(long visible, long durable) throws SQLException {
+            channel.report(visible, durable, false);
         }
     };
     private Thread reader;
@@ -120,24 +118,18 @@ public final class PgOutputSource implements SlotStream {
     /** Opens the replication connection and starts streaming; throws if the server refuses. */
     public void start() throws SQLException {
         connection = connector.open();
+        StreamRequest asked = request;
         try {
-            PGConnection pg = connection.unwrap(PGConnection.class);
-            ChainedLogicalStreamBuilder b = pg.getReplicationAPI().replicationStream().logical()
-                    .withSlotName(request.slot())
-                    .withStartPosition(LogSequenceNumber.valueOf(request.startLsn()))
-                    .withSlotOption("proto_version", "1")
-                    .withSlotOption("publication_names", request.publicationNames())
-                    .withStatusInterval(10, TimeUnit.SECONDS);
-            if (request.logicalMessages()) {
-                b = b.withSlotOption("messages", "true");
+            if (asked.binary() && !connection.unwrap(BaseConnection.class).haveMinimumServerVersion(ServerVersion.v14)) {
+                asked = asked.inText();
             }
-            stream = b.start();
+            channel = ReplicationChannel.start(connection, asked, STATUS_INTERVAL);
         } catch (SQLException | RuntimeException e) {
             closeConnection();
             throw e;
         }
-        LOG.info("streaming from slot {} at {} (pgoutput, publications {})", request.slot(), Lsns.format(request.startLsn()),
-                request.publicationNames());
+        LOG.info("streaming from slot {} at {} (pgoutput, {} values, publications {})", request.slot(),
+                Lsns.format(request.startLsn()), asked.binary() ? "binary" : "text", request.publicationNames());
         sink.started(request.startLsn());
         positions.started();
         reader = new Thread(this::readLoop, "pgoutput-reader");
@@ -153,49 +145,49 @@ public final class PgOutputSource implements SlotStream {
                 if (!assembler.atBoundary()) {
                     // inside a transaction: the rest is on its way. With pacing, let it gather in the
                     // socket rather than waking up for every message the server sends on its own
-                    message = stream.readPending();
+                    message = channel.read(false);
                     if (message == null && minBatchIntervalNanos > 0) {
                         LockSupport.parkNanos(Math.min(minBatchIntervalNanos, LINGER_MAX_NANOS));
-                        message = stream.readPending();
+                        message = channel.read(false);
                     }
                     if (message == null) {
-                        message = stream.read();
+                        message = channel.read(true);
                     }
                 } else {
                     if (confirmAtOnce && inFlight != null && assembler.current().isEmpty()) {
                         // strict: a commit waits for the batch in flight; confirm it the moment the
-                        // writer is done, not after a millisecond's look at an empty socket
+                        // writer is done, not after the next message
                         awaitInFlight();
                     }
-                    message = stream.readPending();
+                    message = channel.read(false);
                     if (message == null && minBatchIntervalNanos > 0 && !assembler.current().isEmpty()) {
                         // pacing: a batch at most every interval, so a steady trickle of small
                         // transactions costs the database fewer lookup transactions
                         long wait = lastHandOverNanos + minBatchIntervalNanos - System.nanoTime();
                         if (wait > 0) {
                             LockSupport.parkNanos(wait);
-                            message = stream.readPending();
+                            message = channel.read(false);
                         }
                     }
                     if (message == null) {
                         handOver();
                         awaitInFlight();
-                        if (confirmAtOnce || sink.holding()) {
-                            // strict: keepalives must be answered at once; held transactions: applied
-                            // again until they settle. Either way poll, do not block
-                            positions.idle(server);
-                            message = stream.readPending();
-                            if (message == null) {
-                                continue; // nothing within a millisecond: look again (stopping ends the loop)
+                        positions.idle(server);
+                        if (stopping) {
+                            break;
+                        }
+                        if (sink.holding()) {
+                            // held transactions are applied again until they settle: look, do not block
+                            message = channel.read(false);
+                            if (message == null && !channel.ended()) {
+                                channel.keepAlive();
+                                LockSupport.parkNanos(HELD_POLL_NANOS);
+                                continue;
                             }
                         } else {
-                            positions.idle(server);
-                            if (stopping) {
-                                break;
-                            }
                             blockedIdle = true;
                             try {
-                                message = stream.read();
+                                message = channel.read(true); // a keepalive, or the status interval, wakes it
                             } finally {
                                 blockedIdle = false;
                             }
@@ -203,15 +195,19 @@ public final class PgOutputSource implements SlotStream {
                     }
                 }
                 if (message == null) {
-                    break; // the server ended the stream
+                    if (channel.ended()) {
+                        break; // the server ended the stream
+                    }
+                    channel.keepAlive();
+                    continue;
                 }
                 decoder.decode(message, assembler);
                 if (assembler.atBoundary() && assembler.current().events() >= maxBatchEvents) {
                     handOver();
                 } else if (confirmAtOnce && assembler.atBoundary() && !assembler.current().isEmpty() && writerIdle()) {
-                    // strict: a commit waits for this batch; with the writer free, looking for more first
-                    // (readPending() waits up to a millisecond on an empty socket) would only delay it.
-                    // With the writer busy, transactions gather until it is done, as in eventual mode
+                    // strict: a commit waits for this batch; with the writer free, looking for more
+                    // first would only delay it. With the writer busy, transactions gather until it
+                    // is done, as in eventual mode
                     handOver();
                 }
                 reportApplied();
@@ -335,14 +331,7 @@ public final class PgOutputSource implements SlotStream {
             return;
         }
         try {
-            if (stream != null && !stream.isClosed() && !stopping) {
-                stream.close();
-            }
-        } catch (SQLException e) {
-            LOG.debug("stream close: {}", e.getMessage());
-        }
-        try {
-            c.close();
+            c.close(); // the walsender ends with its connection
         } catch (SQLException e) {
             LOG.debug("connection close: {}", e.getMessage());
         }

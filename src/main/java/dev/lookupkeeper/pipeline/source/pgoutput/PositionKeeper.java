@@ -9,9 +9,13 @@ import dev.lookupkeeper.pipeline.batch.StreamSink;
  * position passed with nothing to apply is stored first (rate-limited, since the store is itself a
  * transaction the stream sees). Strict consistency confirms every position the moment its batch
  * committed or, with nothing for the lookup, once it is noted without a transaction (a commit may
- * be waiting for it) — including a held batch's end: its transactions wait for that very
- * confirmation before anyone can see them. The stored checkpoint and the notes never pass a held
- * transaction, so a restart after a crash re-bootstraps rather than skipping it.
+ * be waiting for it). A held batch's end is reported as visible (apply): sessions committing with
+ * {@code synchronous_commit = remote_apply} wait for exactly that before anyone can see them, and
+ * once they are visible the held batch settles. It is reported as durable (flush — what the slot
+ * confirms, and what sessions at {@code on} wait for) only once it has settled, or after
+ * {@link #FLUSH_PAST_HELD_NANOS}: sessions at {@code on} would otherwise wait forever for a flush
+ * that waits for them. Only then may the slot pass an unsettled transaction, and since the stored
+ * checkpoint never does, a restart after a crash re-bootstraps rather than skipping it.
  *
  * <p>Failpoints (crash tests): {@code confirm-before} and {@code confirm-after} around the first
  * confirmation that covers a batch with messages. Owned by the reader thread.
@@ -22,9 +26,12 @@ final class PositionKeeper {
         /** The WAL end the server last reported (a keepalive's or a message's). */
         long lastReceived();
 
-        /** Reports {@code lsn} as flushed and applied, at once. */
-        void confirm(long lsn) throws Exception;
+        /** Reports {@code visible} as written and applied and {@code durable} as flushed, at once. */
+        void confirm(long visible, long durable) throws Exception;
     }
+
+    /** Strict: how long a held batch's end is reported as visible only, before it is reported as flushed too. */
+    static final long FLUSH_PAST_HELD_NANOS = 1_000_000_000L;
 
     /** How often a position passed with nothing to apply is stored (eventual), or the checkpoint refreshed (strict). */
     static final long POSITION_STORE_MS = 5_000;
@@ -35,6 +42,8 @@ final class PositionKeeper {
     private final boolean confirmAtOnce;
     private long confirmable;
     private long reported;
+    private long reportedDurable;
+    private long heldSinceNanos;
     private long pending;
     private long lastStoreMs;
     private long lastRetryNanos;
@@ -45,6 +54,7 @@ final class PositionKeeper {
         this.confirmAtOnce = confirmAtOnce;
         this.confirmable = startLsn;
         this.reported = startLsn;
+        this.reportedDurable = startLsn;
         this.pending = startLsn;
     }
 
@@ -79,18 +89,41 @@ final class PositionKeeper {
         if (!confirmAtOnce && nothingInFlight && Long.compareUnsigned(pending, confirmable) > 0 && intervalUp()) {
             store(pending);
         }
-        if (Long.compareUnsigned(confirmable, reported) > 0) {
-            boolean covers = lookupChangesUnconfirmed;
+        long durable = durable();
+        if (Long.compareUnsigned(confirmable, reported) > 0 || Long.compareUnsigned(durable, reportedDurable) > 0) {
+            boolean covers = lookupChangesUnconfirmed && Long.compareUnsigned(confirmable, reported) > 0;
             if (covers) {
                 Failpoints.hit("confirm-before");
             }
-            stream.confirm(confirmable);
+            stream.confirm(confirmable, durable);
             reported = confirmable;
+            reportedDurable = durable;
             lookupChangesUnconfirmed = false;
             if (covers) {
                 Failpoints.hit("confirm-after");
             }
         }
+    }
+
+    /**
+     * What may be reported as flushed. Eventual: the stored checkpoint, which is what is confirmed
+     * at all. Strict: everything confirmed, unless a batch is held — then the stored checkpoint
+     * (settled by definition), until the hold has lasted {@link #FLUSH_PAST_HELD_NANOS}.
+     */
+    private long durable() {
+        if (!confirmAtOnce || !sink.holding()) {
+            heldSinceNanos = 0;
+            return confirmable;
+        }
+        long now = System.nanoTime();
+        if (heldSinceNanos == 0) {
+            heldSinceNanos = now;
+        }
+        if (now - heldSinceNanos >= FLUSH_PAST_HELD_NANOS) {
+            return confirmable;
+        }
+        long stored = sink.storedCheckpoint();
+        return Long.compareUnsigned(stored, confirmable) < 0 ? stored : confirmable;
     }
 
     /**

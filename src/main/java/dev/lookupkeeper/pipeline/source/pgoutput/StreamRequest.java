@@ -11,12 +11,24 @@ import java.util.stream.Collectors;
  * @param publications the publication set; one walsender decodes the WAL once for all of them
  * @param startLsn the stored checkpoint (0: the slot's confirmed position)
  * @param logicalMessages whether to receive logical decoding messages (PostgreSQL 14+)
+ * @param binary whether to ask for column values in their types' binary form (PostgreSQL 14+; the
+ *               source asks for text from older servers)
  */
-public record StreamRequest(String slot, List<String> publications, long startLsn, boolean logicalMessages) {
+public record StreamRequest(String slot, List<String> publications, long startLsn, boolean logicalMessages, boolean binary) {
+    /** Binary values unless {@code -Dlk.pgoutput.binary=false} (kept to measure one against the other). */
+    public StreamRequest(String slot, List<String> publications, long startLsn, boolean logicalMessages) {
+        this(slot, publications, startLsn, logicalMessages, !"false".equals(System.getProperty("lk.pgoutput.binary")));
+    }
+
     public StreamRequest {
         Identifiers.validate("--slot", slot);
         publications = List.copyOf(publications);
         publications.forEach(p -> Identifiers.validate("--publication", p));
+    }
+
+    /** The same request for a server that cannot send binary values. */
+    StreamRequest inText() {
+        return new StreamRequest(slot, publications, startLsn, logicalMessages, false);
     }
 
     /** pgoutput's publication_names: a comma-separated list of (quoted) identifiers. */

@@ -6,7 +6,8 @@ import java.util.UUID;
 
 /**
  * One pgoutput TupleData, read in place: the constructor-free {@link #reset} records where each
- * column's text starts in the message buffer, and the accessors parse only the columns a consumer
+ * column's value starts in the message buffer (text, or with {@code binary 'true'} the type's send
+ * format: a uuid's 16 bytes, a timestamp's microseconds), and the accessors parse only the columns a consumer
  * asks for. One instance is reused for every row, so decoding allocates nothing per row but the
  * values a consumer keeps.
  */
@@ -14,6 +15,9 @@ public final class TupleView {
     static final byte NULL = 'n';
     static final byte UNCHANGED_TOAST = 'u';
     static final byte TEXT = 't';
+    static final byte BINARY = 'b';
+    /** PostgreSQL's epoch (2000-01-01) in Unix microseconds: binary timestamps count from it. */
+    private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
 
     private ByteBuffer buf;
     private int columns;
@@ -33,7 +37,7 @@ public final class TupleView {
         for (int i = 0; i < columns; i++) {
             byte kind = b.get();
             kinds[i] = kind;
-            if (kind == TEXT || kind == 'b') {
+            if (kind == TEXT || kind == BINARY) {
                 int len = b.getInt();
                 offsets[i] = b.position();
                 lengths[i] = len;
@@ -52,12 +56,15 @@ public final class TupleView {
 
     /** Null, or absent because the column is not in the publication's column list. */
     public boolean isNull(int column) {
-        return column < 0 || column >= columns || kinds[column] != TEXT;
+        return column < 0 || column >= columns || (kinds[column] != TEXT && kinds[column] != BINARY);
     }
 
     public UUID uuid(int column) {
         if (isNull(column)) {
             return null;
+        }
+        if (kinds[column] == BINARY) {
+            return new UUID(buf.getLong(offsets[column]), buf.getLong(offsets[column] + 8));
         }
         return TextValues.uuid(buf, offsets[column], lengths[column]);
     }
@@ -71,7 +78,12 @@ public final class TupleView {
         if (isNull(column)) {
             return false;
         }
-        TextValues.uuid(buf, offsets[column], lengths[column], out);
+        if (kinds[column] == BINARY) {
+            out[0] = buf.getLong(offsets[column]);
+            out[1] = buf.getLong(offsets[column] + 8);
+        } else {
+            TextValues.uuid(buf, offsets[column], lengths[column], out);
+        }
         return true;
     }
 
@@ -80,12 +92,23 @@ public final class TupleView {
         if (isNull(column)) {
             return Long.MIN_VALUE;
         }
+        if (kinds[column] == BINARY) {
+            return buf.getLong(offsets[column]) + PG_EPOCH_MICROS;
+        }
         return TextValues.timestampMicros(buf, offsets[column], lengths[column]);
     }
 
     public long int64(int column) {
         if (isNull(column)) {
             return Long.MIN_VALUE;
+        }
+        if (kinds[column] == BINARY) {
+            return switch (lengths[column]) {
+                case 8 -> buf.getLong(offsets[column]);
+                case 4 -> buf.getInt(offsets[column]);
+                case 2 -> buf.getShort(offsets[column]);
+                default -> throw new PgOutputException("a binary integer of " + lengths[column] + " bytes");
+            };
         }
         return TextValues.int64(buf, offsets[column], lengths[column]);
     }

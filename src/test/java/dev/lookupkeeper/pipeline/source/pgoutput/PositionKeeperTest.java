@@ -73,6 +73,7 @@ class PositionKeeperTest {
     static final class Server implements PositionKeeper.Server {
         long lastReceived;
         final List<Long> confirmed = new ArrayList<>();
+        final List<Long> durable = new ArrayList<>();
 
         @Override
         public long lastReceived() {
@@ -80,8 +81,9 @@ class PositionKeeperTest {
         }
 
         @Override
-        public void confirm(long lsn) {
-            confirmed.add(lsn);
+        public void confirm(long visible, long flushed) {
+            confirmed.add(visible);
+            durable.add(flushed);
         }
     }
 
@@ -103,6 +105,7 @@ class PositionKeeperTest {
         k.batchDone(310, false, false);
         k.report(server, true);
         assertThat(server.confirmed).containsExactly(200L, 300L);
+        assertThat(server.durable).as("eventual: flush is what is visible, the stored checkpoint").containsExactly(200L, 300L);
     }
 
     @Test
@@ -138,7 +141,7 @@ class PositionKeeperTest {
     }
 
     @Test
-    void strictConfirmsAHeldBatchEndSoItsCommitCanFinishButNotesNothingWhileHolding() throws Exception {
+    void strictReportsAHeldBatchEndAsVisibleButNotAsFlushedAndNotesNothingWhileHolding() throws Exception {
         Sink sink = new Sink();
         sink.started(100);
         Server server = new Server();
@@ -148,12 +151,40 @@ class PositionKeeperTest {
         k.batchDone(200, true, true);
         k.report(server, true);
         assertThat(server.confirmed).containsExactly(200L);
+        assertThat(server.durable).as("flush stays at the settled, stored checkpoint").containsExactly(100L);
         server.lastReceived = 250;
         k.idle(server);
         assertThat(sink.retries).isEqualTo(1); // held changes tried again first
         assertThat(sink.notes).containsExactly(250L);
         assertThat(sink.stores).as("no checkpoint stored while holding").isEmpty();
         assertThat(server.confirmed).containsExactly(200L, 250L);
+        assertThat(server.durable).containsExactly(100L, 100L);
+        // the held transactions became visible (their sessions were waiting for apply) and settled
+        sink.holding = false;
+        sink.stored = 200;
+        k.report(server, true);
+        assertThat(server.confirmed).containsExactly(200L, 250L, 250L);
+        assertThat(server.durable).containsExactly(100L, 100L, 250L);
+    }
+
+    @Test
+    void strictFlushesPastAHoldThatLastsSoSessionsWaitingForFlushCanFinish() throws Exception {
+        Sink sink = new Sink();
+        sink.started(100);
+        Server server = new Server();
+        PositionKeeper k = new PositionKeeper(sink, true, 100);
+        k.started();
+        sink.holding = true;
+        k.batchDone(200, true, true);
+        k.report(server, true);
+        assertThat(server.durable).containsExactly(100L);
+        Thread.sleep(PositionKeeper.FLUSH_PAST_HELD_NANOS / 1_000_000 - 200);
+        k.report(server, true);
+        assertThat(server.durable).as("not before the bound").containsExactly(100L);
+        Thread.sleep(250);
+        k.report(server, true);
+        assertThat(server.durable).containsExactly(100L, 200L);
+        assertThat(server.confirmed).containsExactly(200L, 200L);
     }
 
     @Test
