@@ -160,21 +160,6 @@ final class InsertBenchmark {
         }
     }
 
-    /** Strict: the stream's walsender is the synchronous standby (set here for the in-process stream; a child sets it itself). */
-    private void awaitSynchronous(Connection c) throws Exception {
-        String app = settings.consistency().applicationName();
-        if (!pin && !SynchronousStandbys.enable(c, app)) {
-            throw new IllegalStateException("the benchmark's role may not set synchronous_standby_names");
-        }
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!"sync".equals(SynchronousStandbys.standing(c, app).syncState())) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the stream's walsender did not become a synchronous standby");
-            }
-            Thread.sleep(50);
-        }
-    }
-
     private void awaitSlotReleased(Connection c) throws Exception {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (slotActive(c) && System.nanoTime() < deadline) {
@@ -207,7 +192,7 @@ final class InsertBenchmark {
             pipeline.start(Bootstrapper.ProgressSink.none());
         }
         if (mode == Mode.STRICT) {
-            awaitSynchronous(c);
+            SynchronousStream.await(c, settings.consistency().applicationName(), !pin);
         }
         try {
             List<UUID> set = cell.hot() ? partitions.subList(0, 10) : partitions;

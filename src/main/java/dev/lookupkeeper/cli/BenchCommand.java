@@ -1,6 +1,7 @@
 package dev.lookupkeeper.cli;
 
 import dev.lookupkeeper.bench.Benchmark;
+import dev.lookupkeeper.bench.ContendedBenchmark;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,10 +23,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "JVM options of the sidecar child in the memory run (default: the recommended \"-Xmx160m -XX:+UseSerialGC\")")
     java.util.List<String> sidecarJvmOptions = java.util.List.of("-Xmx160m", "-XX:+UseSerialGC");
 
-    @Option(names = "--suite", paramLabel = "all|drain|insert|select|rebuild|steady",
+    @Option(names = "--suite", paramLabel = "all|drain|insert|select|rebuild|steady|contended",
             description = "drain: drain, lag, memory and steady-load CPU per event; insert: write-path throughput with no maintenance vs"
                     + " trigger vs CDC; select: selection latency at growing queue sizes and the model's heap; rebuild: rebuild time and push"
-                    + " latency; steady: only the steady-load CPU per event of each source (default: all)")
+                    + " latency; steady: only the steady-load CPU per event of each source; contended: many clients pushing micro-batches"
+                    + " with a round trip before the commit, none vs trigger vs CDC eventual vs CDC strict (default: all)")
     String suite = "all";
 
     @Option(names = "--select-sizes", paramLabel = "N,N,...", split = ",", description = "Queue sizes of the selection benchmark (default: 100,10000,100000)")
@@ -52,18 +54,76 @@ final class BenchCommand implements Callable<Integer> {
             + " (needs root; restored afterwards), as if sidecar and writers ran on other hosts")
     boolean remoteReceive;
 
+    @Option(names = "--contended-clients", paramLabel = "N,N,...", split = ",", description = "Contended suite: concurrent pushing clients (default: 128)")
+    java.util.List<Integer> contendedClients = java.util.List.of(128);
+
+    @Option(names = "--contended-partitions", paramLabel = "N,N,...", split = ",", description = "Contended suite: partitions pushed to (default: 100,1000)")
+    java.util.List<Integer> contendedPartitions = java.util.List.of(100, 1000);
+
+    @Option(names = "--contended-spread", paramLabel = "N,N,...", split = ",",
+            description = "Contended suite: partitions per push of 20 messages (1: the 0.6.9 server's shape; 5: the queue's later micro-batches; default: 1,5)")
+    java.util.List<Integer> contendedSpread = java.util.List.of(1, 5);
+
+    @Option(names = "--contended-round-trip-ms", paramLabel = "MS,MS,...", split = ",",
+            description = "Contended suite: client-side round trip between the insert and the commit (default: 0.5)")
+    java.util.List<Double> contendedRoundTrip = java.util.List.of(0.5);
+
+    @Option(names = "--contended-pops", paramLabel = "no|yes|both", description = "Contended suite: pop clients beside the pushes (default: no)")
+    String contendedPops = "no";
+
+    @Option(names = "--contended-rounds", paramLabel = "N", description = "Contended suite: interleaved rounds (default: 2)")
+    int contendedRounds = 2;
+
+    @Option(names = "--contended-seconds", paramLabel = "DURATION", converter = DurationConverters.Seconds.class,
+            description = "Contended suite: time per cell, mode and round, after a 1.5 s warm-up (default: 5s)")
+    java.time.Duration contendedDuration = java.time.Duration.ofSeconds(5);
+
     @Override
     public Integer call() throws Exception {
+        if (suite.equals("contended")) {
+            runContended();
+            return ExitCodes.OK;
+        }
         int lagSeconds = (int) Math.max(1, lagDuration.toSeconds());
         int insertSeconds = (int) Math.max(1, insertDuration.toSeconds());
         if (!java.util.Set.of("all", "drain", "insert", "select", "rebuild", "steady").contains(suite) || insertRounds < 1 || insertSeconds < 1) {
-            throw new dev.lookupkeeper.config.ConfigException("--suite must be all, drain, insert, select, rebuild or steady; --insert-rounds and --insert-seconds at least 1");
+            throw new dev.lookupkeeper.config.ConfigException("--suite must be all, drain, insert, select, rebuild, steady or contended;"
+                    + " --insert-rounds and --insert-seconds at least 1");
         }
         boolean all = suite.equals("all");
         new Benchmark(backlog, lagRate, lagSeconds, sidecarJvmOptions, all || suite.equals("drain"), all || suite.equals("insert"),
                 insertRounds, insertSeconds, System.out).pin(!noPin).walsenderWithSidecar(walsenderOnSidecarCpu && !walsenderOnPgCpu).remoteReceive(remoteReceive).steadyOnly(suite.equals("steady"))
                 .selectSizes(all || suite.equals("select") ? selectSizes : java.util.List.of())
                 .rebuildSizes(all || suite.equals("rebuild") ? new int[][] {{1_000_000, 10_000}, {10_000_000, 100_000}} : new int[0][]).run();
+        if (all) {
+            runContended();
+        }
         return ExitCodes.OK;
+    }
+
+    private void runContended() throws Exception {
+        int seconds = (int) contendedDuration.toSeconds();
+        if (!java.util.Set.of("no", "yes", "both").contains(contendedPops)) {
+            throw new dev.lookupkeeper.config.ConfigException("--contended-pops must be no, yes or both, not '" + contendedPops + "'");
+        }
+        if (contendedRounds < 1 || seconds < 1 || contendedClients.stream().anyMatch(n -> n < 1 || n > 1000)
+                || contendedPartitions.stream().anyMatch(n -> n < 1 || n > 1_000_000) || contendedSpread.stream().anyMatch(n -> n < 1 || n > 20)
+                || contendedRoundTrip.stream().anyMatch(ms -> ms < 0 || ms > 1000)) {
+            throw new dev.lookupkeeper.config.ConfigException("contended suite: --contended-rounds and --contended-seconds at least 1; clients"
+                    + " 1..1000, partitions 1..1000000, spread 1..20 (a push has 20 messages), round trip 0..1000 ms");
+        }
+        java.util.List<ContendedBenchmark.Cell> cells = new java.util.ArrayList<>();
+        for (int clients : contendedClients) {
+            for (int partitions : contendedPartitions) {
+                for (int spread : contendedSpread) {
+                    for (double rtt : contendedRoundTrip) {
+                        for (boolean pops : contendedPops.equals("both") ? new boolean[] {false, true} : new boolean[] {contendedPops.equals("yes")}) {
+                            cells.add(new ContendedBenchmark.Cell(clients, partitions, Math.min(spread, partitions), rtt, pops));
+                        }
+                    }
+                }
+            }
+        }
+        new ContendedBenchmark(cells, contendedRounds, seconds, System.out).run();
     }
 }

@@ -1,6 +1,7 @@
 package dev.lookupkeeper.cli;
 
 import dev.lookupkeeper.config.ConfigException;
+import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.mode.ModeStore;
 import dev.lookupkeeper.mode.SwitchRefusedException;
@@ -34,6 +35,11 @@ final class InstallCommand implements Callable<Integer> {
                     + " role may not (default: eventual)")
     String consistency;
 
+    @Option(names = "--queue-role", paramLabel = "ROLE",
+            description = "With --consistency strict: the queue's role, whose sessions are set to commit with synchronous_commit ="
+                    + " remote_apply in this database (default: every role, ALTER DATABASE)")
+    String queueRole;
+
     @Option(names = "--application-name", paramLabel = "NAME", description = "The sidecar's replication application_name (default: the slot name)")
     String applicationName;
 
@@ -47,6 +53,12 @@ final class InstallCommand implements Callable<Integer> {
         Settings s = db.settings();
         if (s.consistency().strict() && mode.equals("trigger")) {
             throw new ConfigException("--consistency strict is for CDC mode: a trigger is read-your-writes already");
+        }
+        if (queueRole != null && !s.consistency().strict()) {
+            throw new ConfigException("--queue-role sets the queue's commit level for --consistency strict: give both, or neither");
+        }
+        if (queueRole != null) {
+            Identifiers.validate("--queue-role", queueRole);
         }
         boolean trigger = mode.equals("trigger");
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-install", s.connectAttempts())) {
@@ -76,7 +88,7 @@ final class InstallCommand implements Callable<Integer> {
                 System.out.printf("  backfill: %d rows inserted, %d advanced, %d unchanged%n", rs.inserted(), rs.advanced(), rs.unchanged());
             }
             if (s.consistency().strict()) {
-                StrictSetup.print(c, s, store);
+                StrictSetup.print(c, s, store, queueRole);
             }
             System.out.println("installed (mode " + store.read(c).mode() + "): start `lookupkeeper run`"
                     + (trigger ? " to serve; it streams nothing in trigger mode" : " to bootstrap the slot and stream"));

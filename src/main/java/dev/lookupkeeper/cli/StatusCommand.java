@@ -56,6 +56,13 @@ final class StatusCommand implements Callable<Integer> {
                      + (cs.syncState() == null ? " not connected" : " sync_state " + cs.syncState()))
                 : (cs.syncState() != null && !"async".equals(cs.syncState()) ? " (but " + cs.applicationName() + " is sync_state "
                    + cs.syncState() + ": commits wait for an eventual stream)" : "")));
+        if ("strict".equals(cs.mode())) {
+            System.out.println("queue commit: " + (cs.queueCommit().isEmpty() ? "the server's synchronous_commit (on unless changed)"
+                    : cs.queueCommit().stream().map(q -> q.synchronousCommit() + " (" + q.scope() + ")")
+                      .collect(java.util.stream.Collectors.joining("; ")))
+                    + (cs.queueCommit().stream().anyMatch(q -> q.synchronousCommit().equals("remote_apply")) ? ""
+                       : " — remote_apply lets a push wait for its lookup row only: `install --consistency strict` sets it"));
+        }
         System.out.println("queue trigger: " + (r.queueTriggers().isEmpty() ? "none"
                 : r.queueTriggers().stream().map(t -> t.name() + " (" + t.function() + (t.enabled() ? "" : ", disabled") + ")")
                   .collect(java.util.stream.Collectors.joining(", "))

@@ -3,17 +3,49 @@ package dev.lookupkeeper.cli;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.mode.ModeStore;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
+import dev.lookupkeeper.pg.QueueCommitLevel;
 import dev.lookupkeeper.pg.SynchronousStandbys;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 
 /** `install --consistency strict`: what it can set, and what it prints for a superuser to run. */
 final class StrictSetup {
     private StrictSetup() {}
 
-    static void print(Connection c, Settings s, ModeStore store) throws SQLException {
+    /** @param queueRole the queue's role, to set its commit level alone (null: every role in the database) */
+    static void print(Connection c, Settings s, ModeStore store, String queueRole) throws SQLException {
+        printSynchronousStandbys(c, s, store);
+        printQueueCommitLevel(c, queueRole);
+    }
+
+    /**
+     * The queue's sessions at remote_apply: a push then waits for its lookup row to be visible, not
+     * for the sidecar's own commit to be flushed as well.
+     */
+    private static void printQueueCommitLevel(Connection c, String queueRole) throws SQLException {
+        List<QueueCommitLevel.Setting> now = QueueCommitLevel.read(c);
+        String wanted = queueRole == null ? "database" : "role " + queueRole + " in database";
+        boolean done = now.stream().anyMatch(x -> x.scope().equals(wanted) && x.value().equals(QueueCommitLevel.STRICT_LEVEL));
+        if (done) {
+            System.out.println("  the queue's sessions commit at " + QueueCommitLevel.STRICT_LEVEL + " (" + wanted + ")");
+        } else if (QueueCommitLevel.set(c, queueRole)) {
+            System.out.println("  " + QueueCommitLevel.statement(c, queueRole) + ": done (new sessions; the queue's pooled"
+                    + " connections keep their level until they reconnect)");
+        } else {
+            System.out.println("  the queue's sessions commit at " + QueueCommitLevel.describe(now) + "; this role may not change"
+                    + " that. For pushes that wait for their lookup row only (not for its flush too), as the database's owner run:");
+            System.out.println("    " + QueueCommitLevel.statement(c, queueRole) + ";");
+        }
+        List<QueueCommitLevel.Setting> after = QueueCommitLevel.read(c);
+        after.stream().filter(x -> x.value().equals("local") || x.value().equals("off"))
+                .forEach(x -> System.out.println("  note: synchronous_commit = " + x.value() + " for " + x.scope()
+                        + ": those sessions do not wait for their lookup row"));
+    }
+
+    private static void printSynchronousStandbys(Connection c, Settings s, ModeStore store) throws SQLException {
         int version = c.getMetaData().getDatabaseMajorVersion();
         if (version < 15) {
             throw new DatabaseNotReadyException("--consistency strict needs PostgreSQL 15 or newer (this server is " + version + ")");

@@ -8,6 +8,7 @@ import dev.lookupkeeper.mode.TriggerMode;
 import dev.lookupkeeper.operations.replay.ReplayWindow;
 import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
+import dev.lookupkeeper.pg.QueueCommitLevel;
 import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.pg.SqlTemplates;
 import dev.lookupkeeper.pg.SynchronousStandbys;
@@ -100,7 +101,10 @@ public final class StatusReader {
         String app = applicationName != null ? applicationName : ss.applicationName() != null ? ss.applicationName() : settings.slot();
         SynchronousStandbys.Standing st = SynchronousStandbys.standing(c, app);
         boolean inEffect = "strict".equals(ss.consistency()) && st.listed() && "sync".equals(st.syncState());
-        return new StatusReport.Consistency(ss.consistency(), app, st.setting(), inEffect, st.syncState(), ss.relaxedAt(), ss.relaxedReason());
+        List<StatusReport.QueueCommit> levels = QueueCommitLevel.read(c).stream()
+                .map(l -> new StatusReport.QueueCommit(l.scope(), l.value())).toList();
+        return new StatusReport.Consistency(ss.consistency(), app, st.setting(), inEffect, st.syncState(), ss.relaxedAt(), ss.relaxedReason(),
+                levels);
     }
 
     private List<StatusReport.QueueTrigger> queueTriggers(Connection c) throws SQLException {

@@ -16,11 +16,16 @@ public final class EmbeddedServer implements AutoCloseable {
     }
 
     public static EmbeddedServer start() throws IOException {
+        return start(100);
+    }
+
+    /** @param maxConnections room for many clients at once (the contended benchmark) */
+    public static EmbeddedServer start(int maxConnections) throws IOException {
         EmbeddedPostgres pg = EmbeddedPostgres.builder()
                 .setServerConfig("wal_level", "logical")
                 .setServerConfig("max_replication_slots", "20")
                 .setServerConfig("max_wal_senders", "20")
-                .setServerConfig("max_connections", "100")
+                .setServerConfig("max_connections", Integer.toString(Math.max(100, maxConnections)))
                 .setServerConfig("shared_buffers", "256MB")
                 .setServerConfig("synchronous_commit", "on")
                 .setServerConfig("max_wal_size", "4GB")

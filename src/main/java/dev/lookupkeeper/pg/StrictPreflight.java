@@ -36,11 +36,6 @@ public final class StrictPreflight {
             problems.add("role " + currentUser(c) + " may not update " + PositionNotes.sequence(settings, "main")
                     + ": GRANT UPDATE ON ALL SEQUENCES IN SCHEMA " + settings.schema() + " (see sql/roles/lookupkeeper_role.sql)");
         }
-        String commit = setting(c, SqlTemplates.of(settings).get("check/database_synchronous_commit.sql"));
-        if (commit != null && commit.endsWith("=remote_write")) {
-            problems.add("synchronous_commit is remote_write for this database: a commit would be released when the sidecar has"
-                    + " received it, before its lookup row commits; set it to on (ALTER DATABASE ... SET synchronous_commit = on)");
-        }
         if (!problems.isEmpty()) {
             throw new DatabaseNotReadyException("strict consistency cannot start: " + String.join("; ", problems));
         }

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lookupkeeper.testing.PgDatabase;
 import dev.lookupkeeper.testing.Sidecar;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -17,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -238,11 +236,7 @@ class StrictConsistencyIT {
 
     /** A session as the queue's server opens it: synchronous_commit at the server's default (on), not lookupkeeper's local. */
     private static Connection queueClient() throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", db.connection().user());
-        p.setProperty("password", db.connection().password());
-        p.setProperty("ApplicationName", "queue-client");
-        return DriverManager.getConnection(db.connection().jdbcUrl(), p);
+        return db.queueClient();
     }
 
     private static Map<String, String> env() {

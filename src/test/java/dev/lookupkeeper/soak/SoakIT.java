@@ -36,6 +36,10 @@ import org.postgresql.PGConnection;
  *
  * <pre>mvn -B verify -Psoak -Dsoak.source=pgoutput -Dsoak.kills=200 -Dsoak.restarts=20</pre>
  *
+ * With {@code -Dsoak.consistency=strict} (native reader) the sidecar runs strict, the pushes commit
+ * at remote_apply as `install --consistency strict` sets them, and there are no switches (strict is
+ * CDC's): every killed sidecar's guard child fails open after 2 s, the next sidecar restores strict.
+ *
  * The result is appended to build/soak/results.md.
  */
 class SoakIT {
@@ -45,7 +49,8 @@ class SoakIT {
     private final String source = System.getProperty("soak.source", "pgoutput");
     private final int kills = Integer.getInteger("soak.kills", 20);
     private final int restarts = Integer.getInteger("soak.restarts", 2);
-    private final int switches = Integer.getInteger("soak.switches", Math.max(1, kills / 50));
+    private final boolean strict = "strict".equals(System.getProperty("soak.consistency", "eventual"));
+    private final int switches = strict ? 0 : Integer.getInteger("soak.switches", Math.max(1, kills / 50));
     private final long seed = Long.getLong("soak.seed", System.nanoTime());
 
     @Test
@@ -65,6 +70,11 @@ class SoakIT {
             feeder = new DebeziumFeeder(db, topic(), true, offsets);
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
                     db.queryLong("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + db.name() + "_feed' AND active") == 1);
+        }
+        if (strict) {
+            Sidecar.Result install = Sidecar.run(env, "install", "--consistency", "strict");
+            assertThat(install.exitCode()).as(install.output()).isZero();
+            assertThat(install.output()).contains("SET synchronous_commit = remote_apply");
         }
         List<RetryingPusher> writers = new ArrayList<>();
         for (int w = 0; w < 3; w++) {
@@ -143,7 +153,7 @@ class SoakIT {
             long wrong = db.oracle().entrySet().stream().filter(e -> !e.getValue().equals(lookup.get(e.getKey()))).count();
             Duration took = Duration.between(started, Instant.now());
             long partitions = db.queryLong("SELECT count(*) FROM queen.partitions p WHERE EXISTS (SELECT 1 FROM queen.messages m WHERE m.partition_id = p.id)");
-            String line = String.format("| %s | %s | %d | %d | %d | %d | %d | %d | %d | %d s |", Instant.now(), source, killsDone, restartsDone,
+            String line = String.format("| %s | %s | %d | %d | %d | %d | %d | %d | %d | %d s |", Instant.now(), source + (strict ? ", strict" : ""), killsDone, restartsDone,
                     switchesDone, committed(writers), partitions, missing, wrong, took.toSeconds());
             System.err.println("[soak] " + line);
             Path out = Path.of("build", "soak", "results.md");
@@ -206,6 +216,9 @@ class SoakIT {
         if ("kafka".equals(source)) {
             KafkaBroker.createTopic(topic(), 4);
             return new String[] {"run", "--source", "kafka", "--kafka-topic", topic(), "--kafka-group", "soak-" + db.name()};
+        }
+        if (strict) {
+            return new String[] {"run", "--heartbeat-ms", "1000", "--consistency", "strict", "--strict-failover", "2s"};
         }
         return new String[] {"run", "--heartbeat-ms", "1000"};
     }

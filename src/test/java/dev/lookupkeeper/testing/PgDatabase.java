@@ -114,6 +114,18 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
         return Database.connect(connection, "tests");
     }
 
+    /**
+     * A session as the queue's server opens one: none of lookupkeeper's session settings, so it
+     * commits at whatever synchronous_commit the database and role give it.
+     */
+    public Connection queueClient() throws SQLException {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", connection.user());
+        p.setProperty("password", connection.password());
+        p.setProperty("ApplicationName", "queue-client");
+        return java.sql.DriverManager.getConnection(connection.jdbcUrl(), p);
+    }
+
     /** libpq environment for a child process pointed at this database. */
     public Map<String, String> env() {
         Map<String, String> env = new HashMap<>();

@@ -8,6 +8,7 @@ import dev.lookupkeeper.mode.TriggerMode;
 import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
 import dev.lookupkeeper.pg.LookupTableShape;
+import dev.lookupkeeper.pg.QueueCommitLevel;
 import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.pg.SqlTemplates;
 import dev.lookupkeeper.pg.Watermarks;
@@ -143,7 +144,11 @@ public final class Verifier {
             return check("consistency", true, 1, List.of(), "WARNING: strict consistency failed open at " + ss.relaxedAt() + " ("
                     + ss.relaxedReason() + "): eventual until a stream is back");
         }
-        return check("consistency", true, 0, List.of(), "strict (read-your-writes through synchronous replication)");
+        List<QueueCommitLevel.Setting> levels = QueueCommitLevel.read(c);
+        long optedOut = levels.stream().filter(l -> l.value().equals("local") || l.value().equals("off")).count();
+        return check("consistency", true, (int) optedOut, List.of(), "strict (read-your-writes through synchronous replication);"
+                + " the queue's sessions commit at " + QueueCommitLevel.describe(levels)
+                + (optedOut > 0 ? " — WARNING: local/off sessions do not wait for their lookup row" : ""));
     }
 
     private String truthAndWait(Connection c, ModeStore.ModeState mode, Duration wait) throws SQLException, InterruptedException {

@@ -25,10 +25,11 @@ import org.slf4j.LoggerFactory;
  * The native source: pgoutput (protocol 1, binary values from PostgreSQL 14 on) from one logical
  * slot, over the sidecar's own {@link ReplicationChannel}.
  *
- * <p>One reader thread owns the replication stream; one writer thread applies batches. The reader
- * decodes batch N+1 while the writer applies batch N (one batch in flight). It hands a batch over
- * when a commit leaves nothing more waiting in the socket — so an idle stream applies each commit
- * at once, and a loaded one takes whatever has arrived (bounded by the batch size) — and it blocks
+ * <p>One reader thread owns the replication stream. When a commit leaves nothing more waiting in
+ * the socket, the reader applies what it has decoded itself — so an idle stream applies each
+ * commit at once, with no thread hop — and a loaded one takes whatever has arrived; a batch that
+ * reaches the batch size while more keeps arriving goes to the writer thread, and the reader
+ * decodes batch N+1 while the writer applies batch N (one batch in flight). The reader blocks
  * in a read only when nothing is in flight and nothing is held; a keepalive wakes it. A position is
  * reported to the server at once, as visible (write, apply) once the transaction that applied it
  * committed, as durable (flush) once it is also settled ({@link PositionKeeper}). When the stream is
@@ -170,8 +171,7 @@ public final class PgOutputSource implements SlotStream {
                         }
                     }
                     if (message == null) {
-                        handOver();
-                        awaitInFlight();
+                        applyHere(); // nothing more waiting: no reason to hand this batch to another thread
                         positions.idle(server);
                         if (stopping) {
                             break;
@@ -204,11 +204,6 @@ public final class PgOutputSource implements SlotStream {
                 decoder.decode(message, assembler);
                 if (assembler.atBoundary() && assembler.current().events() >= maxBatchEvents) {
                     handOver();
-                } else if (confirmAtOnce && assembler.atBoundary() && !assembler.current().isEmpty() && writerIdle()) {
-                    // strict: a commit waits for this batch; with the writer free, looking for more
-                    // first would only delay it. With the writer busy, transactions gather until it
-                    // is done, as in eventual mode
-                    handOver();
                 }
                 reportApplied();
             }
@@ -228,9 +223,21 @@ public final class PgOutputSource implements SlotStream {
         }
     }
 
-    private boolean writerIdle() {
-        Future<Boolean> f = inFlight;
-        return f == null || f.isDone();
+    /**
+     * Applies the whole transactions decoded so far on this thread, after the batch in flight, and
+     * confirms them: when nothing more is waiting in the socket, a hop to the writer and back would
+     * only add two thread wake-ups to the lag (and, strict, to every waiting commit).
+     */
+    private void applyHere() throws Exception {
+        awaitInFlight();
+        if (assembler.current().isEmpty()) {
+            return;
+        }
+        ChangeBatch batch = assembler.take();
+        lastHandOverNanos = System.nanoTime();
+        boolean forLookup = sink.apply(batch);
+        positions.batchDone(batch.endLsn(), forLookup, batch.events() > 0);
+        reportApplied();
     }
 
     /** Hands the whole transactions decoded so far to the writer, after the batch before them is done. */

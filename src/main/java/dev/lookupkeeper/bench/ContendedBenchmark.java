@@ -1,0 +1,208 @@
+package dev.lookupkeeper.bench;
+
+import dev.lookupkeeper.config.ConnectionSettings;
+import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.config.SettingsLoader;
+import dev.lookupkeeper.core.PipelineStats;
+import dev.lookupkeeper.core.StreamTarget;
+import dev.lookupkeeper.demo.QueenFixture;
+import dev.lookupkeeper.mode.TriggerMode;
+import dev.lookupkeeper.operations.bootstrap.Bootstrapper;
+import dev.lookupkeeper.operations.install.Installer;
+import dev.lookupkeeper.operations.switching.Switcher;
+import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.pg.EmbeddedServer;
+import dev.lookupkeeper.pg.QueueCommitLevel;
+import dev.lookupkeeper.pg.SynchronousStandbys;
+import dev.lookupkeeper.sidecar.CdcPipeline;
+import dev.lookupkeeper.sidecar.StreamSource;
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The regime the queue's trigger was dropped for: many clients pushing micro-batches at once, with
+ * a round trip between the insert and the commit, so lookup rows stay locked across it. Every mode
+ * — no maintenance, the queue's statement-level trigger, CDC eventual, CDC strict (pushes at
+ * {@code remote_apply}) — runs each cell in turn, rounds interleaved with the order rotated, all on
+ * one machine's cores (PostgreSQL, clients and the sidecar in this JVM). Prints pushes/s, latency
+ * p50/p99, sessions waiting on row locks (sampled every 100 ms from pg_stat_activity; "on the
+ * lookup": the waited-for lock or transaction is the lookup's) and PostgreSQL's CPU per push.
+ */
+public final class ContendedBenchmark {
+    enum Mode { NONE, TRIGGER, CDC, STRICT }
+
+    /** One shape of load. */
+    public record Cell(int clients, int partitions, int spread, double roundTripMs, boolean pops) {
+        String label() {
+            return String.format("%d | %,d | %d | %s ms | %s", clients, partitions, spread, trim(roundTripMs), pops ? "yes" : "no");
+        }
+
+        private static String trim(double ms) {
+            return ms == Math.rint(ms) ? Long.toString((long) ms) : Double.toString(ms);
+        }
+    }
+
+    private record Measured(ContendedLoad.Window window, long cpuNanos) {
+        double pushesPerSecond() {
+            return window.pushes() / window.seconds();
+        }
+    }
+
+    private final List<Cell> cells;
+    private final int rounds;
+    private final int seconds;
+    private final PrintStream out;
+
+    public ContendedBenchmark(List<Cell> cells, int rounds, int seconds, PrintStream out) {
+        this.cells = List.copyOf(cells);
+        this.rounds = rounds;
+        this.seconds = seconds;
+        this.out = out;
+    }
+
+    public void run() throws Exception {
+        int maxClients = cells.stream().mapToInt(c -> c.clients() + (c.pops() ? popClients(c) : 0)).max().orElse(0);
+        try (EmbeddedServer server = EmbeddedServer.start(maxClients + 40)) {
+            ConnectionSettings conn = server.connection();
+            Settings settings = new SettingsLoader(Map.of()).load(null, Map.of()).withConnection(conn);
+            Map<Integer, List<UUID>> partitionsBySize = new LinkedHashMap<>();
+            Map<Cell, EnumMap<Mode, List<Measured>>> results = new LinkedHashMap<>();
+            try (Connection c = Database.connect(conn, "lookupkeeper-bench-contended")) {
+                QueenFixture.createSchema(c);
+                for (Cell cell : cells) {
+                    partitionsBySize.computeIfAbsent(cell.partitions(), n -> {
+                        try {
+                            return QueenFixture.createQueues(c, "contended" + n, 1, n);
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+                }
+                new Installer(settings).install(c, true);
+                DatabaseCpu cpu = DatabaseCpu.of(c);
+                out.printf("contended benchmark: %d rounds of %d cells x %d modes, %d s each, everything on this machine's cores%n",
+                        rounds, cells.size(), Mode.values().length, seconds);
+                for (int round = 0; round < rounds; round++) {
+                    for (int ci = 0; ci < cells.size(); ci++) {
+                        Cell cell = cells.get(ci);
+                        for (int i = 0; i < Mode.values().length; i++) {
+                            Mode mode = Mode.values()[(i + round + ci) % Mode.values().length];
+                            truncate(c);
+                            Measured m = measure(c, conn, settings, cpu, cell, mode, partitionsBySize.get(cell.partitions()));
+                            results.computeIfAbsent(cell, k -> new EnumMap<>(Mode.class)).computeIfAbsent(mode, k -> new ArrayList<>()).add(m);
+                            out.printf("  round %d, %s, %s: %,.0f pushes/s, p50 %.2f ms%n", round + 1, cell.label(), mode,
+                                    m.pushesPerSecond(), m.window().p50Nanos() / 1e6);
+                        }
+                    }
+                }
+            }
+            print(results);
+        }
+    }
+
+    private static int popClients(Cell cell) {
+        return Math.max(4, cell.clients() / 8);
+    }
+
+    private static void truncate(Connection c) throws Exception {
+        try (Statement st = c.createStatement()) {
+            st.execute("TRUNCATE queen.messages, queen.partition_lookup, queen.partition_consumers");
+        }
+    }
+
+    private Measured measure(Connection c, ConnectionSettings conn, Settings settings, DatabaseCpu cpu, Cell cell, Mode mode,
+                             List<UUID> partitions) throws Exception {
+        TriggerMode trigger = new TriggerMode(settings);
+        CdcPipeline pipeline = null;
+        if (mode == Mode.TRIGGER) {
+            trigger.create(c);
+        } else if (mode != Mode.NONE) {
+            pipeline = new CdcPipeline(settings, StreamTarget.main(settings), new PipelineStats(), new CdcPipeline.Options(
+                    StreamSource.PGOUTPUT, true, null, Duration.ZERO, mode == Mode.STRICT));
+            pipeline.start(Bootstrapper.ProgressSink.none());
+        }
+        if (mode == Mode.STRICT) {
+            SynchronousStream.await(c, settings.consistency().applicationName(), true);
+        }
+        String queue = "contended" + cell.partitions() + "-0";
+        ContendedLoad.Options options = new ContendedLoad.Options(cell.clients(), cell.spread(), (long) (cell.roundTripMs() * 1e6),
+                cell.pops() ? popClients(cell) : 0, queue, mode == Mode.STRICT ? QueueCommitLevel.STRICT_LEVEL : "on");
+        try (ContendedLoad load = new ContendedLoad(conn, partitions, options).start()) {
+            Thread.sleep(1500); // warm-up: connections, plans, the sidecar's JIT
+            load.measure();
+            long cpu0 = cpu.nanos();
+            long t0 = System.nanoTime();
+            Thread.sleep(seconds * 1000L);
+            long t1 = System.nanoTime();
+            long cpu1 = cpu.nanos();
+            ContendedLoad.Window w = load.window(t1 - t0);
+            if (load.failure() != null) {
+                throw new IllegalStateException("a client failed: " + load.failure().getMessage(), load.failure());
+            }
+            return new Measured(w, cpu1 - cpu0);
+        } finally {
+            if (mode == Mode.STRICT) {
+                SynchronousStandbys.relax(c);
+            }
+            if (mode == Mode.TRIGGER) {
+                trigger.drop(c);
+            }
+            if (pipeline != null) {
+                pipeline.close();
+                Switcher.dropSlot(c, settings, StreamTarget.main(settings));
+            }
+        }
+    }
+
+    private void print(Map<Cell, EnumMap<Mode, List<Measured>>> results) {
+        out.println();
+        out.println("| clients | partitions | partitions per push | round trip | pops | none (pushes/s) | trigger (ratio to none)"
+                + " | CDC eventual | CDC strict | eventual ÷ trigger | strict ÷ trigger |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        for (Map.Entry<Cell, EnumMap<Mode, List<Measured>>> e : results.entrySet()) {
+            double none = rate(e.getValue().get(Mode.NONE));
+            double trig = rate(e.getValue().get(Mode.TRIGGER));
+            double cdc = rate(e.getValue().get(Mode.CDC));
+            double strict = rate(e.getValue().get(Mode.STRICT));
+            out.printf("| %s | %,.0f | %,.0f (%.2f) | %,.0f (%.2f) | %,.0f (%.2f) | **%.2f** | **%.2f** |%n", e.getKey().label(), none,
+                    trig, trig / none, cdc, cdc / none, strict, strict / none, cdc / trig, strict / trig);
+        }
+        out.println();
+        out.println("| clients | partitions | partitions per push | round trip | pops | mode | p50 / p99 (ms) | pops/s"
+                + " | Lock/tuple waiting (mean sessions) | Lock/transactionid | of them on the lookup | deadlocks | PostgreSQL CPU per push |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for (Map.Entry<Cell, EnumMap<Mode, List<Measured>>> e : results.entrySet()) {
+            for (Mode mode : Mode.values()) {
+                List<Measured> ms = e.getValue().get(mode);
+                double samples = ms.stream().mapToInt(m -> m.window().samples()).sum();
+                double pushes = ms.stream().mapToLong(m -> m.window().pushes()).sum();
+                double secs = ms.stream().mapToDouble(m -> m.window().seconds()).sum();
+                out.printf("| %s | %s | %.2f / %.2f | %,.0f | %.1f | %.1f | %.1f | %d | %.0f µs |%n", e.getKey().label(), mode.name().toLowerCase(),
+                        median(ms, true) / 1e6, median(ms, false) / 1e6, ms.stream().mapToLong(m -> m.window().pops()).sum() / secs,
+                        ms.stream().mapToLong(m -> m.window().tupleWaits()).sum() / Math.max(1, samples),
+                        ms.stream().mapToLong(m -> m.window().transactionWaits()).sum() / Math.max(1, samples),
+                        ms.stream().mapToLong(m -> m.window().lookupWaits()).sum() / Math.max(1, samples),
+                        ms.stream().mapToLong(m -> m.window().deadlocks()).sum(),
+                        ms.stream().mapToLong(Measured::cpuNanos).sum() / 1000.0 / Math.max(1, pushes));
+            }
+        }
+    }
+
+    private static double rate(List<Measured> ms) {
+        return ms.stream().mapToLong(m -> m.window().pushes()).sum() / ms.stream().mapToDouble(m -> m.window().seconds()).sum();
+    }
+
+    /** The median over rounds of each round's p50 (or p99). */
+    private static double median(List<Measured> ms, boolean p50) {
+        double[] v = ms.stream().mapToDouble(m -> p50 ? m.window().p50Nanos() : m.window().p99Nanos()).sorted().toArray();
+        return v[v.length / 2];
+    }
+}

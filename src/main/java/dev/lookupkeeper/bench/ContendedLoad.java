@@ -1,0 +1,300 @@
+package dev.lookupkeeper.bench;
+
+import dev.lookupkeeper.config.ConnectionSettings;
+import dev.lookupkeeper.demo.UuidV7;
+import dev.lookupkeeper.pg.Database;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Many clients pushing at once, as a queue's server does under load: each push one transaction of
+ * one multi-row INSERT over {@code spread} random partitions, a client-side round trip between the
+ * insert and the commit (the server's network hop and its own work), then COMMIT; optionally pop
+ * clients that select a partition from the lookup, take its lease, read and acknowledge its
+ * messages. Records every push's latency while {@link #measuring} and samples the sessions waiting
+ * on row locks.
+ */
+final class ContendedLoad implements AutoCloseable {
+    private static final String PUSH = "INSERT INTO queen.messages (id, transaction_id, partition_id, payload)"
+            + " SELECT u.id, u.tx, u.p, '{\"kind\":\"bench\"}'::jsonb FROM unnest(?::uuid[], ?::text[], ?::uuid[]) AS u(id, tx, p)";
+    private static final String SELECT = "SELECT pl.partition_id FROM queen.partition_lookup pl"
+            + " LEFT JOIN queen.partition_consumers pc ON pc.partition_id = pl.partition_id AND pc.consumer_group = '__QUEUE_MODE__'"
+            + " WHERE pl.queue_name = ? AND (pc.lease_expires_at IS NULL OR pc.lease_expires_at <= now())"
+            + " AND (pc.last_consumed_created_at IS NULL"
+            + "      OR (pl.last_message_created_at, pl.last_message_id) > (pc.last_consumed_created_at, pc.last_consumed_id))"
+            + " ORDER BY pc.last_consumed_at ASC NULLS FIRST LIMIT 1";
+    private static final String LEASE = "INSERT INTO queen.partition_consumers (partition_id, consumer_group, lease_expires_at, lease_acquired_at, worker_id)"
+            + " VALUES (?, '__QUEUE_MODE__', now() + interval '30 seconds', now(), ?)"
+            + " ON CONFLICT (partition_id, consumer_group) DO UPDATE SET lease_expires_at = EXCLUDED.lease_expires_at,"
+            + " lease_acquired_at = EXCLUDED.lease_acquired_at, worker_id = EXCLUDED.worker_id"
+            + " WHERE partition_consumers.lease_expires_at IS NULL OR partition_consumers.lease_expires_at <= now()"
+            + " RETURNING last_consumed_created_at, last_consumed_id";
+    private static final String READ = "SELECT id, created_at FROM queen.messages WHERE partition_id = ?"
+            + " AND (created_at, id) > (coalesce(?::timestamptz, '-infinity'), ?::uuid) ORDER BY created_at, id LIMIT 100";
+    private static final String ACK = "UPDATE queen.partition_consumers SET last_consumed_id = ?, last_consumed_created_at = ?,"
+            + " last_consumed_at = now(), lease_expires_at = NULL, total_messages_consumed = total_messages_consumed + ?"
+            + " WHERE partition_id = ? AND consumer_group = '__QUEUE_MODE__'";
+    /** Sessions waiting on a row lock, and whether the lock (or the transaction they wait for) is on the lookup. */
+    private static final String LOCK_WAITS = "SELECT a.wait_event,"
+            + " EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted AND l.relation = 'queen.partition_lookup'::regclass)"
+            + " OR EXISTS (SELECT 1 FROM pg_locks l WHERE l.relation = 'queen.partition_lookup'::regclass AND l.granted"
+            + "            AND l.mode = 'RowExclusiveLock' AND l.pid = ANY (pg_blocking_pids(a.pid)))"
+            + " FROM pg_stat_activity a WHERE a.wait_event_type = 'Lock' AND a.wait_event IN ('tuple', 'transactionid')";
+    private static final int ROWS = 20;
+
+    /**
+     * @param synchronousCommit the pushes' and pops' commit level (strict: remote_apply)
+     */
+    record Options(int clients, int spread, long roundTripNanos, int popClients, String queue, String synchronousCommit) {}
+
+    /** What one measured window saw. Lock figures are summed over samples; divide by {@code samples} for a mean. */
+    record Window(long pushes, long pops, long deadlocks, double seconds, long p50Nanos, long p99Nanos, int samples,
+                  long tupleWaits, long transactionWaits, long lookupWaits) {}
+
+    private final ConnectionSettings conn;
+    private final List<UUID> partitions;
+    private final Options options;
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<long[]> latencies = new ArrayList<>();
+    private final int[] counts;
+    private final AtomicLong pushes = new AtomicLong();
+    private final AtomicLong pops = new AtomicLong();
+    private final AtomicLong deadlocks = new AtomicLong();
+    private final AtomicLong tupleWaits = new AtomicLong();
+    private final AtomicLong transactionWaits = new AtomicLong();
+    private final AtomicLong lookupWaits = new AtomicLong();
+    private final AtomicLong samples = new AtomicLong();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile boolean running = true;
+    private volatile boolean measuring;
+
+    ContendedLoad(ConnectionSettings conn, List<UUID> partitions, Options options) {
+        this.conn = conn;
+        this.partitions = List.copyOf(partitions);
+        this.options = options;
+        this.counts = new int[options.clients()];
+    }
+
+    ContendedLoad start() {
+        for (int i = 0; i < options.clients(); i++) {
+            int id = i;
+            long[] mine = new long[1 << 16];
+            latencies.add(mine);
+            spawn("push-" + i, () -> pushLoop(id, mine, new Random(7919L * id + 1)));
+        }
+        for (int i = 0; i < options.popClients(); i++) {
+            String worker = "pop-" + i;
+            spawn(worker, () -> popLoop(worker));
+        }
+        spawn("lock-sampler", this::sampleLoop);
+        return this;
+    }
+
+    /** Counts from now on (after a warm-up). */
+    void measure() {
+        pushes.set(0);
+        pops.set(0);
+        deadlocks.set(0);
+        Arrays.fill(counts, 0);
+        tupleWaits.set(0);
+        transactionWaits.set(0);
+        lookupWaits.set(0);
+        samples.set(0);
+        measuring = true;
+    }
+
+    /** Stops counting; the window from {@link #measure()} to now, {@code nanos} long. */
+    Window window(long nanos) {
+        measuring = false;
+        int total = 0;
+        for (int n : counts) {
+            total += n;
+        }
+        long[] all = new long[total];
+        int at = 0;
+        for (int i = 0; i < counts.length; i++) {
+            int n = Math.min(counts[i], latencies.get(i).length);
+            System.arraycopy(latencies.get(i), 0, all, at, n);
+            at += n;
+        }
+        all = Arrays.copyOf(all, at);
+        Arrays.sort(all);
+        long p50 = all.length == 0 ? 0 : all[all.length / 2];
+        long p99 = all.length == 0 ? 0 : all[Math.min(all.length - 1, (int) (all.length * 0.99))];
+        return new Window(pushes.get(), pops.get(), deadlocks.get(), nanos / 1e9, p50, p99, (int) samples.get(),
+                tupleWaits.get(), transactionWaits.get(), lookupWaits.get());
+    }
+
+    Throwable failure() {
+        return failure.get();
+    }
+
+    private void spawn(String name, ThrowingRunnable body) {
+        Thread t = new Thread(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                if (running) {
+                    failure.compareAndSet(null, e);
+                }
+            }
+        }, name);
+        t.setDaemon(true);
+        threads.add(t);
+        t.start();
+    }
+
+    private Connection open(String name) throws SQLException {
+        Connection c = Database.connect(conn, name);
+        try (Statement st = c.createStatement()) {
+            // a queue client commits at the queue's level, not at lookupkeeper's own (local)
+            st.execute("SET synchronous_commit = " + options.synchronousCommit());
+        }
+        return c;
+    }
+
+    private void pushLoop(int id, long[] mine, Random random) throws Exception {
+        try (Connection c = open("bench-push")) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(PUSH)) {
+                UUID[] ids = new UUID[ROWS];
+                String[] tx = new String[ROWS];
+                UUID[] parts = new UUID[ROWS];
+                UUID[] chosen = new UUID[options.spread()];
+                while (running) {
+                    for (int k = 0; k < chosen.length; k++) {
+                        chosen[k] = partitions.get(random.nextInt(partitions.size()));
+                    }
+                    for (int r = 0; r < ROWS; r++) {
+                        ids[r] = UuidV7.next();
+                        tx[r] = ids[r].toString();
+                        parts[r] = chosen[r % chosen.length];
+                    }
+                    ps.setArray(1, c.createArrayOf("uuid", ids));
+                    ps.setArray(2, c.createArrayOf("text", tx));
+                    ps.setArray(3, c.createArrayOf("uuid", parts));
+                    long start = System.nanoTime();
+                    try {
+                        ps.executeUpdate();
+                        if (options.roundTripNanos() > 0) {
+                            LockSupport.parkNanos(options.roundTripNanos());
+                        }
+                        c.commit();
+                    } catch (SQLException e) {
+                        c.rollback();
+                        if ("40P01".equals(e.getSQLState())) {
+                            deadlocks.incrementAndGet(); // the trigger's row locks taken in two orders: the queue retries
+                            continue;
+                        }
+                        throw e;
+                    }
+                    if (measuring) {
+                        int n = counts[id];
+                        mine[n & (mine.length - 1)] = System.nanoTime() - start;
+                        counts[id] = n + 1;
+                        pushes.incrementAndGet();
+                    }
+                }
+            }
+        }
+    }
+
+    private void popLoop(String worker) throws Exception {
+        try (Connection c = open("bench-pop");
+             PreparedStatement select = c.prepareStatement(SELECT);
+             PreparedStatement lease = c.prepareStatement(LEASE);
+             PreparedStatement read = c.prepareStatement(READ);
+             PreparedStatement ack = c.prepareStatement(ACK)) {
+            select.setString(1, options.queue());
+            while (running) {
+                UUID partition;
+                try (ResultSet rs = select.executeQuery()) {
+                    partition = rs.next() ? (UUID) rs.getObject(1) : null;
+                }
+                if (partition == null) {
+                    LockSupport.parkNanos(1_000_000);
+                    continue;
+                }
+                lease.setObject(1, partition);
+                lease.setString(2, worker);
+                Object afterAt;
+                UUID afterId;
+                try (ResultSet rs = lease.executeQuery()) {
+                    if (!rs.next()) {
+                        continue; // another pop holds it
+                    }
+                    afterAt = rs.getObject(1);
+                    afterId = (UUID) rs.getObject(2);
+                }
+                read.setObject(1, partition);
+                read.setObject(2, afterAt);
+                read.setObject(3, afterId);
+                UUID lastId = afterId;
+                Object lastAt = afterAt;
+                int n = 0;
+                try (ResultSet rs = read.executeQuery()) {
+                    while (rs.next()) {
+                        lastId = (UUID) rs.getObject(1);
+                        lastAt = rs.getObject(2);
+                        n++;
+                    }
+                }
+                ack.setObject(1, lastId);
+                ack.setObject(2, lastAt);
+                ack.setInt(3, n);
+                ack.setObject(4, partition);
+                ack.executeUpdate();
+                if (measuring && n > 0) {
+                    pops.incrementAndGet();
+                }
+            }
+        }
+    }
+
+    private void sampleLoop() throws Exception {
+        try (Connection c = Database.connect(conn, "bench-lock-sampler"); PreparedStatement ps = c.prepareStatement(LOCK_WAITS)) {
+            while (running) {
+                Thread.sleep(100);
+                if (!measuring) {
+                    continue;
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        (rs.getString(1).equals("tuple") ? tupleWaits : transactionWaits).incrementAndGet();
+                        if (rs.getBoolean(2)) {
+                            lookupWaits.incrementAndGet();
+                        }
+                    }
+                }
+                samples.incrementAndGet();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        for (Thread t : threads) {
+            try {
+                t.join(15_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+}

@@ -1,0 +1,117 @@
+package dev.lookupkeeper.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lookupkeeper.testing.PgDatabase;
+import dev.lookupkeeper.testing.Sidecar;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Strict consistency on the remote_apply path, against a PostgreSQL of its own: `install
+ * --consistency strict` sets the queue's sessions to remote_apply and `status` / `verify` say so;
+ * every push is in the lookup when its COMMIT returns; and PostgreSQL killed (`-m immediate`, the
+ * sidecar killed first so nothing repairs the lookup afterwards) right after the last strict
+ * commit returned: after recovery every one of those pushes — each the only one of its partition —
+ * still has its lookup row, so a row reported visible was never one a crash could lose.
+ */
+class StrictRemoteApplyIT {
+    @RegisterExtension
+    static final PgDatabase db = PgDatabase.onOwnCluster();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @AfterEach
+    void relax() throws SQLException {
+        db.execute("ALTER SYSTEM RESET synchronous_standby_names");
+        db.execute("SELECT pg_reload_conf()");
+    }
+
+    @Test
+    void remoteApplyPushesAreInTheLookupWhenTheyReturnAndSurviveAnImmediateRestart() throws Exception {
+        assumeTrue(db.cluster().canRestart(), "this cluster cannot be restarted by the tests");
+        List<UUID> partitions = db.createQueues("ra", 1, 300);
+        Map<String, String> env = db.env();
+        Sidecar.Result install = Sidecar.run(env, "install", "--consistency", "strict");
+        assertThat(install.exitCode()).as(install.output()).isZero();
+        assertThat(install.output()).contains("SET synchronous_commit = remote_apply: done");
+        JsonNode status = JSON.readTree(Sidecar.run(env, "status", "--json").output());
+        assertThat(status.at("/consistency/queue_commit/0/scope").asText()).as(status.toString()).isEqualTo("database");
+        assertThat(status.at("/consistency/queue_commit/0/synchronous_commit").asText()).isEqualTo("remote_apply");
+
+        Map<UUID, UUID> pushed = new LinkedHashMap<>();
+        int misses = 0;
+        try (Sidecar run = Sidecar.start(env, "run", "--consistency", "strict", "--replay-window", "0", "--strict-guard", "none")) {
+            run.awaitOutput("strict consistency in effect");
+            Sidecar.Result verify = Sidecar.run(env, "verify");
+            assertThat(verify.output()).contains("the queue's sessions commit at remote_apply (database)");
+            try (Connection client = queueClient(); Connection other = queueClient();
+                 PreparedStatement push = client.prepareStatement("INSERT INTO queen.messages (transaction_id, partition_id, payload)"
+                         + " VALUES (?, ?, '{}') RETURNING id");
+                 PreparedStatement look = other.prepareStatement("SELECT last_message_id FROM queen.partition_lookup WHERE partition_id = ?")) {
+                assertThat(setting(client)).as("a new session of the queue's commits at the level install set").isEqualTo("remote_apply");
+                for (UUID partition : partitions) {
+                    push.setString(1, "ra-" + partition);
+                    push.setObject(2, partition);
+                    UUID id;
+                    try (ResultSet rs = push.executeQuery()) {
+                        rs.next();
+                        id = (UUID) rs.getObject(1);
+                    }
+                    pushed.put(partition, id);
+                    look.setObject(1, partition);
+                    try (ResultSet rs = look.executeQuery()) {
+                        if (!rs.next() || !id.equals(rs.getObject(1))) {
+                            misses++;
+                        }
+                    }
+                }
+            }
+            // at once after the last commit returned: nothing may write the lookup after this, and nothing
+            // not yet written to the WAL (the WAL writer runs every 200 ms) may survive
+            run.sigkill();
+            db.cluster().restart(true);
+        }
+        assertThat(misses).as("pushes not in the lookup when their COMMIT returned").isZero();
+        Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> db.queryLong("SELECT 1") == 1);
+        int lost = 0;
+        try (Connection c = queueClient();
+             PreparedStatement look = c.prepareStatement("SELECT last_message_id FROM queen.partition_lookup WHERE partition_id = ?")) {
+            for (Map.Entry<UUID, UUID> e : pushed.entrySet()) {
+                look.setObject(1, e.getKey());
+                try (ResultSet rs = look.executeQuery()) {
+                    if (!rs.next() || !e.getValue().equals(rs.getObject(1))) {
+                        lost++;
+                    }
+                }
+            }
+        }
+        assertThat(pushed).hasSize(partitions.size());
+        assertThat(lost).as("strict pushes whose lookup row a crash of PostgreSQL lost").isZero();
+    }
+
+    private static String setting(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW synchronous_commit")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static Connection queueClient() throws SQLException {
+        return db.queueClient();
+    }
+}
