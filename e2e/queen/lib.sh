@@ -142,6 +142,19 @@ e2e_start_sidecar() {
   e2e_await_log "$log" "streaming from slot" || { e2e_log "lookupkeeper did not start streaming: see $log"; tail -20 "$log" >&2; exit 2; }
   if [ "$consistency" = strict ]; then
     e2e_await_log "$log" "strict consistency in effect" || { e2e_log "strict consistency did not take effect: see $log"; exit 2; }
+    if grep -q "synchronous_commit = remote_apply: done" "$OUT/install.log"; then
+      # install set the queue's sessions to remote_apply for new connections: the server's pool
+      # reconnects when it restarts, as an operator would restart it
+      e2e_log "the queue's sessions commit at remote_apply from their next connection: restarting Queen's server"
+      local drops_before
+      drops_before=$(grep -ac "dropped the queue's trigger" "$log" || true)
+      e2e_restart_queen
+      for _ in $(seq 1 40); do
+        [ "$(grep -ac "dropped the queue's trigger" "$log" || true)" -gt "$drops_before" ] \
+          && [ "$(e2e_psql -c "SELECT count(*) FROM pg_trigger WHERE tgname = 'trg_update_partition_lookup'")" = 0 ] && break
+        sleep 0.5
+      done
+    fi
   fi
   e2e_log "lookupkeeper streaming, $consistency consistency (pid $SIDECAR_PID)"
 }

@@ -13,6 +13,7 @@ import dev.lookupkeeper.operations.switching.Switcher;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.EmbeddedServer;
 import dev.lookupkeeper.pg.QueueCommitLevel;
+import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.pg.SynchronousStandbys;
 import dev.lookupkeeper.sidecar.CdcPipeline;
 import dev.lookupkeeper.sidecar.StreamSource;
@@ -34,7 +35,9 @@ import java.util.UUID;
  * {@code remote_apply}) — runs each cell in turn, rounds interleaved with the order rotated, all on
  * one machine's cores (PostgreSQL, clients and the sidecar in this JVM). Prints pushes/s, latency
  * p50/p99, sessions waiting on row locks (sampled every 100 ms from pg_stat_activity; "on the
- * lookup": the waited-for lock or transaction is the lookup's) and PostgreSQL's CPU per push.
+ * lookup": the waited-for lock or transaction is the lookup's), PostgreSQL's CPU per push and, for
+ * CDC, the lookup's lag (the worst round's p50 and p99): a walsender starved of CPU shows there,
+ * not in the pushes' rate.
  */
 public final class ContendedBenchmark {
     enum Mode { NONE, TRIGGER, CDC, STRICT }
@@ -50,7 +53,8 @@ public final class ContendedBenchmark {
         }
     }
 
-    private record Measured(ContendedLoad.Window window, long cpuNanos) {
+    /** @param lagP50Ms,lagP99Ms commit → lookup commit of the events applied in the window (CDC modes; -1 otherwise) */
+    private record Measured(ContendedLoad.Window window, long cpuNanos, long lagP50Ms, long lagP99Ms) {
         double pushesPerSecond() {
             return window.pushes() / window.seconds();
         }
@@ -122,10 +126,11 @@ public final class ContendedBenchmark {
                              List<UUID> partitions) throws Exception {
         TriggerMode trigger = new TriggerMode(settings);
         CdcPipeline pipeline = null;
+        PipelineStats stats = new PipelineStats();
         if (mode == Mode.TRIGGER) {
             trigger.create(c);
         } else if (mode != Mode.NONE) {
-            pipeline = new CdcPipeline(settings, StreamTarget.main(settings), new PipelineStats(), new CdcPipeline.Options(
+            pipeline = new CdcPipeline(settings, StreamTarget.main(settings), stats, new CdcPipeline.Options(
                     StreamSource.PGOUTPUT, true, null, Duration.ZERO, mode == Mode.STRICT));
             pipeline.start(Bootstrapper.ProgressSink.none());
         }
@@ -138,6 +143,7 @@ public final class ContendedBenchmark {
         try (ContendedLoad load = new ContendedLoad(conn, partitions, options).start()) {
             Thread.sleep(1500); // warm-up: connections, plans, the sidecar's JIT
             load.measure();
+            stats.lagInterval();
             long cpu0 = cpu.nanos();
             long t0 = System.nanoTime();
             Thread.sleep(seconds * 1000L);
@@ -147,7 +153,9 @@ public final class ContendedBenchmark {
             if (load.failure() != null) {
                 throw new IllegalStateException("a client failed: " + load.failure().getMessage(), load.failure());
             }
-            return new Measured(w, cpu1 - cpu0);
+            var lag = stats.lagInterval();
+            boolean cdc = mode == Mode.CDC || mode == Mode.STRICT;
+            return new Measured(w, cpu1 - cpu0, cdc ? lag.getValueAtPercentile(50) : -1, cdc ? lag.getValueAtPercentile(99) : -1);
         } finally {
             if (mode == Mode.STRICT) {
                 SynchronousStandbys.relax(c);
@@ -157,8 +165,20 @@ public final class ContendedBenchmark {
             }
             if (pipeline != null) {
                 pipeline.close();
+                awaitSlotReleased(c, settings.slot());
                 Switcher.dropSlot(c, settings, StreamTarget.main(settings));
             }
+        }
+    }
+
+    /** A walsender deep in a backlog notices its client gone only at its next send: give it time. */
+    private static void awaitSlotReleased(Connection c, String slot) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (Slots.activePid(c, slot) != null) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the stream's walsender still holds slot " + slot + " 60 s after the sidecar stopped");
+            }
+            Thread.sleep(50);
         }
     }
 
@@ -177,21 +197,25 @@ public final class ContendedBenchmark {
         }
         out.println();
         out.println("| clients | partitions | partitions per push | round trip | pops | mode | p50 / p99 (ms) | pops/s"
-                + " | Lock/tuple waiting (mean sessions) | Lock/transactionid | of them on the lookup | deadlocks | PostgreSQL CPU per push |");
-        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+                + " | Lock/tuple waiting (mean sessions) | Lock/transactionid | of them on the lookup | deadlocks | PostgreSQL CPU per push"
+                + " | lookup lag p50 / p99 (ms) |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Map.Entry<Cell, EnumMap<Mode, List<Measured>>> e : results.entrySet()) {
             for (Mode mode : Mode.values()) {
                 List<Measured> ms = e.getValue().get(mode);
                 double samples = ms.stream().mapToInt(m -> m.window().samples()).sum();
                 double pushes = ms.stream().mapToLong(m -> m.window().pushes()).sum();
                 double secs = ms.stream().mapToDouble(m -> m.window().seconds()).sum();
-                out.printf("| %s | %s | %.2f / %.2f | %,.0f | %.1f | %.1f | %.1f | %d | %.0f µs |%n", e.getKey().label(), mode.name().toLowerCase(),
+                long lagP50 = ms.stream().mapToLong(Measured::lagP50Ms).max().orElse(-1);
+                long lagP99 = ms.stream().mapToLong(Measured::lagP99Ms).max().orElse(-1);
+                out.printf("| %s | %s | %.2f / %.2f | %,.0f | %.1f | %.1f | %.1f | %d | %.0f µs | %s |%n", e.getKey().label(), mode.name().toLowerCase(),
                         median(ms, true) / 1e6, median(ms, false) / 1e6, ms.stream().mapToLong(m -> m.window().pops()).sum() / secs,
                         ms.stream().mapToLong(m -> m.window().tupleWaits()).sum() / Math.max(1, samples),
                         ms.stream().mapToLong(m -> m.window().transactionWaits()).sum() / Math.max(1, samples),
                         ms.stream().mapToLong(m -> m.window().lookupWaits()).sum() / Math.max(1, samples),
                         ms.stream().mapToLong(m -> m.window().deadlocks()).sum(),
-                        ms.stream().mapToLong(Measured::cpuNanos).sum() / 1000.0 / Math.max(1, pushes));
+                        ms.stream().mapToLong(Measured::cpuNanos).sum() / 1000.0 / Math.max(1, pushes),
+                        lagP50 < 0 ? "—" : lagP50 + " / " + lagP99);
             }
         }
     }

@@ -9,6 +9,7 @@ import dev.lookupkeeper.mode.TriggerMode;
 import dev.lookupkeeper.operations.bootstrap.Bootstrapper;
 import dev.lookupkeeper.operations.switching.Switcher;
 import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.pg.QueueCommitLevel;
 import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.pg.SynchronousStandbys;
 import dev.lookupkeeper.sidecar.CdcPipeline;
@@ -196,7 +197,9 @@ final class InsertBenchmark {
         }
         try {
             List<UUID> set = cell.hot() ? partitions.subList(0, 10) : partitions;
-            PushLoad load = new PushLoad(conn, set, new PushLoad.Options(cell.clients(), 0, cell.rows(), 0, 17, true)).start();
+            // strict: the pushes commit at remote_apply, as `install --consistency strict` sets the queue's sessions
+            PushLoad load = new PushLoad(conn, set, new PushLoad.Options(cell.clients(), 0, cell.rows(), 0, 17, true))
+                    .commitLevel(mode == Mode.STRICT ? QueueCommitLevel.STRICT_LEVEL : "on").start();
             Thread.sleep(500); // warm-up, not counted
             long r0 = load.written();
             long t0 = System.nanoTime();

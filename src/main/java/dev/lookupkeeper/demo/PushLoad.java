@@ -41,11 +41,21 @@ public final class PushLoad implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
+    private String synchronousCommit = "on";
 
     public PushLoad(ConnectionSettings connection, List<UUID> partitions, Options options) {
         this.connection = connection;
         this.partitions = List.copyOf(partitions);
         this.options = options;
+    }
+
+    /** The writers' synchronous_commit: "on" (the server's default) or "remote_apply" (what strict consistency sets). */
+    public PushLoad commitLevel(String level) {
+        if (!level.equals("on") && !level.equals("remote_apply")) {
+            throw new IllegalArgumentException("commit level on or remote_apply, not " + level);
+        }
+        this.synchronousCommit = level;
+        return this;
     }
 
     public PushLoad start() {
@@ -68,7 +78,7 @@ public final class PushLoad implements AutoCloseable {
             try (var st = c.createStatement()) {
                 // a queue client commits as the server's default does, not as lookupkeeper's own sessions
                 // (local): under strict consistency its pushes wait for the sidecar, as real pushes do
-                st.execute("SET synchronous_commit = on");
+                st.execute("SET synchronous_commit = " + synchronousCommit);
             }
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(PUSH)) {

@@ -47,6 +47,21 @@ class LeastPrivilegeIT {
             assertThat(sidecar.sigterm(10)).isZero();
             assertThat(sidecar.output()).doesNotContain("lp-secret-77");
         }
+
+        // strict's commit level for the queue's role: this role may not set it, so install prints the statement
+        db.execute("DO $$BEGIN CREATE ROLE queen_app_lp LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END$$");
+        Sidecar.Result denied = Sidecar.run(env, "install", "--consistency", "strict", "--queue-role", "queen_app_lp");
+        assertThat(denied.output()).contains("this role may not change that")
+                .contains("ALTER ROLE \"queen_app_lp\" IN DATABASE \"" + db.name() + "\" SET synchronous_commit = remote_apply;");
+        assertThat(db.queryLong("SELECT count(*) FROM pg_db_role_setting WHERE setrole = 'queen_app_lp'::regrole")).isZero();
+        Sidecar.Result granted = Sidecar.run(db.env(), "install", "--consistency", "strict", "--queue-role", "queen_app_lp");
+        assertThat(granted.exitCode()).as(granted.output()).isZero();
+        assertThat(granted.output()).contains("SET synchronous_commit = remote_apply: done");
+        Sidecar.Result status = Sidecar.run(env, "status", "--json");
+        com.fasterxml.jackson.databind.JsonNode levels = new com.fasterxml.jackson.databind.ObjectMapper().readTree(status.output())
+                .at("/consistency/queue_commit");
+        assertThat(levels.toString()).as(status.output())
+                .contains("{\"scope\":\"role queen_app_lp in database\",\"synchronous_commit\":\"remote_apply\"}");
     }
 
     /**
