@@ -65,14 +65,10 @@ final class RunCommand implements Callable<Integer> {
                     + " debezium: stream it with Debezium's embedded engine; kafka: consume Debezium events from Kafka")
     String source;
 
-    @Option(names = "--min-batch-interval", paramLabel = "DURATION", defaultValue = "${env:LOOKUPKEEPER_MIN_BATCH_INTERVAL:-auto}",
-            description = "Native reader: at most one lookup transaction per interval while pushes keep arriving (0: apply each"
-                    + " commit at once; default auto: 1ms with eventual consistency, 0 with strict, where every commit waits for its"
-                    + " batch). Fewer, larger batches cost the database less; lag grows by up to the interval")
+    @Option(names = "--min-batch-interval", paramLabel = "DURATION", defaultValue = "${env:LOOKUPKEEPER_MIN_BATCH_INTERVAL:-0}",
+            description = "Native reader: at most one lookup transaction per interval while pushes keep arriving (e.g. 2ms;"
+                    + " default 0: apply each commit at once). Fewer, larger batches cost the database less; lag grows by up to the interval")
     String minBatchInterval;
-
-    /** Eventual: a commit within 1 ms of the last batch waits for the next; the lookup transaction (and its decode) is shared. */
-    static final java.time.Duration AUTO_MIN_BATCH_INTERVAL = java.time.Duration.ofMillis(1);
 
     @Option(names = "--on-slot-lost", paramLabel = "rebootstrap|exit", defaultValue = "${env:LOOKUPKEEPER_ON_SLOT_LOST:-rebootstrap}",
             description = "A slot dropped, invalidated, or confirmed past the stored checkpoint: bootstrap the lookup again from the"
@@ -150,9 +146,7 @@ final class RunCommand implements Callable<Integer> {
                 dev.lookupkeeper.http.BearerToken.load(httpTokenFile, System.getenv("LOOKUPKEEPER_HTTP_TOKEN"))), heartbeat, maxRetainedWalMb * 1024 * 1024,
                 "memory".equals(selectionMode), dev.lookupkeeper.config.Durations.parse("--replay-window", replayWindow),
                 replayMaxWalMb * 1024 * 1024, slotSource, "rebootstrap".equals(onSlotLost),
-                "auto".equals(minBatchInterval)
-                        ? (options.settings().consistency().strict() ? java.time.Duration.ZERO : AUTO_MIN_BATCH_INTERVAL)
-                        : dev.lookupkeeper.config.Durations.parse("--min-batch-interval", minBatchInterval));
+                dev.lookupkeeper.config.Durations.parse("--min-batch-interval", minBatchInterval));
         if (kafkaSource) {
             if (options.settings().consistency().strict()) {
                 throw new dev.lookupkeeper.config.ConfigException("--consistency strict needs the native stream (--source pgoutput):"
