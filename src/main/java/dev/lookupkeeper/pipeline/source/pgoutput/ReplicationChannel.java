@@ -55,7 +55,7 @@ final class ReplicationChannel {
     private static final int XLOGDATA_HEADER = 1 + 8 + 8 + 8;
     /** A brief wait: long enough for the walsender's next transaction under load, short against the lag target. */
     static final long BRIEF_NANOS = 1_000_000;
-    static final long BRIEF_LOOK_NANOS = 25_000;
+    static final long BRIEF_LOOK_NANOS = 100_000;
 
     private final CopyDual copy;
     /** pgjdbc's buffered input of this connection, to see whether anything waits (null: unreachable). */
