@@ -75,10 +75,16 @@ class SoakIT {
             Sidecar.Result install = Sidecar.run(env, "install", "--consistency", "strict");
             assertThat(install.exitCode()).as(install.output()).isZero();
             assertThat(install.output()).contains("SET synchronous_commit = remote_apply");
+            try (java.sql.Connection c = db.queueClient(); java.sql.Statement st = c.createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("SHOW synchronous_commit")) {
+                rs.next();
+                assertThat(rs.getString(1)).as("a queue client's commit level").isEqualTo("remote_apply");
+            }
         }
         List<RetryingPusher> writers = new ArrayList<>();
         for (int w = 0; w < 3; w++) {
-            writers.add(new RetryingPusher(db.connection(), SoakIT::newPartitionWithMessages, seed + w, 2));
+            // strict: the pushes connect as the queue's server does and commit at the remote_apply install set
+            writers.add(new RetryingPusher(db.connection(), SoakIT::newPartitionWithMessages, seed + w, 2, strict));
         }
         int restartEvery = restarts == 0 ? Integer.MAX_VALUE : Math.max(1, kills / restarts);
         int switchEvery = switches == 0 ? Integer.MAX_VALUE : Math.max(1, kills / switches);

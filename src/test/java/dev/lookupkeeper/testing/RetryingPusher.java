@@ -23,6 +23,7 @@ public final class RetryingPusher implements AutoCloseable {
     }
 
     private final ConnectionSettings connection;
+    private final boolean asQueueClient;
     private final Push push;
     private final long seed;
     private final long pauseMs;
@@ -37,6 +38,16 @@ public final class RetryingPusher implements AutoCloseable {
     }
 
     public RetryingPusher(ConnectionSettings connection, Push push, long seed, long pauseMs) {
+        this(connection, push, seed, pauseMs, false);
+    }
+
+    /**
+     * @param asQueueClient connect as the queue's server does (none of lookupkeeper's session
+     *                      settings: it commits at the synchronous_commit the database gives it, so
+     *                      under strict consistency every push waits for the sidecar)
+     */
+    public RetryingPusher(ConnectionSettings connection, Push push, long seed, long pauseMs, boolean asQueueClient) {
+        this.asQueueClient = asQueueClient;
         this.connection = connection;
         this.push = push;
         this.seed = seed;
@@ -61,13 +72,22 @@ public final class RetryingPusher implements AutoCloseable {
         };
     }
 
+    private Connection queueClient() throws SQLException {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", connection.user());
+        p.setProperty("password", connection.password());
+        p.setProperty("ApplicationName", "queue-client");
+        p.setProperty("connectTimeout", "5");
+        return java.sql.DriverManager.getConnection(connection.jdbcUrl(), p);
+    }
+
     private void loop() {
         Random random = new Random(seed);
         Connection c = null;
         while (running) {
             try {
                 if (c == null) {
-                    c = Database.connect(connection, "tests-pusher");
+                    c = asQueueClient ? queueClient() : Database.connect(connection, "tests-pusher");
                     c.setAutoCommit(false);
                 }
                 push.run(c, random);
