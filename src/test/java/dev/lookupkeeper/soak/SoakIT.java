@@ -38,7 +38,8 @@ import org.postgresql.PGConnection;
  *
  * With {@code -Dsoak.consistency=strict} (native reader) the sidecar runs strict, the pushes commit
  * at remote_apply as `install --consistency strict` sets them, and there are no switches (strict is
- * CDC's): every killed sidecar's guard child fails open after 2 s, the next sidecar restores strict.
+ * CDC's): sidecars live 2.5–6 s, long enough for strict to take effect; every killed sidecar's
+ * guard child fails open after 2 s, the next sidecar restores strict.
  *
  * The result is appended to build/soak/results.md.
  */
@@ -104,7 +105,9 @@ class SoakIT {
                     switchesDone += switchBothWays(env) ? 1 : 0;
                     event(logs, "switched");
                 }
-                Thread.sleep(200 + random.nextInt(2800));
+                // strict: long enough lives that most sidecars get their stream made the synchronous standby
+                // (the guard sets it once the stream is live) before they die
+                Thread.sleep(strict ? 2500 + random.nextInt(3500) : 200 + random.nextInt(2800));
                 if (feeder != null && feeder.stopped() != null) {
                     event(logs, "the feeder stopped (" + feeder.stopped() + "): started again from its offsets");
                     feeder.close();
