@@ -15,9 +15,13 @@ import java.util.stream.Collectors;
  *               source asks for text from older servers)
  */
 public record StreamRequest(String slot, List<String> publications, long startLsn, boolean logicalMessages, boolean binary) {
-    /** Binary values unless {@code -Dlk.pgoutput.binary=false} (kept to measure one against the other). */
+    /**
+     * Text values unless {@code -Dlk.pgoutput.binary=true}: binary did not cut the reader's CPU
+     * (13.5–14.2 vs 13.8–14.6 µs per event at 10,000 msg/s, runs interleaved; wake-ups and system
+     * calls dominate, not parsing), so it stays a switch to measure with, not the default.
+     */
     public StreamRequest(String slot, List<String> publications, long startLsn, boolean logicalMessages) {
-        this(slot, publications, startLsn, logicalMessages, !"false".equals(System.getProperty("lk.pgoutput.binary")));
+        this(slot, publications, startLsn, logicalMessages, "true".equals(System.getProperty("lk.pgoutput.binary")));
     }
 
     public StreamRequest {
