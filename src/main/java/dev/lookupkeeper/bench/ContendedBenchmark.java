@@ -127,19 +127,38 @@ public final class ContendedBenchmark {
         TriggerMode trigger = new TriggerMode(settings);
         CdcPipeline pipeline = null;
         PipelineStats stats = new PipelineStats();
-        if (mode == Mode.TRIGGER) {
-            trigger.create(c);
-        } else if (mode != Mode.NONE) {
-            pipeline = new CdcPipeline(settings, StreamTarget.main(settings), stats, new CdcPipeline.Options(
-                    StreamSource.PGOUTPUT, true, null, Duration.ZERO, mode == Mode.STRICT));
-            pipeline.start(Bootstrapper.ProgressSink.none());
-        }
-        if (mode == Mode.STRICT) {
-            SynchronousStream.await(c, settings.consistency().applicationName(), true);
-        }
         String queue = "contended" + cell.partitions() + "-0";
         ContendedLoad.Options options = new ContendedLoad.Options(cell.clients(), cell.spread(), (long) (cell.roundTripMs() * 1e6),
                 cell.pops() ? popClients(cell) : 0, queue, mode == Mode.STRICT ? QueueCommitLevel.STRICT_LEVEL : "on");
+        try {
+            if (mode == Mode.TRIGGER) {
+                trigger.create(c);
+            } else if (mode != Mode.NONE) {
+                pipeline = new CdcPipeline(settings, StreamTarget.main(settings), stats, new CdcPipeline.Options(
+                        StreamSource.PGOUTPUT, true, null, Duration.ZERO, mode == Mode.STRICT));
+                pipeline.start(Bootstrapper.ProgressSink.none());
+            }
+            if (mode == Mode.STRICT) {
+                SynchronousStream.await(c, settings.consistency().applicationName(), true);
+            }
+            return measureLoad(conn, cpu, mode, stats, partitions, options);
+        } finally {
+            if (mode == Mode.STRICT) {
+                SynchronousStandbys.relax(c);
+            }
+            if (mode == Mode.TRIGGER) {
+                trigger.drop(c);
+            }
+            if (pipeline != null) {
+                pipeline.close();
+                awaitSlotReleased(c, settings.slot());
+                Switcher.dropSlot(c, settings, StreamTarget.main(settings));
+            }
+        }
+    }
+
+    private Measured measureLoad(ConnectionSettings conn, DatabaseCpu cpu, Mode mode, PipelineStats stats, List<UUID> partitions,
+                                 ContendedLoad.Options options) throws Exception {
         try (ContendedLoad load = new ContendedLoad(conn, partitions, options).start()) {
             Thread.sleep(1500); // warm-up: connections, plans, the sidecar's JIT
             load.measure();
@@ -156,18 +175,6 @@ public final class ContendedBenchmark {
             var lag = stats.lagInterval();
             boolean cdc = mode == Mode.CDC || mode == Mode.STRICT;
             return new Measured(w, cpu1 - cpu0, cdc ? lag.getValueAtPercentile(50) : -1, cdc ? lag.getValueAtPercentile(99) : -1);
-        } finally {
-            if (mode == Mode.STRICT) {
-                SynchronousStandbys.relax(c);
-            }
-            if (mode == Mode.TRIGGER) {
-                trigger.drop(c);
-            }
-            if (pipeline != null) {
-                pipeline.close();
-                awaitSlotReleased(c, settings.slot());
-                Switcher.dropSlot(c, settings, StreamTarget.main(settings));
-            }
         }
     }
 

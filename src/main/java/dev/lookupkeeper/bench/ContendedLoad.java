@@ -117,14 +117,15 @@ final class ContendedLoad implements AutoCloseable {
     /** Stops counting; the window from {@link #measure()} to now, {@code nanos} long. */
     Window window(long nanos) {
         measuring = false;
+        int[] seen = counts.clone(); // a push finishing now may still count itself: read the counts once
         int total = 0;
-        for (int n : counts) {
-            total += n;
+        for (int i = 0; i < seen.length; i++) {
+            total += Math.min(seen[i], latencies.get(i).length);
         }
         long[] all = new long[total];
         int at = 0;
-        for (int i = 0; i < counts.length; i++) {
-            int n = Math.min(counts[i], latencies.get(i).length);
+        for (int i = 0; i < seen.length; i++) {
+            int n = Math.min(seen[i], latencies.get(i).length);
             System.arraycopy(latencies.get(i), 0, all, at, n);
             at += n;
         }

@@ -211,6 +211,9 @@ public final class PgOutputSource implements SlotStream {
                     continue;
                 }
                 decoder.decode(message, assembler);
+                // a long transaction keeps the socket busy: answer a keepalive that asked for a reply (and
+                // speak every status interval) meanwhile, or the walsender ends the stream at its timeout
+                channel.keepAlive();
                 if (assembler.atBoundary() && assembler.current().events() >= maxBatchEvents) {
                     handOver();
                 }

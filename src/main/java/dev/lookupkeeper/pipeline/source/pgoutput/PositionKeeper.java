@@ -21,6 +21,7 @@ import dev.lookupkeeper.pipeline.batch.StreamSink;
  * confirmation that covers a batch with messages. Owned by the reader thread.
  */
 final class PositionKeeper {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PositionKeeper.class);
     /** The server's side of the replication connection, as far as positions go. */
     interface Server {
         /** The WAL end the server last reported (a keepalive's or a message's). */
@@ -44,6 +45,8 @@ final class PositionKeeper {
     private long reported;
     private long reportedDurable;
     private long heldSinceNanos;
+    private long heldAt;
+    private boolean flushedPastHeld;
     private long pending;
     private long lastStoreMs;
     private long lastRetryNanos;
@@ -89,7 +92,7 @@ final class PositionKeeper {
         if (!confirmAtOnce && nothingInFlight && Long.compareUnsigned(pending, confirmable) > 0 && intervalUp()) {
             store(pending);
         }
-        long durable = durable();
+        long durable = max(durable(), reportedDurable); // a flush reported is never taken back
         if (Long.compareUnsigned(confirmable, reported) > 0 || Long.compareUnsigned(durable, reportedDurable) > 0) {
             boolean covers = lookupChangesUnconfirmed && Long.compareUnsigned(confirmable, reported) > 0;
             if (covers) {
@@ -116,13 +119,21 @@ final class PositionKeeper {
             return confirmable;
         }
         long now = System.nanoTime();
-        if (heldSinceNanos == 0) {
+        long stored = sink.storedCheckpoint();
+        if (heldSinceNanos == 0 || stored != heldAt) {
+            // the timer is the oldest held batch's: the stored checkpoint stays at its start until it settles
             heldSinceNanos = now;
+            heldAt = stored;
+            flushedPastHeld = false;
         }
         if (now - heldSinceNanos >= FLUSH_PAST_HELD_NANOS) {
+            if (!flushedPastHeld) {
+                flushedPastHeld = true;
+                LOG.warn("a batch held for {} ms at {}: flushed past it so sessions at synchronous_commit = on can finish;"
+                        + " a crash before it settles re-bootstraps", FLUSH_PAST_HELD_NANOS / 1_000_000, dev.lookupkeeper.core.Lsns.format(stored));
+            }
             return confirmable;
         }
-        long stored = sink.storedCheckpoint();
         return Long.compareUnsigned(stored, confirmable) < 0 ? stored : confirmable;
     }
 

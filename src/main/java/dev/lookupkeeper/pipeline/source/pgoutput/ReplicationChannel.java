@@ -30,9 +30,8 @@ import org.postgresql.core.QueryExecutorBase;
  * so again on every empty poll (measured: 14,000 empty polls took 15.8 s). So the channel asks
  * pgjdbc's buffered input stream itself ({@code available()}: pgjdbc's buffer, else the kernel's
  * count) and reads only when something is there. That stream is private to pgjdbc and reached by
- * reflection once; where that fails, the poll falls back to pgjdbc's. With TLS the kernel's count
- * is of encrypted bytes and may say 0 while a record waits: the reader then treats the socket as
- * empty, applies what it has and blocks — a smaller batch, nothing lost.
+ * reflection once; where that fails, and with TLS or GSS encryption (the kernel's count is of
+ * encrypted bytes and may say 0 while a record waits), the poll is pgjdbc's.
  *
  * <p>Frames (PostgreSQL's streaming replication protocol): XLogData {@code 'w'} (start, WAL end,
  * send time, payload) and primary keepalive {@code 'k'} (WAL end, send time, reply requested) in;
@@ -106,9 +105,13 @@ final class ReplicationChannel {
             Object executor = connection.unwrap(BaseConnection.class).getQueryExecutor();
             Field stream = QueryExecutorBase.class.getDeclaredField("pgStream");
             stream.setAccessible(true);
+            PGStream pg = (PGStream) stream.get(executor);
+            if (pg.getSocket() instanceof javax.net.ssl.SSLSocket || pg.isGssEncrypted()) {
+                return null; // the socket's count is of encrypted bytes: it may say 0 while a frame waits
+            }
             Field in = PGStream.class.getDeclaredField("pgInput");
             in.setAccessible(true);
-            return (InputStream) in.get(stream.get(executor));
+            return (InputStream) in.get(pg);
         } catch (ReflectiveOperationException | SQLException | RuntimeException e) {
             return null;
         }

@@ -64,6 +64,7 @@ public final class TupleView {
             return null;
         }
         if (kinds[column] == BINARY) {
+            binaryLength(column, 16, "uuid");
             return new UUID(buf.getLong(offsets[column]), buf.getLong(offsets[column] + 8));
         }
         return TextValues.uuid(buf, offsets[column], lengths[column]);
@@ -79,6 +80,7 @@ public final class TupleView {
             return false;
         }
         if (kinds[column] == BINARY) {
+            binaryLength(column, 16, "uuid");
             out[0] = buf.getLong(offsets[column]);
             out[1] = buf.getLong(offsets[column] + 8);
         } else {
@@ -93,7 +95,12 @@ public final class TupleView {
             return Long.MIN_VALUE;
         }
         if (kinds[column] == BINARY) {
-            return buf.getLong(offsets[column]) + PG_EPOCH_MICROS;
+            binaryLength(column, 8, "timestamp");
+            long micros = buf.getLong(offsets[column]);
+            if (micros == Long.MAX_VALUE || micros == Long.MIN_VALUE) {
+                throw new PgOutputException("timestamp column " + column + " is infinity");
+            }
+            return micros + PG_EPOCH_MICROS;
         }
         return TextValues.timestampMicros(buf, offsets[column], lengths[column]);
     }
@@ -111,6 +118,13 @@ public final class TupleView {
             };
         }
         return TextValues.int64(buf, offsets[column], lengths[column]);
+    }
+
+    /** A binary value of the length its type sends; else the column is not of that type. */
+    private void binaryLength(int column, int expected, String type) {
+        if (lengths[column] != expected) {
+            throw new PgOutputException("column " + column + " sent " + lengths[column] + " binary bytes, not a " + type + "'s " + expected);
+        }
     }
 
     public String text(int column) {

@@ -185,6 +185,12 @@ class PositionKeeperTest {
         k.report(server, true);
         assertThat(server.durable).containsExactly(100L, 200L);
         assertThat(server.confirmed).containsExactly(200L, 200L);
+        // the oldest held batch settled, a later one is still held: its own second starts now
+        sink.stored = 150;
+        k.batchDone(300, true, true);
+        k.report(server, true);
+        assertThat(server.confirmed).containsExactly(200L, 200L, 300L);
+        assertThat(server.durable).as("flush stays where it was: not past the newly oldest held batch").containsExactly(100L, 200L, 200L);
     }
 
     @Test
