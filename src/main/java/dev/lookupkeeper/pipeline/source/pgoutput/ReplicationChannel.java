@@ -224,8 +224,8 @@ final class ReplicationChannel {
     }
 
     /**
-     * Reports what is visible (write and apply: the lookup rows of every transaction before it are
-     * committed) and what is durable (flush: the slot's confirmed position follows it, and a crash
+     * Reports what is visible (apply, and write unless write is reported as received: the lookup
+     * rows of every transaction before it are committed) and what is durable (flush: the slot's confirmed position follows it, and a crash
      * restarts from there). Sent at once when either moved; otherwise only when the server asked for
      * a reply or a status interval passed.
      */
