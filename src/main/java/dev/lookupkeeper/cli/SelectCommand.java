@@ -50,6 +50,11 @@ final class SelectCommand implements Callable<Integer> {
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-select", s.connectAttempts())) {
             Preflight.requireRights(c, s, Privileges.Access.READ_QUEUE, Preflight.Slot.NEVER);
             list = new PartitionSelector(null, s).candidates(c, queue, group, limit);
+            if (list.isEmpty() && !queueExists(c, s, queue)) {
+                // an empty list is an answer (nothing to pop); a queue that does not exist is likely a typo
+                System.err.println("lookupkeeper select: warning: queue '" + queue + "' does not exist (no row in "
+                        + s.queueSchema() + ".queues): the list is empty");
+            }
         }
         if (json) {
             System.out.println(Json.write(list));
@@ -57,5 +62,15 @@ final class SelectCommand implements Callable<Integer> {
             list.forEach(c -> System.out.println(c.id() + "  " + c.name()));
         }
         return ExitCodes.OK;
+    }
+
+    private static boolean queueExists(Connection c, Settings s, String queue) throws java.sql.SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + dev.lookupkeeper.config.Identifiers.quote(s.queueSchema())
+                + ".queues WHERE name = ?")) {
+            ps.setString(1, queue);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 }

@@ -53,6 +53,7 @@ final class SwitchCommand implements Callable<Integer> {
         Settings s = db.settings();
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-switch", s.connectAttempts())) {
             Preflight.requireRights(c, s, Privileges.Access.WRITE, Preflight.Slot.ALWAYS);
+            Preflight.requireSwitchRights(c, s);
             Switcher.Outcome o = new Switcher(s, timeout, line -> {
                 if (!json) {
                     System.out.println("  " + line);

@@ -36,15 +36,33 @@ public final class Database {
     }
 
     /**
+     * A connection that gives up on a server silent for {@code socketTimeout} (see
+     * {@link SocketTimeouts}): the read fails with SQLSTATE 08006, as any lost connection.
+     */
+    public static Connection connect(ConnectionSettings c, String applicationName, java.time.Duration socketTimeout) throws SQLException {
+        return DriverManager.getConnection(c.jdbcUrl(), withSocketTimeout(driverProperties(c, applicationName), socketTimeout));
+    }
+
+    private static Properties withSocketTimeout(Properties p, java.time.Duration socketTimeout) {
+        p.setProperty("socketTimeout", Long.toString(Math.max(1, socketTimeout.toSeconds())));
+        return p;
+    }
+
+    /**
      * Connects with bounded retries and a growing pause. Gives up with a
      * {@link DatabaseNotReadyException} that names the server but never the password.
      */
     public static Connection connectWithRetry(ConnectionSettings c, String applicationName, int attempts) {
+        return connectWithRetry(c, applicationName, attempts, null);
+    }
+
+    /** As {@link #connectWithRetry(ConnectionSettings, String, int)}, with a socket timeout (null: none). */
+    public static Connection connectWithRetry(ConnectionSettings c, String applicationName, int attempts, java.time.Duration socketTimeout) {
         long pauseMs = 500;
         SQLException last = null;
         for (int i = 1; i <= attempts; i++) {
             try {
-                return connect(c, applicationName);
+                return socketTimeout == null ? connect(c, applicationName) : connect(c, applicationName, socketTimeout);
             } catch (SQLException e) {
                 last = e;
                 if (!isTransient(e)) {
@@ -85,12 +103,27 @@ public final class Database {
 
     /** @param lockTimeoutMs a lock_timeout for every session of the pool (null: the server's) */
     public static HikariDataSource pool(ConnectionSettings c, String applicationName, int size, Integer lockTimeoutMs) {
+        return pool(c, applicationName, size, lockTimeoutMs, null);
+    }
+
+    /**
+     * @param lockTimeoutMs a lock_timeout for every session of the pool (null: the server's)
+     * @param socketTimeout how long a statement may wait for the server's first byte (null: forever;
+     *                      see {@link SocketTimeouts}); idle connections are also checked every 30 s
+     */
+    public static HikariDataSource pool(ConnectionSettings c, String applicationName, int size, Integer lockTimeoutMs,
+                                        java.time.Duration socketTimeout) {
         HikariConfig hc = new HikariConfig();
         if (lockTimeoutMs != null) {
             hc.setConnectionInitSql("SET lock_timeout = " + lockTimeoutMs.intValue());
         }
         hc.setJdbcUrl(c.jdbcUrl());
-        hc.setDataSourceProperties(driverProperties(c, applicationName));
+        Properties p = driverProperties(c, applicationName);
+        if (socketTimeout != null) {
+            withSocketTimeout(p, socketTimeout);
+            hc.setKeepaliveTime(30_000);
+        }
+        hc.setDataSourceProperties(p);
         hc.setUsername(c.user());
         if (c.password() != null) {
             hc.setPassword(c.password());

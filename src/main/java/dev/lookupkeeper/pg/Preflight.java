@@ -141,6 +141,28 @@ public final class Preflight {
         }
     }
 
+    /**
+     * What {@code switch} needs besides the stream's rights, checked before it records any step:
+     * the messages table's ownership and CREATE on lookupkeeper's schema (it creates and drops
+     * triggers) — all that is missing in one line, naming who may run it.
+     */
+    public static void requireSwitchRights(Connection c, Settings s) throws SQLException {
+        List<String> missing = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(SqlTemplates.of(s).get("check/switch_rights.sql"))) {
+            ps.setString(1, s.queueSchema());
+            ps.setString(2, s.schema());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    missing.add(rs.getString(1));
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new DatabaseNotReadyException("role '" + c.getMetaData().getUserName() + "' cannot switch modes: it lacks "
+                    + String.join("; ", missing) + " (run switch as the tables' owner, the role that ran install; nothing was changed)");
+        }
+    }
+
     /** The role's missing rights as one phrase, or null when it has them all. */
     private static String roleLacks(Connection c, Settings s, Privileges.Access access, Slot slot) throws SQLException {
         List<String> missing = new ArrayList<>(Privileges.missing(c, s, access));

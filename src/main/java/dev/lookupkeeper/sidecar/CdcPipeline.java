@@ -10,6 +10,7 @@ import dev.lookupkeeper.operations.bootstrap.SlotCheck;
 import dev.lookupkeeper.operations.install.Installer;
 import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.pg.SocketTimeouts;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
 import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.pipeline.Pipelines;
@@ -76,7 +77,8 @@ public final class CdcPipeline implements AutoCloseable {
     /** Everything up to a running stream; throws before writing anything if the database is not ready. */
     public void start(Bootstrapper.ProgressSink progress) throws SQLException, InterruptedException {
         long checkpoint;
-        try (Connection c = Database.connectWithRetry(settings.connection(), "lookupkeeper-setup", settings.connectAttempts())) {
+        try (Connection c = Database.connectWithRetry(settings.connection(), "lookupkeeper-setup", settings.connectAttempts(),
+                SocketTimeouts.SETUP)) {
             new Installer(settings).install(c, true);
             refuseIfSlotHeld(c);
             checkSlot(c);
@@ -98,7 +100,8 @@ public final class CdcPipeline implements AutoCloseable {
             }
         }
         // strict: a sink statement must never wait long on a row a commit waiting for the sidecar holds
-        pool = Database.pool(settings.connection(), "lookupkeeper-sink", 3, options.confirmAtOnce() ? STRICT_LOCK_TIMEOUT_MS : null);
+        pool = Database.pool(settings.connection(), "lookupkeeper-sink", 3, options.confirmAtOnce() ? STRICT_LOCK_TIMEOUT_MS : null,
+                SocketTimeouts.SINK);
         if (options.source() == StreamSource.DEBEZIUM) {
             startDebezium();
         } else {

@@ -8,6 +8,7 @@ import dev.lookupkeeper.http.HttpApi;
 import dev.lookupkeeper.http.Metrics;
 import dev.lookupkeeper.operations.install.Installer;
 import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.pg.SocketTimeouts;
 import dev.lookupkeeper.pipeline.Pipelines;
 import dev.lookupkeeper.pipeline.source.kafka.KafkaOptions;
 import dev.lookupkeeper.pipeline.source.kafka.KafkaSource;
@@ -40,7 +41,8 @@ public final class KafkaRuntime implements AutoCloseable {
 
     public void run() throws Exception {
         String schema = Identifiers.quote(settings.schema());
-        try (Connection c = Database.connectWithRetry(settings.connection(), "lookupkeeper-control", settings.connectAttempts())) {
+        try (Connection c = Database.connectWithRetry(settings.connection(), "lookupkeeper-control", settings.connectAttempts(),
+                SocketTimeouts.SETUP)) {
             new Installer(settings).install(c, false);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema + ".streams (stream, bootstrap_status) VALUES (?, 'done')"
                     + " ON CONFLICT (stream) DO NOTHING")) {
@@ -48,7 +50,7 @@ public final class KafkaRuntime implements AutoCloseable {
                 ps.executeUpdate();
             }
         }
-        try (HikariDataSource pool = Database.pool(settings.connection(), "lookupkeeper-sink", 3);
+        try (HikariDataSource pool = Database.pool(settings.connection(), "lookupkeeper-sink", 3, null, SocketTimeouts.SINK);
              KafkaSource s = new KafkaSource(kafka);
              HttpApi http = options.http().enabled()
                      ? new HttpApi(options.http(), dev.lookupkeeper.selection.BoundedSelection.withDefaults(new PartitionSelector(pool, settings)),

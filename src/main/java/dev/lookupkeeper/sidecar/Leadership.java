@@ -3,6 +3,7 @@ package dev.lookupkeeper.sidecar;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.pg.AdvisoryLock;
 import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.pg.SocketTimeouts;
 import dev.lookupkeeper.pg.LeaderLocks;
 import dev.lookupkeeper.pg.PgErrors;
 import java.sql.Connection;
@@ -108,7 +109,7 @@ final class Leadership implements AutoCloseable {
     private void tryLock() {
         try {
             if (session == null) {
-                session = Database.connect(settings.connection(), "lookupkeeper-leader");
+                session = Database.connect(settings.connection(), "lookupkeeper-leader", SocketTimeouts.CONTROL);
                 try (Statement st = session.createStatement()) {
                     if (session.getMetaData().getDatabaseMajorVersion() >= 14) {
                         st.execute("SET idle_session_timeout = " + IDLE_END_MS);

@@ -4,6 +4,7 @@ import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.core.PipelineStats;
 import dev.lookupkeeper.http.Metrics;
 import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.pg.SocketTimeouts;
 import dev.lookupkeeper.pg.SynchronousStandbys;
 import java.io.File;
 import java.nio.file.Path;
@@ -72,7 +73,7 @@ public final class OrphanGuard {
         guard.streamEndedAt(parentGoneMs);
         long giveUp = System.currentTimeMillis() + s.consistency().strictFailover().toMillis() * 3 + 30_000;
         while (System.currentTimeMillis() < giveUp) {
-            try (Connection c = Database.connect(s.connection(), "lookupkeeper-guard")) {
+            try (Connection c = Database.connect(s.connection(), "lookupkeeper-guard", SocketTimeouts.CONTROL)) {
                 while (System.currentTimeMillis() < giveUp) {
                     SynchronousStandbys.Standing st = SynchronousStandbys.standing(c, app);
                     if (!st.listed()) {

@@ -12,6 +12,7 @@ import dev.lookupkeeper.operations.install.Installer;
 import dev.lookupkeeper.operations.replay.ReplayWindow;
 import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.pg.SocketTimeouts;
 import dev.lookupkeeper.pg.PgErrors;
 import dev.lookupkeeper.pg.Preflight;
 import dev.lookupkeeper.pg.Privileges;
@@ -37,6 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class SidecarRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SidecarRuntime.class);
     private static final long POLL_MS = 200;
+    /** How long a stop may wait for the control connection's statement before aborting it. */
+    private static final long STOP_ABORT_MS = 3000;
 
     private final Settings settings;
     private final SidecarOptions options;
@@ -71,7 +74,8 @@ public final class SidecarRuntime implements AutoCloseable {
 
     /** Checks and installs (before anything streams), then follows the mode until {@link #stop()}. */
     public void run() throws Exception {
-        Connection c = Database.connectWithRetry(settings.connection(), "lookupkeeper-control", settings.connectAttempts());
+        Connection c = Database.connectWithRetry(settings.connection(), "lookupkeeper-control", settings.connectAttempts(),
+                SocketTimeouts.CONTROL);
         try {
             prepare(c);
             c = loop(c);
@@ -79,18 +83,32 @@ public final class SidecarRuntime implements AutoCloseable {
             boolean wasStreaming = streams.streaming();
             streams.closeMain();
             if (c != null) {
-                if (wasStreaming) {
-                    strictGuard.afterCleanStop(c);
-                }
-                streams.closeShadow(c);
-                if (leadership.held()) {
-                    new ModeStore(settings).heartbeat(c, false);
-                }
-                registry.remove(c);
+                tidyUp(c, wasStreaming);
             }
         } finally {
             leadership.close();
             Database.closeQuietly(c);
+        }
+    }
+
+    /**
+     * What a clean stop records: the guard's note, the shadow slot dropped, the heartbeat's "not
+     * streaming", this instance's row removed. Best effort: a server that stopped answering (the
+     * stop's deadline aborts the connection) leaves them to the next start, which loses nothing —
+     * every position stored is a committed one.
+     */
+    private void tidyUp(Connection c, boolean wasStreaming) {
+        try {
+            if (wasStreaming) {
+                strictGuard.afterCleanStop(c);
+            }
+            streams.closeShadow(c);
+            if (leadership.held()) {
+                new ModeStore(settings).heartbeat(c, false);
+            }
+            registry.remove(c);
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("stopped without tidying up ({}): the next start resumes from the stored checkpoint", e instanceof SQLException se ? PgErrors.brief(se) : e.getMessage());
         }
     }
 
@@ -104,7 +122,7 @@ public final class SidecarRuntime implements AutoCloseable {
         new Installer(settings).install(c, "cdc".equals(initial) || shadow);
         ModeStore store = new ModeStore(settings);
         if (options.http().enabled()) {
-            selectPool = Database.pool(settings.connection(), "lookupkeeper-select", 4);
+            selectPool = Database.pool(settings.connection(), "lookupkeeper-select", 4, null, SocketTimeouts.SELECTION);
             router = new SelectionRouter(BoundedSelection.withDefaults(new PartitionSelector(selectPool, settings)), stats, options.readyBound());
             http = new HttpApi(options.http(), router::candidates, metrics, this::ready, this::readiness);
             streams.serveSelection(router);
@@ -237,7 +255,7 @@ public final class SidecarRuntime implements AutoCloseable {
 
     private Connection reconnect() {
         try {
-            Connection c = Database.connect(settings.connection(), "lookupkeeper-control");
+            Connection c = Database.connect(settings.connection(), "lookupkeeper-control", SocketTimeouts.CONTROL);
             LOG.info("reconnected to PostgreSQL");
             metrics.databaseUp(true);
             metrics.reconnected();
@@ -305,8 +323,34 @@ public final class SidecarRuntime implements AutoCloseable {
         return http == null ? 0 : http.port();
     }
 
+    /**
+     * Asks the loop to stop. A connection that does not answer (a network that went dark) must not
+     * hold the stop up: after {@link #STOP_ABORT_MS} the control connection is aborted, so the
+     * loop's statement and the tidying up fail at once instead of at their socket timeouts.
+     */
     public void stop() {
+        if (stop.getCount() == 0) {
+            return;
+        }
         stop.countDown();
+        Thread deadline = new Thread(() -> {
+            try {
+                Thread.sleep(STOP_ABORT_MS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            Connection c = control;
+            if (c != null) {
+                LOG.warn("stopping takes over {} s (PostgreSQL does not answer): closing the control connection", STOP_ABORT_MS / 1000);
+                try {
+                    c.abort(Runnable::run);
+                } catch (SQLException e) {
+                    // closed already
+                }
+            }
+        }, "stop-deadline");
+        deadline.setDaemon(true);
+        deadline.start();
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.http.Metrics;
 import dev.lookupkeeper.mode.ModeStore;
 import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.pg.SocketTimeouts;
 import dev.lookupkeeper.pg.PgErrors;
 import dev.lookupkeeper.pg.SynchronousStandbys;
 import java.sql.Connection;
@@ -84,7 +85,7 @@ public final class StrictGuard implements AutoCloseable {
         while (!stopping) {
             try {
                 if (c == null || c.isClosed()) {
-                    c = Database.connect(settings.connection(), "lookupkeeper-guard");
+                    c = Database.connect(settings.connection(), "lookupkeeper-guard", SocketTimeouts.CONTROL);
                 }
                 check(c, System.currentTimeMillis());
             } catch (SQLException e) {

@@ -13,13 +13,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A TCP proxy in front of PostgreSQL that a test can break: {@link #cut()} closes every connection
  * through it at once (a reset between the sidecar and the server), {@link #stall(boolean)} stops
- * moving bytes in both directions while keeping the connections open (a network that hangs).
+ * moving bytes in both directions while keeping the connections open (a network that hangs),
+ * {@link #darken()} stops the connections open now for good without closing them (a NAT or load
+ * balancer that forgot the flows: no reset, no byte, ever) while new connections go through.
  */
 public final class ChaosProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final InetSocketAddress target;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
+    private final java.util.Set<Socket> dark = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean stalled;
     private volatile boolean closed;
 
@@ -46,6 +49,15 @@ public final class ChaosProxy implements AutoCloseable {
             closeQuietly(s);
         }
         open.clear();
+    }
+
+    /**
+     * The connections open now go dark for good: no byte moves either way on them again and they are
+     * never closed by the proxy; connections made afterwards go through. Returns how many went dark.
+     */
+    public int darken() {
+        dark.addAll(open);
+        return open.size() / 2;
     }
 
     /** While stalled, no byte moves either way; the connections stay open. */
@@ -84,14 +96,14 @@ public final class ChaosProxy implements AutoCloseable {
             byte[] buf = new byte[16384];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 while (true) {
-                    while (stalled && !from.isClosed()) {
+                    while ((stalled || dark.contains(from)) && !from.isClosed()) {
                         Thread.sleep(20);
                     }
                     int n = in.read(buf);
                     if (n < 0) {
                         break;
                     }
-                    while (stalled && !from.isClosed()) {
+                    while ((stalled || dark.contains(from)) && !from.isClosed()) {
                         Thread.sleep(20); // bytes read before the stall wait too
                     }
                     out.write(buf, 0, n);
@@ -104,6 +116,8 @@ public final class ChaosProxy implements AutoCloseable {
                 closeQuietly(to);
                 open.remove(from);
                 open.remove(to);
+                dark.remove(from);
+                dark.remove(to);
             }
         }, "chaos-pump");
         t.setDaemon(true);

@@ -48,7 +48,7 @@ public final class PgOutputSource implements SlotStream {
     /** The longest a paced reader waits inside a transaction for the rest of it to arrive. */
     private static final long LINGER_MAX_NANOS = 1_000_000;
     /** How long a blocked read waits in silence before the reader sends a status update of its own. */
-    private static final Duration STATUS_INTERVAL = Duration.ofSeconds(10);
+    private static final Duration STATUS_INTERVAL = Duration.ofSeconds(5);
     /** While transactions are held: how long the reader sleeps between looks at an empty socket. */
     private static final long HELD_POLL_NANOS = 1_000_000;
 
@@ -321,10 +321,21 @@ public final class PgOutputSource implements SlotStream {
             return;
         }
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            long abortedAt = 0;
             while (!finished.await(50, TimeUnit.MILLISECONDS)) {
                 if (blockedIdle || System.nanoTime() > deadline) {
                     abortConnection(); // a blocked read() only ends with its socket
+                    if (abortedAt == 0) {
+                        abortedAt = System.nanoTime();
+                    }
+                }
+                if (abortedAt != 0 && System.nanoTime() - abortedAt > TimeUnit.SECONDS.toNanos(1)) {
+                    // the reader waits on the writer, whose statement waits on a server that does not answer:
+                    // closing the sink's pool (next) ends that statement; nothing is confirmed past it
+                    LOG.warn("the stream's reader did not stop within 4 s (a lookup statement waits for the server): leaving it");
+                    writer.shutdownNow();
+                    return;
                 }
             }
         } catch (InterruptedException e) {

@@ -2,7 +2,6 @@ package dev.lookupkeeper.pipeline.source.pgoutput;
 
 import dev.lookupkeeper.core.Lsns;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.reflect.Field;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
@@ -14,6 +13,7 @@ import org.postgresql.copy.CopyDual;
 import org.postgresql.core.BaseConnection;
 import org.postgresql.core.PGStream;
 import org.postgresql.core.QueryExecutorBase;
+import org.postgresql.core.VisibleBufferedInputStream;
 
 /**
  * The streaming replication protocol of one logical slot, spoken by the sidecar itself over
@@ -56,22 +56,32 @@ final class ReplicationChannel {
     static final long BRIEF_NANOS = 1_000_000;
     static final long BRIEF_LOOK_NANOS = 100_000;
 
+    /** The least silence taken as a dead connection, whatever the server's wal_sender_timeout. */
+    static final Duration MIN_SILENCE_BOUND = Duration.ofSeconds(15);
+
     private final CopyDual copy;
     /** pgjdbc's buffered input of this connection, to see whether anything waits (null: unreachable). */
-    private final InputStream input;
+    private final VisibleBufferedInputStream input;
     private final long statusIntervalNanos;
+    private final long silenceBoundNanos;
     private final boolean writeIsReceived;
     private final ByteBuffer status = ByteBuffer.allocate(1 + 8 + 8 + 8 + 8 + 1);
     private long lastReceived;
     private boolean replyRequested;
     private boolean ended;
     private long lastStatusNanos = System.nanoTime();
+    /** When the server was last heard from: any frame. */
+    private long lastHeardNanos = System.nanoTime();
+    /** A status update asking for a reply went out in this silence. */
+    private boolean probed;
     private long write;
     private long flush;
     private long apply;
 
-    private ReplicationChannel(CopyDual copy, InputStream input, long startLsn, Duration statusInterval, boolean writeIsReceived) {
+    private ReplicationChannel(CopyDual copy, VisibleBufferedInputStream input, long startLsn, Duration statusInterval, Duration silenceBound,
+                               boolean writeIsReceived) {
         this.writeIsReceived = writeIsReceived;
+        this.silenceBoundNanos = silenceBound.toNanos();
         this.copy = copy;
         this.input = input;
         this.statusIntervalNanos = statusInterval.toNanos();
@@ -84,7 +94,10 @@ final class ReplicationChannel {
     /**
      * Starts streaming on a replication connection ({@code replication=database}). A blocking read
      * returns empty-handed after {@code statusInterval} of silence, so the caller can send a status
-     * update (the server's own keepalives come only at half its {@code wal_sender_timeout}).
+     * update (the server's own keepalives come only at half its {@code wal_sender_timeout}). After a
+     * status interval of silence the status update asks the server for a reply; after
+     * {@link #silenceBound} of silence the connection is taken as dead (a NAT or load balancer that
+     * forgot the flow sends neither a byte nor a reset) and the read fails with SQLSTATE 08006.
      *
      * @param writeIsReceived report "write" as the last position received (an eventual stream: no
      *                        session waits for it, and a walsender whose client's write position
@@ -94,13 +107,50 @@ final class ReplicationChannel {
      */
     static ReplicationChannel start(Connection connection, StreamRequest request, Duration statusInterval, boolean writeIsReceived)
             throws SQLException {
-        connection.setNetworkTimeout(Runnable::run, (int) statusInterval.toMillis());
+        return start(connection, request, statusInterval, silenceBound(connection), writeIsReceived);
+    }
+
+    /** As above, with the silence bound given rather than derived from the server's wal_sender_timeout. */
+    static ReplicationChannel start(Connection connection, StreamRequest request, Duration statusInterval, Duration silence,
+                                    boolean writeIsReceived) throws SQLException {
+        VisibleBufferedInputStream input = bufferedInput(connection);
+        // a read that times out inside pgjdbc's copy ends the copy: only the channel's own wait for a first
+        // byte may time out (every status interval); pgjdbc's read times out only at the silence bound
+        connection.setNetworkTimeout(Runnable::run, (int) (input != null ? statusInterval : silence).toMillis());
         CopyDual copy = connection.unwrap(PGConnection.class).getCopyAPI().copyDual(startCommand(request));
-        return new ReplicationChannel(copy, bufferedInput(connection), request.startLsn(), statusInterval, writeIsReceived);
+        return new ReplicationChannel(copy, input, request.startLsn(), statusInterval, silence, writeIsReceived);
+    }
+
+    /**
+     * How long a silent server is waited for before its connection is taken as dead: at least
+     * {@link #MIN_SILENCE_BOUND}, and longer than half the server's {@code wal_sender_timeout} plus
+     * a margin — a walsender replaying one very large transaction it filters out answers a request
+     * for a reply only when it checks its client, at half that timeout; a shorter bound would end
+     * such a stream and start it again at the same transaction, forever.
+     */
+    static Duration silenceBound(Connection connection) throws SQLException {
+        long walSenderTimeoutMs = 60_000;
+        try (var st = connection.createStatement();
+             var rs = st.executeQuery("SELECT setting::bigint FROM pg_settings WHERE name = 'wal_sender_timeout'")) {
+            if (rs.next()) {
+                walSenderTimeoutMs = rs.getLong(1);
+            }
+        }
+        return silenceBound(walSenderTimeoutMs);
+    }
+
+    static Duration silenceBound(long walSenderTimeoutMs) {
+        Duration server = Duration.ofMillis(Math.max(0, walSenderTimeoutMs) / 2).plusSeconds(5);
+        return server.compareTo(MIN_SILENCE_BOUND) > 0 ? server : MIN_SILENCE_BOUND;
+    }
+
+    /** How long this channel waits for a silent server before it takes the connection as dead. */
+    Duration silenceBound() {
+        return Duration.ofNanos(silenceBoundNanos);
     }
 
     /** pgjdbc's buffered input stream of the connection; null when it cannot be reached (the poll then is pgjdbc's). */
-    private static InputStream bufferedInput(Connection connection) {
+    private static VisibleBufferedInputStream bufferedInput(Connection connection) {
         try {
             Object executor = connection.unwrap(BaseConnection.class).getQueryExecutor();
             Field stream = QueryExecutorBase.class.getDeclaredField("pgStream");
@@ -111,7 +161,7 @@ final class ReplicationChannel {
             }
             Field in = PGStream.class.getDeclaredField("pgInput");
             in.setAccessible(true);
-            return (InputStream) in.get(pg);
+            return (VisibleBufferedInputStream) in.get(pg);
         } catch (ReflectiveOperationException | SQLException | RuntimeException e) {
             return null;
         }
@@ -131,6 +181,19 @@ final class ReplicationChannel {
             }
         }
         return false;
+    }
+
+    /**
+     * Waits up to the socket's timeout (the status interval) for a byte, without consuming it:
+     * pgjdbc's buffered stream returns false on a timeout in a non-blocking fill, and leaves the
+     * copy as it was (a timeout inside pgjdbc's copy read would end the copy).
+     */
+    private boolean firstByteWithinInterval() throws SQLException {
+        try {
+            return input.ensureBytes(1, false);
+        } catch (IOException e) {
+            throw new SQLException("replication connection: " + e.getMessage(), "08006", e);
+        }
     }
 
     /** Whether a frame (or part of one) is waiting: pgjdbc's buffer or the socket holds bytes. */
@@ -166,6 +229,10 @@ final class ReplicationChannel {
     ByteBuffer read(Wait wait) throws SQLException {
         while (true) {
             boolean block = wait == Wait.BLOCK;
+            if (block && input != null && !waiting() && !firstByteWithinInterval()) {
+                checkHeard(); // silence for a status interval: ask for a reply, or give up on a dead connection
+                return null;
+            }
             if (wait != Wait.BLOCK && input != null) {
                 if (!waiting() && (wait == Wait.NONE || !waitingWithin(BRIEF_NANOS))) {
                     return null;
@@ -177,7 +244,9 @@ final class ReplicationChannel {
                 frame = copy.readFromCopy(block);
             } catch (SQLException e) {
                 if (e.getCause() instanceof SocketTimeoutException) {
-                    return null; // silence for a status interval: the caller sends a status update
+                    // pgjdbc's own read (TLS or GSS, or the rest of a frame) found nothing for the silence bound
+                    throw new SQLException("no answer from the server on the replication connection for "
+                            + silenceBoundNanos / 1_000_000_000 + " s: taking the connection as dead", "08006", e);
                 }
                 throw e;
             }
@@ -185,6 +254,8 @@ final class ReplicationChannel {
                 ended = block || !copy.isActive();
                 return null;
             }
+            lastHeardNanos = System.nanoTime();
+            probed = false;
             ByteBuffer b = ByteBuffer.wrap(frame);
             switch (b.get()) {
                 case 'w' -> {
@@ -241,20 +312,45 @@ final class ReplicationChannel {
         }
     }
 
-    /** Answers a keepalive that asked for a reply, and keeps the server hearing from us every status interval. */
+    /**
+     * Answers a keepalive that asked for a reply, keeps the server hearing from us every status
+     * interval, and notices a server gone silent ({@link #checkHeard}).
+     */
     void keepAlive() throws SQLException {
+        checkHeard();
         if (replyRequested || System.nanoTime() - lastStatusNanos >= statusIntervalNanos) {
             sendStatus();
         }
     }
 
+    /**
+     * After a status interval of silence, asks the server for a reply once; after the silence bound,
+     * fails: a connection that carries nothing either way (no keepalive, no reset) is dead, and
+     * only a new one streams again.
+     */
+    private void checkHeard() throws SQLException {
+        long silent = System.nanoTime() - lastHeardNanos;
+        if (silent >= silenceBoundNanos) {
+            throw new SQLException("no answer from the server on the replication connection for "
+                    + silent / 1_000_000_000 + " s (asked for one): taking the connection as dead", "08006");
+        }
+        if (silent >= statusIntervalNanos && !probed) {
+            probed = true;
+            sendStatus(true);
+        }
+    }
+
     private void sendStatus() throws SQLException {
+        sendStatus(false);
+    }
+
+    private void sendStatus(boolean askForReply) throws SQLException {
         if (writeIsReceived) {
             write = max(write, lastReceived);
         }
         long nowMicros = System.currentTimeMillis() * 1000 - PG_EPOCH_MICROS;
         status.clear();
-        status.put((byte) 'r').putLong(write).putLong(flush).putLong(apply).putLong(nowMicros).put((byte) 0);
+        status.put((byte) 'r').putLong(write).putLong(flush).putLong(apply).putLong(nowMicros).put((byte) (askForReply ? 1 : 0));
         copy.writeToCopy(status.array(), 0, status.position());
         copy.flushCopy();
         replyRequested = false;

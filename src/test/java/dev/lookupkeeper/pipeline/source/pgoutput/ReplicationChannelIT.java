@@ -2,7 +2,9 @@ package dev.lookupkeeper.pipeline.source.pgoutput;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lookupkeeper.config.ConnectionSettings;
 import dev.lookupkeeper.core.Lsns;
+import dev.lookupkeeper.testing.ChaosProxy;
 import dev.lookupkeeper.testing.PgDatabase;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -121,6 +123,70 @@ class ReplicationChannelIT {
         }
         db.execute("SELECT pg_drop_replication_slot('rc_binary')");
         db.execute("SELECT pg_drop_replication_slot('rc_text')");
+    }
+
+    /**
+     * An idle stream whose server stays silent past the status interval is asked for a reply and
+     * answers, so it lives on past the silence bound; once the connection goes dark (no byte, no
+     * reset), a blocking read fails as a lost connection within the bound and a status interval.
+     */
+    @Test
+    void aSilentServerIsAskedForAReplyAndADarkConnectionFails() throws Exception {
+        db.execute("SELECT pg_create_logical_replication_slot('rc_dark', 'pgoutput')");
+        try (ChaosProxy proxy = new ChaosProxy(db.connection().host(), db.connection().port())) {
+            ConnectionSettings via = new ConnectionSettings("127.0.0.1", proxy.port(), db.connection().database(),
+                    db.connection().user(), db.connection().password(), db.connection().sslMode());
+            try (Connection c = new ReplicationConnector(via, "rc-dark").open()) {
+                Duration interval = Duration.ofMillis(500);
+                Duration bound = Duration.ofSeconds(2);
+                ReplicationChannel ch = ReplicationChannel.start(c, new StreamRequest("rc_dark", List.of("rc_pub"), 0, false, false),
+                        interval, bound, true);
+                long until = System.nanoTime() + Duration.ofSeconds(5).toNanos(); // well past the bound: the server answers each ask
+                while (System.nanoTime() < until) {
+                    ch.read(ReplicationChannel.Wait.BLOCK);
+                    ch.keepAlive();
+                }
+                assertThat(ch.ended()).isFalse();
+                assertThat(proxy.darken()).isEqualTo(1);
+                long darkAt = System.nanoTime();
+                SQLException failure = null;
+                while (failure == null && System.nanoTime() - darkAt < Duration.ofSeconds(10).toNanos()) {
+                    try {
+                        ch.read(ReplicationChannel.Wait.BLOCK);
+                        ch.keepAlive();
+                    } catch (SQLException e) {
+                        failure = e;
+                    }
+                }
+                long tookMs = (System.nanoTime() - darkAt) / 1_000_000;
+                assertThat((Throwable) failure).as("a dark connection fails the read").isNotNull();
+                assertThat(failure.getSQLState()).isEqualTo("08006");
+                assertThat(failure.getMessage()).contains("no answer from the server");
+                // silence counts from the last frame heard, up to a status interval before the connection went dark
+                assertThat(tookMs).as("within the silence bound and one status interval").isBetween(bound.minus(interval).toMillis() - 100,
+                        bound.plus(interval).toMillis() + 300);
+                c.abort(Runnable::run);
+            }
+        } finally {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> db.queryLong(
+                    "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'rc_dark' AND active_pid IS NOT NULL") == 0
+                    || terminateHolder("rc_dark"));
+            db.execute("SELECT pg_drop_replication_slot('rc_dark')");
+        }
+    }
+
+    /** Ends the walsender of a dark connection (its server side would wait for wal_sender_timeout). */
+    private static boolean terminateHolder(String slot) throws SQLException {
+        db.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active_pid IS NOT NULL");
+        return false;
+    }
+
+    /** The silence bound outlasts half the server's wal_sender_timeout, and never falls below 15 s. */
+    @Test
+    void theSilenceBoundFollowsTheServersTimeout() {
+        assertThat(ReplicationChannel.silenceBound(60_000)).isEqualTo(Duration.ofSeconds(35));
+        assertThat(ReplicationChannel.silenceBound(20_000)).isEqualTo(Duration.ofSeconds(15));
+        assertThat(ReplicationChannel.silenceBound(0)).isEqualTo(Duration.ofSeconds(15));
     }
 
     private static void readOneTransaction(ReplicationChannel ch, Collector into) throws SQLException {
