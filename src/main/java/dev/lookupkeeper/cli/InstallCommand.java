@@ -19,7 +19,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "install", mixinStandardHelpOptions = true,
-        description = "Create the lookup table (only when missing), lookupkeeper's schema and the insert-only publication; with --mode trigger"
+        description = "Create the lookup table (only when missing), lookupkeeper's schema and the publication of the messages table (inserts, deletes, truncates); with --mode trigger"
                 + " also the statement-level trigger, then backfill. Idempotent.")
 final class InstallCommand implements Callable<Integer> {
     @Mixin

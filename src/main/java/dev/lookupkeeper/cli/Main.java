@@ -34,6 +34,7 @@ public final class Main implements Runnable {
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(Main::handle);
+        ConfigFileDefaults.install(cl, args);
         return cl.execute(args);
     }
 

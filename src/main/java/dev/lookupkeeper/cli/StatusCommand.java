@@ -46,6 +46,9 @@ final class StatusCommand implements Callable<Integer> {
                   + ", lag " + sl.lagBytes() + " bytes, retained WAL " + sl.retainedWalBytes() + " bytes"
                 : " absent"));
         System.out.println("publication:  " + r.publication().name() + (r.publication().present() ? " on " + String.join(", ", r.publication().tables()) : " absent"));
+        StatusReport.Publication sp = r.selectionPublication();
+        System.out.println("selection publication: " + sp.name() + (sp.present() ? " on " + String.join(", ", sp.tables())
+                : " absent (run serves the selection by SQL; install as the tables' owner creates it)"));
         System.out.println("trigger:      " + (r.trigger().present()
                 ? (r.trigger().enabled() ? "enabled" : "DISABLED") + (r.trigger().statementLevel() ? ", statement-level" : ", ROW-level") : "absent"));
         StatusReport.Consistency cs = r.consistency();

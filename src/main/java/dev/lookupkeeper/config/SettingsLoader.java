@@ -38,6 +38,8 @@ public final class SettingsLoader {
             Map.entry("drop-queue-trigger", "false"),
             Map.entry("strict-failover", "10s"));
     private static final Set<String> FILE_ONLY = Set.of("db-url", "password-file");
+    /** Keys of the commands' own options, which a config file may hold too (the command reads them). */
+    private static volatile Set<String> commandKeys = Set.of();
 
     private final Map<String, String> env;
 
@@ -95,6 +97,21 @@ public final class SettingsLoader {
                 Durations.parse("--strict-failover", m.get("strict-failover")));
     }
 
+    /**
+     * The long option names of every command: a config file may hold them, each command takes those
+     * it has (one file can serve run and status alike); a key of no command is refused.
+     */
+    public static void acceptKeys(Set<String> keys) {
+        commandKeys = Set.copyOf(keys);
+    }
+
+    /** The keys this loader reads itself (connection, names, tuning, consistency). */
+    public static Set<String> settingsKeys() {
+        Set<String> all = new java.util.TreeSet<>(DEFAULTS.keySet());
+        all.addAll(FILE_ONLY);
+        return all;
+    }
+
     private static Iterable<String> keys() {
         Set<String> all = new java.util.TreeSet<>(DEFAULTS.keySet());
         all.addAll(FILE_ONLY);
@@ -129,6 +146,7 @@ public final class SettingsLoader {
         }
         Set<String> known = new java.util.HashSet<>(DEFAULTS.keySet());
         known.addAll(FILE_ONLY);
+        known.addAll(commandKeys);
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (e.getKey().equals("password")) {
@@ -137,7 +155,9 @@ public final class SettingsLoader {
             if (!known.contains(e.getKey())) {
                 throw new ConfigException("config file " + file + ": unknown option '" + e.getKey() + "'; known: " + new java.util.TreeSet<>(known));
             }
-            out.put(e.getKey(), e.getValue().asText());
+            if (DEFAULTS.containsKey(e.getKey()) || FILE_ONLY.contains(e.getKey())) {
+                out.put(e.getKey(), e.getValue().asText());
+            }
         }
         return out;
     }

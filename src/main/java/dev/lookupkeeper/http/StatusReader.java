@@ -71,7 +71,8 @@ public final class StatusReader {
         return new StatusReport(st.mode(), sw, slot(c), publication(c),
                 new StatusReport.Trigger(ts.present(), ts.enabled(), ts.statementLevel()),
                 new StatusReport.Sidecar(st.sidecarSeenAt() == null ? null : st.sidecarSeenAt().toString(), st.sidecarStreaming()),
-                last, rows, replay(c), consistency(c), queueTriggers(c), instances, StatusReport.leaderOf(instances), held);
+                last, rows, replay(c), consistency(c), queueTriggers(c), instances, StatusReport.leaderOf(instances), held,
+                publication(c, settings.selectionPublication()));
     }
 
     private List<StatusReport.Instance> instances(Connection c) throws SQLException {
@@ -135,10 +136,15 @@ public final class StatusReader {
     }
 
     private StatusReport.Publication publication(Connection c) throws SQLException {
+        return publication(c, settings.publication());
+    }
+
+    /** A publication and its tables (the in-memory selection's publication, or the stream's). */
+    private StatusReport.Publication publication(Connection c, String name) throws SQLException {
         List<String> tables = new ArrayList<>();
         boolean present = false;
         try (PreparedStatement ps = c.prepareStatement(SqlTemplates.of(settings).get("install/publication_tables.sql"))) {
-            ps.setString(1, settings.publication());
+            ps.setString(1, name);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     present = true;
@@ -148,7 +154,7 @@ public final class StatusReader {
                 }
             }
         }
-        return new StatusReport.Publication(settings.publication(), present, tables);
+        return new StatusReport.Publication(name, present, tables);
     }
 
 }

@@ -17,7 +17,8 @@ public record StatusReport(
         List<QueueTrigger> queueTriggers,
         List<Instance> instances,
         String leader,
-        Held held) {
+        Held held,
+        Publication selectionPublication) {
 
     /**
      * Transactions the stream delivered but could not settle yet (their partitions not visible, or,

@@ -32,7 +32,28 @@ public final class PgErrors {
         if (nl >= 0) {
             msg = msg.substring(0, nl);
         }
-        return msg.trim();
+        msg = msg.trim();
+        String network = networkCause(e);
+        return network == null ? msg : msg + " (" + network + ")";
+    }
+
+    /**
+     * What the network said underneath a driver's generic "The connection attempt failed": an
+     * unknown host, a refused or unreachable address, a timeout. Null when there is nothing below.
+     */
+    static String networkCause(Throwable e) {
+        for (Throwable x = e.getCause(); x != null; x = x.getCause() == x ? null : x.getCause()) {
+            if (x instanceof java.net.UnknownHostException u) {
+                return "unknown host " + u.getMessage();
+            }
+            if (x instanceof java.net.SocketTimeoutException) {
+                return "timed out";
+            }
+            if (x instanceof java.net.ConnectException || x instanceof java.net.NoRouteToHostException) {
+                return x.getMessage() == null ? x.getClass().getSimpleName() : x.getMessage();
+            }
+        }
+        return null;
     }
 
     static String hint(SQLException e) {

@@ -17,7 +17,7 @@ import java.util.TreeSet;
 
 /**
  * Creates what lookupkeeper needs, idempotently and in one transaction: the lookup table (only
- * when missing), lookupkeeper's own schema and the insert-only publication. Every DDL runs under a
+ * when missing), lookupkeeper's own schema and the publication of the messages table (inserts, deletes, truncates). Every DDL runs under a
  * short lock_timeout, so it never queues pushes into queen.messages behind a long wait.
  */
 public final class Installer {
