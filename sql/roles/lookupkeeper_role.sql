@@ -7,8 +7,9 @@
 --                                                  password then shows in `ps` while psql runs)
 --
 -- Without a password the role is created or kept as it is; set one with `\password lookupkeeper`.
--- With this role: run, verify, status, select, push, resync and replay work. switch, rebuild,
--- install and uninstall need the tables' owner (they say so and exit 3 before changing anything).
+-- With this role: run, verify, status, select, resync, rebuild and replay work. switch, uninstall
+-- and an install that has something to create need the tables' owner (they say so and exit 3
+-- before changing anything); push writes the queue's messages: the queue's role's right, not this one's.
 \set ON_ERROR_STOP on
 
 DO $$

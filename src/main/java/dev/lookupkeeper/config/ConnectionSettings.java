@@ -6,10 +6,26 @@ import java.util.Objects;
  * Where PostgreSQL is and who to be. The password is kept out of toString() so that it can never
  * reach a log line or an exception message by accident.
  */
-public record ConnectionSettings(String host, int port, String database, String user, String password, String sslMode) {
+public record ConnectionSettings(String host, int port, String database, String user, String password, String sslMode,
+                                 java.util.List<String> otherHosts, String targetServerType) {
 
+    /** One server. */
+    public ConnectionSettings(String host, int port, String database, String user, String password, String sslMode) {
+        this(host, port, database, user, password, sslMode, java.util.List.of(), null);
+    }
+
+    /**
+     * @param otherHosts       further servers as host:port, tried in order after the first (a primary
+     *                         and its standbys: the one that is primary now is found on every connect)
+     * @param targetServerType pgjdbc's targetServerType (any, primary, secondary, preferSecondary);
+     *                         null: primary when several servers are named, else pgjdbc's default
+     */
     public ConnectionSettings {
         Objects.requireNonNull(host, "host");
+        otherHosts = otherHosts == null ? java.util.List.of() : java.util.List.copyOf(otherHosts);
+        if (targetServerType == null && !otherHosts.isEmpty()) {
+            targetServerType = "primary";
+        }
         Objects.requireNonNull(database, "database");
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(sslMode, "sslMode");
@@ -20,12 +36,20 @@ public record ConnectionSettings(String host, int port, String database, String 
 
     /** JDBC URL without credentials; user and password travel as properties. */
     public String jdbcUrl() {
-        return "jdbc:postgresql://" + hostForUrl() + ":" + port + "/" + database + "?sslmode=" + sslMode;
+        return "jdbc:postgresql://" + hostList() + "/" + database + "?sslmode=" + sslMode
+                + (targetServerType == null ? "" : "&targetServerType=" + targetServerType);
     }
 
     /** host:port/database, for messages. */
     public String describe() {
-        return hostForUrl() + ":" + port + "/" + database + " as " + user;
+        return hostList() + "/" + database + " as " + user;
+    }
+
+    /** host:port of every server, the first one first. */
+    private String hostList() {
+        StringBuilder b = new StringBuilder(hostForUrl() + ":" + port);
+        otherHosts.forEach(h -> b.append(',').append(h));
+        return b.toString();
     }
 
     private String hostForUrl() {
@@ -34,11 +58,19 @@ public record ConnectionSettings(String host, int port, String database, String 
 
     /** The libpq environment for a child process (the password is left for the caller to pass, if at all). */
     public java.util.Map<String, String> libpqEnvironment() {
-        return java.util.Map.of("PGHOST", host, "PGPORT", Integer.toString(port), "PGDATABASE", database, "PGUSER", user, "PGSSLMODE", sslMode);
+        StringBuilder hosts = new StringBuilder(host);
+        StringBuilder ports = new StringBuilder(Integer.toString(port));
+        for (String h : otherHosts) {
+            int colon = h.lastIndexOf(':');
+            hosts.append(',').append(h, 0, colon);
+            ports.append(',').append(h.substring(colon + 1));
+        }
+        return java.util.Map.of("PGHOST", hosts.toString(), "PGPORT", ports.toString(), "PGDATABASE", database, "PGUSER", user,
+                "PGSSLMODE", sslMode);
     }
 
     public ConnectionSettings withDatabase(String db) {
-        return new ConnectionSettings(host, port, db, user, password, sslMode);
+        return new ConnectionSettings(host, port, db, user, password, sslMode, otherHosts, targetServerType);
     }
 
     @Override

@@ -162,6 +162,18 @@ public final class SettingsLoader {
         return out;
     }
 
+    /** pgjdbc's targetServerType from its own spelling or libpq's target_session_attrs. */
+    private static String targetServerType(String v) {
+        return switch (v) {
+            case "any", "primary", "secondary", "preferSecondary", "preferPrimary" -> v;
+            case "read-write", "master" -> "primary";
+            case "standby", "read-only" -> "secondary";
+            case "prefer-standby" -> "preferSecondary";
+            default -> throw new ConfigException("--db-url: targetServerType '" + v + "' is not one of any, primary, secondary,"
+                    + " preferSecondary, preferPrimary (or target_session_attrs read-write, primary, standby, prefer-standby, any)");
+        };
+    }
+
     /** libpq environment first, then the URL on top of it; the URL never carries a password. */
     ConnectionSettings connection(String dbUrl, String passwordFile) {
         String host = orDefault(env.get("PGHOST"), "localhost");
@@ -169,6 +181,7 @@ public final class SettingsLoader {
         String user = orDefault(env.get("PGUSER"), orDefault(System.getProperty("user.name"), "postgres"));
         String database = env.get("PGDATABASE");
         String sslMode = orDefault(env.get("PGSSLMODE"), "prefer");
+        String target = null;
         if (dbUrl != null && !dbUrl.isBlank()) {
             Map<String, String> u = parseUrl(dbUrl.trim());
             host = u.getOrDefault("host", host);
@@ -176,7 +189,27 @@ public final class SettingsLoader {
             user = u.getOrDefault("user", user);
             database = u.getOrDefault("dbname", database);
             sslMode = u.getOrDefault("sslmode", sslMode);
+            target = u.get("targetServerType");
         }
+        // several servers (a primary and its standbys), as libpq takes them: PGHOST=a,b PGPORT=5432,5433
+        // (one port for all, or one each), or --db-url postgresql://a:5432,b:5433/db
+        String[] hosts = host.split(",", -1);
+        String[] ports = port.split(",", -1);
+        if (ports.length != 1 && ports.length != hosts.length) {
+            throw new ConfigException("PGPORT names " + ports.length + " ports for " + hosts.length + " hosts: give one port, or one per host");
+        }
+        java.util.List<String> others = new java.util.ArrayList<>();
+        for (int i = 1; i < hosts.length; i++) {
+            String h = hosts[i].trim();
+            String p = ports[ports.length == 1 ? 0 : i].trim();
+            if (h.isEmpty()) {
+                throw new ConfigException("an empty host in '" + host + "' (PGHOST or --db-url)");
+            }
+            checkPort(p);
+            others.add((h.contains(":") && !h.startsWith("[") ? "[" + h + "]" : h) + ":" + p);
+        }
+        host = hosts[0].trim();
+        port = ports[0].trim();
         if (database == null || database.isBlank()) {
             database = user;
         }
@@ -197,7 +230,15 @@ public final class SettingsLoader {
         if (passwordFile != null && !passwordFile.isBlank()) {
             password = readPasswordFile(Path.of(passwordFile));
         }
-        return new ConnectionSettings(host, portNumber, database, user, password, sslMode);
+        return new ConnectionSettings(host, portNumber, database, user, password, sslMode, others, target);
+    }
+
+    private static int checkPort(String port) {
+        try {
+            return Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            throw new ConfigException("PostgreSQL port '" + port + "' is not a number (PGPORT or --db-url)");
+        }
     }
 
     private static String readPasswordFile(Path file) {
@@ -218,6 +259,28 @@ public final class SettingsLoader {
         String u = url.startsWith("jdbc:") ? url.substring(5) : url;
         if (!(u.startsWith("postgresql://") || u.startsWith("postgres://"))) {
             throw new ConfigException("--db-url must look like postgresql://user@host:5432/dbname or jdbc:postgresql://host:5432/dbname");
+        }
+        Map<String, String> multi = new HashMap<>();
+        int authStart = u.indexOf("://") + 3;
+        int authEnd = u.indexOf('/', authStart);
+        String authority = u.substring(authStart, authEnd < 0 ? u.length() : authEnd);
+        String hostPart = authority.substring(authority.lastIndexOf('@') + 1);
+        if (hostPart.contains(",")) {
+            // several host:port pairs (java.net.URI takes one): the first stands in for the parse, the rest are joined back
+            StringBuilder hosts = new StringBuilder();
+            StringBuilder ports = new StringBuilder();
+            for (String hp : hostPart.split(",", -1)) {
+                int colon = hp.startsWith("[") ? hp.indexOf("]:") + 1 : hp.lastIndexOf(':');
+                String h = colon > 0 ? hp.substring(0, colon) : hp;
+                String p = colon > 0 ? hp.substring(colon + 1) : "5432";
+                hosts.append(hosts.length() > 0 ? "," : "").append(h.startsWith("[") ? h.substring(1, h.length() - 1) : h);
+                ports.append(ports.length() > 0 ? "," : "").append(p);
+            }
+            multi.put("host", hosts.toString());
+            multi.put("port", ports.toString());
+            String first = hostPart.split(",", -1)[0];
+            u = u.substring(0, authStart) + authority.substring(0, authority.length() - hostPart.length()) + first
+                    + (authEnd < 0 ? "" : u.substring(authEnd));
         }
         URI uri;
         try {
@@ -252,10 +315,13 @@ public final class SettingsLoader {
                 switch (k) {
                     case "password" -> throw new ConfigException("--db-url must not contain a password: put it in PGPASSWORD or --password-file");
                     case "user", "sslmode", "host", "port", "dbname" -> out.put(k, v);
+                    case "targetServerType" -> out.put(k, targetServerType(v));
+                    case "target_session_attrs" -> out.put("targetServerType", targetServerType(v));
                     default -> { /* other driver parameters are not needed by lookupkeeper */ }
                 }
             }
         }
+        out.putAll(multi);
         return out;
     }
 

@@ -145,4 +145,30 @@ class SettingsLoaderTest {
         assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(null, Map.of("application-name", "Bad Name")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("--application-name");
     }
+
+    /** A primary and its standbys, as libpq and pgjdbc take them: the one that is primary now is found on every connect. */
+    @Test
+    void severalServersFromTheEnvironmentOrTheUrl() {
+        ConnectionSettings env = new SettingsLoader(Map.of("PGHOST", "a,b", "PGPORT", "5432,5433", "PGDATABASE", "q", "PGUSER", "u"))
+                .connection(null, null);
+        assertThat(env.jdbcUrl()).isEqualTo("jdbc:postgresql://a:5432,b:5433/q?sslmode=prefer&targetServerType=primary");
+        assertThat(env.libpqEnvironment()).containsEntry("PGHOST", "a,b").containsEntry("PGPORT", "5432,5433");
+        ConnectionSettings onePort = new SettingsLoader(Map.of("PGHOST", "a,b", "PGPORT", "6000", "PGDATABASE", "q", "PGUSER", "u"))
+                .connection(null, null);
+        assertThat(onePort.jdbcUrl()).isEqualTo("jdbc:postgresql://a:6000,b:6000/q?sslmode=prefer&targetServerType=primary");
+
+        SettingsLoader loader = new SettingsLoader(Map.of());
+        assertThat(loader.connection("postgresql://app@db1:5432,db2:5433/queen?target_session_attrs=read-write", null).jdbcUrl())
+                .isEqualTo("jdbc:postgresql://db1:5432,db2:5433/queen?sslmode=prefer&targetServerType=primary");
+        ConnectionSettings jdbc = loader.connection("jdbc:postgresql://db1:5432,db2:5433/queen?user=app&targetServerType=preferSecondary", null);
+        assertThat(jdbc.jdbcUrl()).isEqualTo("jdbc:postgresql://db1:5432,db2:5433/queen?sslmode=prefer&targetServerType=preferSecondary");
+        assertThat(jdbc.user()).isEqualTo("app");
+        assertThat(loader.connection("postgresql://app@db1:5432/queen", null).jdbcUrl())
+                .as("one server: pgjdbc's default").isEqualTo("jdbc:postgresql://db1:5432/queen?sslmode=prefer");
+
+        assertThatThrownBy(() -> new SettingsLoader(Map.of("PGHOST", "a,b,c", "PGPORT", "1,2", "PGUSER", "u")).connection(null, null))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("3 hosts");
+        assertThatThrownBy(() -> loader.connection("postgresql://db1,db2/q?target_session_attrs=whatever", null))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("target_session_attrs");
+    }
 }

@@ -20,18 +20,31 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** install as the owner, then the sidecar runs as the role from sql/roles/lookupkeeper_role.sql. */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class LeastPrivilegeIT {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
 
+    /**
+     * The README's least-privilege section, step by step: the role script run with psql before
+     * install stops at once and says why; install as the owner; the script (password from the
+     * environment, so it never shows in `ps`); then every command the script's header says works
+     * does, as the role, and switch says in one line that it needs the owner and records nothing.
+     */
     @Test
+    @org.junit.jupiter.api.Order(1) // first: it starts before install, on a database without lookupkeeper's schema
     void sidecarRunsAsTheLeastPrivilegeRole() throws Exception {
         List<UUID> partitions = db.createQueues("lp", 1, 100);
+        Psql early = psql(Map.of("LOOKUPKEEPER_ROLE_PASSWORD", "lp-secret-77"), "-f", "sql/roles/lookupkeeper_role.sql");
+        assertThat(early.exitCode()).as(early.output()).isEqualTo(3);
+        assertThat(early.output()).contains("schema lookupkeeper is missing: run \"lookupkeeper install\" as the tables' owner first")
+                .doesNotContain("GRANT");
         Sidecar.Result install = Sidecar.run(db.env(), "install");
         assertThat(install.exitCode()).as(install.output()).isZero();
-        db.execute(Files.readString(Path.of("sql/roles/lookupkeeper_role.sql")));
-        db.execute("ALTER ROLE lookupkeeper PASSWORD 'lp-secret-77'");
-        assertThat(db.queryLong("SELECT count(*) FROM pg_roles WHERE rolname = 'lookupkeeper' AND rolreplication AND NOT rolsuper")).isEqualTo(1);
+        Psql script = psql(Map.of("LOOKUPKEEPER_ROLE_PASSWORD", "lp-secret-77"), "-f", "sql/roles/lookupkeeper_role.sql");
+        assertThat(script.exitCode()).as(script.output()).isZero();
+        assertThat(script.output()).contains("password of role lookupkeeper set").doesNotContain("ERROR");
+        assertThat(db.queryLong("SELECT count(*) FROM pg_roles WHERE rolname = 'lookupkeeper' AND rolreplication AND rolcanlogin AND NOT rolsuper")).isEqualTo(1);
 
         Map<String, String> env = new HashMap<>(db.env());
         env.put("PGUSER", "lookupkeeper");
@@ -42,11 +55,24 @@ class LeastPrivilegeIT {
             Thread.sleep(2000);
             load.close();
             db.awaitLookupEqualsOracle(Duration.ofSeconds(60));
-            Sidecar.Result verify = Sidecar.run(env, "verify");
-            assertThat(verify.exitCode()).as(verify.output()).isZero();
+            for (String[] command : new String[][] {{"verify"}, {"status"}, {"select", "--queue", "lp-0"}, {"resync"}, {"rebuild"},
+                    {"replay", "--from-time", java.time.Instant.now().minusSeconds(1).toString()}}) {
+                Sidecar.Result r = Sidecar.run(env, command);
+                assertThat(r.exitCode()).as(String.join(" ", command) + " as the role:\n" + r.output()).isZero();
+                assertThat(r.output()).doesNotContain("lp-secret-77").doesNotContain("permission denied");
+            }
+            String switchState = "SELECT concat_ws(' | ', mode, switch_target, switch_step, switch_started_at,"
+                    + " (SELECT count(*) FROM pg_trigger WHERE tgname = 'lookupkeeper_partition_lookup')) FROM lookupkeeper.state";
+            String before = db.queryText(switchState);
+            Sidecar.Result sw = Sidecar.run(env, "switch", "--to", "trigger");
+            assertRefused(sw, 3, "lookupkeeper switch: role 'lookupkeeper' cannot switch modes: it lacks ownership of table queen.messages");
+            assertThat(sw.output()).contains("run switch as the tables' owner");
+            assertThat(db.queryText(switchState)).as("a refused switch records no step").isEqualTo(before);
+            assertThat(Sidecar.run(env, "status").output()).contains("switch:       none");
             assertThat(sidecar.sigterm(10)).isZero();
             assertThat(sidecar.output()).doesNotContain("lp-secret-77");
         }
+        db.assertLookupEqualsOracle();
 
         // strict's commit level for the queue's role: this role may not set it, so install prints the statement
         db.execute("DO $$BEGIN CREATE ROLE queen_app_lp LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END$$");
@@ -62,6 +88,8 @@ class LeastPrivilegeIT {
                 .at("/consistency/queue_commit");
         assertThat(levels.toString()).as(status.output())
                 .contains("{\"scope\":\"role queen_app_lp in database\",\"synchronous_commit\":\"remote_apply\"}");
+        Sidecar.Result uninstall = Sidecar.run(db.env(), "uninstall"); // the next test starts from a plain install
+        assertThat(uninstall.exitCode()).as(uninstall.output()).isZero();
     }
 
     /**
@@ -119,6 +147,35 @@ class LeastPrivilegeIT {
         assertThat(uninstall.output()).contains("ownership of table queen.partition_lookup")
                 .contains("(run uninstall as the role that ran install, or a superuser)");
         assertThat(writtenState()).as("nothing written by any refused command").isEqualTo(before);
+    }
+
+    record Psql(int exitCode, String output) {}
+
+    /** psql (the machine's, as an operator would run it) against the test database, as its owner. */
+    private static Psql psql(Map<String, String> extraEnv, String... args) throws Exception {
+        String psql = psqlBinary();
+        List<String> cmd = new java.util.ArrayList<>(List.of(psql, "-X", "-q"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(db.env());
+        pb.environment().putAll(extraEnv);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        return new Psql(p.exitValue(), out);
+    }
+
+    private static String psqlBinary() throws Exception {
+        String bin = System.getenv("PG_BIN");
+        if (bin != null && Files.isExecutable(Path.of(bin, "psql"))) {
+            return Path.of(bin, "psql").toString();
+        }
+        try (var dirs = Files.list(Path.of("/usr/lib/postgresql"))) {
+            return dirs.map(d -> d.resolve("bin/psql")).filter(Files::isExecutable).sorted(java.util.Comparator.reverseOrder())
+                    .findFirst().map(Path::toString).orElse("psql");
+        } catch (java.io.IOException e) {
+            return "psql";
+        }
     }
 
     private static void assertRefused(Sidecar.Result r, int exitCode, String line) {
