@@ -47,11 +47,54 @@ public final class PositionNotes {
         }
         // pg_sequence_last_value needs USAGE or SELECT only (reading the sequence as a table needs SELECT);
         // NULL until a position was noted
+        java.sql.Savepoint sp = c.getAutoCommit() ? null : c.setSavepoint();
         try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(pg_sequence_last_value(?::regclass), 0)")) {
             ps.setString(1, seq);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0;
             }
+        } catch (SQLException e) {
+            if (!isUnreadable(e)) {
+                throw e;
+            }
+            if (sp != null) {
+                c.rollback(sp);
+            }
+            // no note: the slot check is then stricter, never laxer
+            LOG.warn("sequence {} cannot be read ({}): an unlogged sequence on a promoted standby (PostgreSQL 15); positions are checked"
+                    + " without its note; `lookupkeeper install` (or run) as its owner re-creates it", seq, PgErrors.brief(e));
+            return 0;
         }
     }
+
+    /**
+     * The note sequences that exist but cannot be read: PostgreSQL 15 can leave an unlogged
+     * sequence's page empty on a standby that was promoted ("bad magic number in sequence").
+     */
+    public static java.util.List<String> unreadable(Connection c, Settings settings) throws SQLException {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String stream : new String[] {"main", "shadow"}) {
+            String seq = sequence(settings, stream);
+            java.sql.Savepoint sp = c.getAutoCommit() ? null : c.setSavepoint();
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_sequence_last_value(r) FROM to_regclass(?) r WHERE r IS NOT NULL")) {
+                ps.setString(1, seq);
+                ps.executeQuery().close();
+            } catch (SQLException e) {
+                if (!isUnreadable(e)) {
+                    throw e;
+                }
+                if (sp != null) {
+                    c.rollback(sp);
+                }
+                out.add(seq);
+            }
+        }
+        return out;
+    }
+
+    private static boolean isUnreadable(SQLException e) {
+        return "XX000".equals(e.getSQLState()) && e.getMessage() != null && e.getMessage().contains("bad magic number in sequence");
+    }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PositionNotes.class);
 }

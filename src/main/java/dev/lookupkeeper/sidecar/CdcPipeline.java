@@ -118,7 +118,9 @@ public final class CdcPipeline implements AutoCloseable {
             throw new SlotLostException(r.detail() + "; restart with --on-slot-lost rebootstrap (the default) to bootstrap the lookup"
                     + " again from the table");
         }
-        LOG.error("{}: the stream has a gap nobody can know; bootstrapping again (slot first, then backfill from the table)", r.detail());
+        LOG.error("{}: the stream has a gap nobody can know; bootstrapping again (slot first, then backfill from the table){}", r.detail(),
+                r.verdict() == SlotCheck.Verdict.MISSING ? " — after a failover to a standby this is expected: before PostgreSQL 17 a"
+                        + " standby has no copy of a logical slot (17+: a slot made with failover and synchronized is kept)" : "");
         stats.recordRebootstrap();
         if (r.verdict() != SlotCheck.Verdict.MISSING) {
             Slots.dropIfInactive(c, target.slot());

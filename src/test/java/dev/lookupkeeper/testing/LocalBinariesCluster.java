@@ -82,6 +82,42 @@ final class LocalBinariesCluster implements PgCluster {
         return c;
     }
 
+    /**
+     * A physical standby of this cluster (pg_basebackup -R, streaming), started on its own port in a
+     * directory of its own; the caller closes it.
+     */
+    LocalBinariesCluster standby() throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("lookupkeeper-standby-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        if (asPostgresUser) {
+            run(List.of("chown", "-R", "postgres:postgres", dir.toString()), false, 30);
+        }
+        Path data = dir.resolve("data");
+        int standbyPort = freePort();
+        LocalBinariesCluster s = new LocalBinariesCluster(bin, data, standbyPort, asPostgresUser);
+        List<String> cmd = new ArrayList<>();
+        if (asPostgresUser) {
+            cmd.addAll(List.of("runuser", "-u", "postgres", "--"));
+        }
+        cmd.addAll(List.of("env", "PGPASSWORD=" + PASSWORD, bin.resolve("pg_basebackup").toString(), "-h", "127.0.0.1", "-p",
+                Integer.toString(port), "-U", "postgres", "-D", data.toString(), "-R", "-X", "stream", "--no-sync"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("pg_basebackup failed:\n" + output);
+        }
+        Files.write(data.resolve("postgresql.auto.conf"), List.of("port = " + standbyPort, "unix_socket_directories = '" + dir + "'",
+                "hot_standby = on"), java.nio.file.StandardOpenOption.APPEND);
+        s.exec(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("server.log").toString(), "-w", "-t", "60",
+                "start"), 90);
+        Runtime.getRuntime().addShutdownHook(new Thread(s::close));
+        return s;
+    }
+
+    /** Promotes a standby to a primary (returns once it accepts writes). */
+    void promote() throws IOException, InterruptedException {
+        exec(List.of(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-w", "-t", "60", "promote"), 90);
+    }
+
     private void exec(List<String> cmd, int timeoutSeconds) throws IOException, InterruptedException {
         run(cmd, asPostgresUser, timeoutSeconds);
     }

@@ -53,6 +53,14 @@ public final class Installer {
                 st.execute(sql.get("install/own_schema.sql"));
                 actions.add("schema " + settings.schema() + ": " + (schemaExisted ? "exists, brought up to date" : "created"));
             }
+            if (facts.versionNum() >= 150000) {
+                for (String broken : dev.lookupkeeper.pg.PositionNotes.unreadable(c, settings)) {
+                    if (ownsRelation(c, broken)) {
+                        st.execute("DROP SEQUENCE " + broken); // a quoted, schema-qualified name of ours
+                        actions.add("sequence " + broken + ": unreadable (an unlogged sequence after a standby's promotion), re-created");
+                    }
+                }
+            }
             if (facts.versionNum() >= 150000 && dev.lookupkeeper.pg.PositionNotes.missing(c, settings)) {
                 st.execute(sql.get("install/confirm_notes.sql"));
                 actions.add("sequences " + settings.schema() + ".confirmed_*: created (strict consistency's position notes)");
@@ -220,6 +228,15 @@ public final class Installer {
             ps.setString(1, param);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
+            }
+        }
+    }
+
+    private static boolean ownsRelation(Connection c, String relation) throws SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class WHERE oid = ?::regclass")) {
+            ps.setString(1, relation);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
             }
         }
     }
