@@ -96,6 +96,10 @@ final class RunCommand implements Callable<Integer> {
                     + " and no standby takes over; none relies on standbys or a separate `lookupkeeper guard`")
     String strictGuard;
 
+    @Option(names = "--failover-slot", description = "PostgreSQL 17+: create the slot with failover = true, so a standby that"
+            + " synchronizes slots (sync_replication_slots = on) keeps it and a promotion needs no new bootstrap (config key failover-slot)")
+    Boolean failoverSlot;
+
     @Option(names = "--drop-queue-trigger", description = "CDC mode: drop any trigger on the queue's messages table that writes the lookup"
             + " (Queen re-creates trg_update_partition_lookup at every start), at start and whenever it appears again"
             + " (config key drop-queue-trigger)")
@@ -140,6 +144,7 @@ final class RunCommand implements Callable<Integer> {
         StreamOptions.put(options.extra, "application-name", applicationName);
         StreamOptions.put(options.extra, "strict-failover", strictFailover);
         StreamOptions.put(options.extra, "drop-queue-trigger", dropQueueTrigger);
+        StreamOptions.put(options.extra, "failover-slot", failoverSlot);
         boolean kafkaSource = "kafka".equals(source);
         StreamSource slotSource = kafkaSource ? StreamSource.PGOUTPUT : StreamSource.parse(source);
         SidecarOptions sidecar = new SidecarOptions(new dev.lookupkeeper.http.HttpOptions(httpPort, httpBind,

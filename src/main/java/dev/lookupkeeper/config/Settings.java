@@ -13,6 +13,8 @@ import java.time.Duration;
  * @param pollInterval how long the engine waits for more events before handing over a batch
  * @param backfillChunk partitions per backfill transaction
  * @param connectAttempts attempts to reach PostgreSQL before giving up (exit 3)
+ * @param failoverSlot    create the slot with PostgreSQL 17's {@code failover} flag, so a standby that
+ *                        synchronizes slots keeps it across a promotion
  */
 public record Settings(
         ConnectionSettings connection,
@@ -24,7 +26,8 @@ public record Settings(
         Duration pollInterval,
         int backfillChunk,
         int connectAttempts,
-        ConsistencySettings consistency) {
+        ConsistencySettings consistency,
+        boolean failoverSlot) {
 
     public Settings {
         Identifiers.validate("--queue-schema", queueSchema);
@@ -43,6 +46,12 @@ public record Settings(
         }
     }
 
+    /** Without a failover slot (PostgreSQL 17's {@code failover} flag off, as before 17). */
+    public Settings(ConnectionSettings connection, String queueSchema, String schema, String publication, String slot, int maxBatchSize,
+                    Duration pollInterval, int backfillChunk, int connectAttempts, ConsistencySettings consistency) {
+        this(connection, queueSchema, schema, publication, slot, maxBatchSize, pollInterval, backfillChunk, connectAttempts, consistency, false);
+    }
+
     /** The same settings with the stored defaults of consistency (eventual, application_name = slot). */
     public Settings(ConnectionSettings connection, String queueSchema, String schema, String publication, String slot, int maxBatchSize,
                     Duration pollInterval, int backfillChunk, int connectAttempts) {
@@ -51,7 +60,7 @@ public record Settings(
 
     /** The same settings with another number of connection attempts (1: fail at once, the caller retries). */
     public Settings withConnectAttempts(int attempts) {
-        return new Settings(connection, queueSchema, schema, publication, slot, maxBatchSize, pollInterval, backfillChunk, attempts, consistency);
+        return new Settings(connection, queueSchema, schema, publication, slot, maxBatchSize, pollInterval, backfillChunk, attempts, consistency, failoverSlot);
     }
 
     /** Publication of the tables the in-memory selection follows. */
@@ -84,10 +93,10 @@ public record Settings(
     }
 
     public Settings withConnection(ConnectionSettings c) {
-        return new Settings(c, queueSchema, schema, publication, slot, maxBatchSize, pollInterval, backfillChunk, connectAttempts, consistency);
+        return new Settings(c, queueSchema, schema, publication, slot, maxBatchSize, pollInterval, backfillChunk, connectAttempts, consistency, failoverSlot);
     }
 
     public Settings withNames(String newSchema, String newPublication, String newSlot) {
-        return new Settings(connection, queueSchema, newSchema, newPublication, newSlot, maxBatchSize, pollInterval, backfillChunk, connectAttempts, consistency);
+        return new Settings(connection, queueSchema, newSchema, newPublication, newSlot, maxBatchSize, pollInterval, backfillChunk, connectAttempts, consistency, failoverSlot);
     }
 }

@@ -36,7 +36,8 @@ public final class SettingsLoader {
             Map.entry("consistency", "eventual"),
             Map.entry("application-name", ""),
             Map.entry("drop-queue-trigger", "false"),
-            Map.entry("strict-failover", "10s"));
+            Map.entry("strict-failover", "10s"),
+            Map.entry("failover-slot", "false"));
     private static final Set<String> FILE_ONLY = Set.of("db-url", "password-file");
     /** Keys of the commands' own options, which a config file may hold too (the command reads them). */
     private static volatile Set<String> commandKeys = Set.of();
@@ -82,7 +83,8 @@ public final class SettingsLoader {
                 Durations.parse("--poll-interval-ms", merged.get("poll-interval-ms"), java.time.temporal.ChronoUnit.MILLIS),
                 intValue(merged, "backfill-chunk"),
                 intValue(merged, "connect-attempts"),
-                consistency(merged));
+                consistency(merged),
+                bool(merged, "failover-slot"));
     }
 
     private static ConsistencySettings consistency(Map<String, String> m) {
@@ -116,6 +118,14 @@ public final class SettingsLoader {
         Set<String> all = new java.util.TreeSet<>(DEFAULTS.keySet());
         all.addAll(FILE_ONLY);
         return all;
+    }
+
+    private static boolean bool(Map<String, String> m, String key) {
+        String v = m.get(key).trim().toLowerCase(java.util.Locale.ROOT);
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new ConfigException("--" + key + " must be true or false, not '" + m.get(key) + "'");
+        }
+        return v.equals("true");
     }
 
     private static int intValue(Map<String, String> m, String key) {

@@ -104,13 +104,20 @@ public final class Bootstrapper {
         // the old slot's checkpoint means nothing for the new one
         Checkpointer.forget(c, settings, target.name());
         LOG.info("creating replication slot {} (waits for transactions in progress to finish)", target.slot());
-        try (PreparedStatement ps = c.prepareStatement("SELECT lsn FROM pg_create_logical_replication_slot(?, 'pgoutput')")) {
+        boolean failover = settings.failoverSlot() && target.isMain();
+        if (failover && c.getMetaData().getDatabaseMajorVersion() < 17) {
+            throw new DatabaseNotReadyException("--failover-slot needs PostgreSQL 17 or later (this server is "
+                    + c.getMetaData().getDatabaseProductVersion() + "): leave it off; a failover then bootstraps again");
+        }
+        // 17+: temporary = false, two-phase = false, failover as asked
+        try (PreparedStatement ps = c.prepareStatement(failover ? "SELECT lsn FROM pg_create_logical_replication_slot(?, 'pgoutput', false, false, true)"
+                : "SELECT lsn FROM pg_create_logical_replication_slot(?, 'pgoutput')")) {
             ps.setString(1, target.slot());
             String lsn;
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 lsn = rs.getString(1);
-                LOG.info("slot {} created at {}", target.slot(), lsn);
+                LOG.info("slot {} created at {}{}", target.slot(), lsn, failover ? " (failover: a standby that synchronizes slots keeps it)" : "");
             }
             // the stream starts at the slot's consistent point: everything before it is the backfill's
             Checkpointer.restartAt(c, settings, target.name(), lsn);

@@ -1,0 +1,108 @@
+package dev.lookupkeeper.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lookupkeeper.config.ConnectionSettings;
+import dev.lookupkeeper.demo.QueenFixture;
+import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.testing.Pg17PrimaryAndStandby;
+import dev.lookupkeeper.testing.RetryingPusher;
+import dev.lookupkeeper.testing.Sidecar;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A failover on PostgreSQL 17 with a slot made for it: `run --failover-slot` creates the slot with
+ * failover = true, the standby synchronizes it; after the standby is promoted and the old primary
+ * stopped, the sidecar finds the new primary and continues from the synchronized slot — no new
+ * bootstrap — and loses nothing: the last write to a quiet partition, made on the new primary,
+ * reaches the lookup, and the lookup equals the new primary's truth.
+ */
+class Pg17FailoverIT {
+    @Test
+    void theSynchronizedSlotCarriesOnWithoutABootstrap() throws Exception {
+        try (Pg17PrimaryAndStandby pair = Pg17PrimaryAndStandby.start()) {
+            ConnectionSettings both = pair.both();
+            List<UUID> busy;
+            UUID quiet;
+            try (Connection c = Database.connect(both, "tests")) {
+                QueenFixture.createSchema(c);
+                busy = QueenFixture.createQueues(c, "f17", 2, 20);
+                quiet = QueenFixture.createQueues(c, "f17quiet", 1, 1).get(0);
+            }
+            Map<String, String> env = new HashMap<>(both.libpqEnvironment());
+            env.put("PGSSLMODE", "disable");
+            env.put("LOOKUPKEEPER_HTTP_PORT", "0");
+            try (Sidecar run = Sidecar.start(env, "run", "--failover-slot", "--heartbeat-ms", "1000").awaitStreaming();
+                 RetryingPusher pusher = new RetryingPusher(both, busy, 2)) {
+                assertThat(run.output()).contains("(failover: a standby that synchronizes slots keeps it)");
+                Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                        .until(() -> synced(pair.standby()));
+                Thread.sleep(2000);
+                pair.promoteStandby();
+                pair.stopPrimary();
+                long failedOverAt = System.nanoTime();
+                push(both, quiet);
+                try {
+                    Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                            .until(() -> differences(both, quiet) == 0);
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    String out = run.output();
+                    throw new AssertionError("the quiet partition's push never reached the lookup:\n" + out.substring(Math.max(0, out.length() - 8000)), e);
+                }
+                System.err.println("[tests] PostgreSQL 17 failover: the quiet partition's push in the lookup "
+                        + (System.nanoTime() - failedOverAt) / 1_000_000 + " ms after the old primary stopped");
+                Thread.sleep(1000);
+                pusher.close();
+                Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> differences(both, null) == 0);
+                assertThat(run.output()).as(run.output()).doesNotContain("bootstrapping again").doesNotContain("is gone");
+                assertThat(run.output()).contains("reconnected to PostgreSQL");
+                assertThat(run.sigterm(15)).isZero();
+            }
+        }
+    }
+
+    /** The standby holds a synchronized copy of lookupkeeper's slot. */
+    private static boolean synced(ConnectionSettings standby) throws Exception {
+        try (Connection c = Database.connect(standby, "tests"); PreparedStatement ps = c.prepareStatement(
+                "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'lookupkeeper' AND synced AND NOT temporary")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) == 1;
+            }
+        }
+    }
+
+    private static void push(ConnectionSettings s, UUID partition) {
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
+            try (Connection c = Database.connect(s, "tests"); PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO queen.messages (transaction_id, partition_id, payload) VALUES ('failover-' || gen_random_uuid(), ?, '{}')")) {
+                ps.setObject(1, partition);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    private static long differences(ConnectionSettings s, UUID only) throws Exception {
+        try (Connection c = Database.connect(s, "tests"); PreparedStatement ps = c.prepareStatement(
+                "SELECT count(*) FROM (SELECT DISTINCT ON (m.partition_id) m.partition_id, m.id FROM queen.messages m"
+                        + " ORDER BY m.partition_id, m.created_at DESC, m.id DESC) t"
+                        + " LEFT JOIN queen.partition_lookup pl ON pl.partition_id = t.partition_id"
+                        + " WHERE (?::uuid IS NULL OR t.partition_id = ?::uuid) AND pl.last_message_id IS DISTINCT FROM t.id")) {
+            ps.setObject(1, only);
+            ps.setObject(2, only);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+}
