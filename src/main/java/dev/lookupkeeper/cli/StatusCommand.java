@@ -44,6 +44,8 @@ final class StatusCommand implements Callable<Integer> {
         System.out.println("slot:         " + sl.name() + (sl.present()
                 ? (sl.active() ? ", active (server pid " + sl.activePid() + ")" : ", inactive") + ", confirmed " + sl.confirmedFlushLsn()
                   + ", lag " + sl.lagBytes() + " bytes, retained WAL " + sl.retainedWalBytes() + " bytes"
+                  + (Boolean.TRUE.equals(sl.failover()) ? ", failover (kept by a standby that synchronizes slots)"
+                     : Boolean.FALSE.equals(sl.failover()) ? ", no failover (a promotion bootstraps again)" : "")
                 : " absent"));
         System.out.println("publication:  " + r.publication().name() + (r.publication().present() ? " on " + String.join(", ", r.publication().tables()) : " absent"));
         StatusReport.Publication sp = r.selectionPublication();

@@ -129,10 +129,10 @@ public final class StatusReader {
     private StatusReport.Slot slot(Connection c) throws SQLException {
         Slots.State s = Slots.state(c, settings.slot());
         if (s == null) {
-            return new StatusReport.Slot(settings.slot(), false, false, null, null, null, null, null);
+            return new StatusReport.Slot(settings.slot(), false, false, null, null, null, null, null, null);
         }
         return new StatusReport.Slot(settings.slot(), true, s.active(), s.activePid(), s.confirmedFlushLsn(),
-                s.lagBytes(), s.retainedBytes(), s.restartLsn());
+                s.lagBytes(), s.retainedBytes(), s.restartLsn(), s.failover());
     }
 
     private StatusReport.Publication publication(Connection c) throws SQLException {

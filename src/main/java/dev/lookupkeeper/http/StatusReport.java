@@ -41,7 +41,7 @@ public record StatusReport(
     public record Switch(String target, String step, String startedAt) {}
 
     public record Slot(String name, boolean present, boolean active, Integer activePid, String confirmedFlushLsn,
-                       Long lagBytes, Long retainedWalBytes, String restartLsn) {}
+                       Long lagBytes, Long retainedWalBytes, String restartLsn, Boolean failover) {}
 
     public record Publication(String name, boolean present, List<String> tables) {}
 

@@ -20,7 +20,8 @@ public final class Slots {
      * yet; {@code activePid} null when nobody streams from it; byte counts null with their LSN.
      */
     public record State(String name, boolean active, Integer activePid, String plugin, String database, String type,
-                        String confirmedFlushLsn, String restartLsn, Long lagBytes, Long retainedBytes, boolean lost) {}
+                        String confirmedFlushLsn, String restartLsn, Long lagBytes, Long retainedBytes, boolean lost,
+                        Boolean failover) {}
 
     private Slots() {}
 
@@ -35,7 +36,8 @@ public final class Slots {
                 boolean active = rs.getBoolean(1);
                 int pid = rs.getInt(2);
                 return new State(slot, active, active && !rs.wasNull() ? pid : null, rs.getString(3), rs.getString(4), rs.getString(5),
-                        rs.getString(6), rs.getString(7), (Long) rs.getObject(8), (Long) rs.getObject(9), "lost".equals(rs.getString(10)));
+                        rs.getString(6), rs.getString(7), (Long) rs.getObject(8), (Long) rs.getObject(9), "lost".equals(rs.getString(10)),
+                        (Boolean) rs.getObject(11));
             }
         }
     }

@@ -8,6 +8,7 @@ import dev.lookupkeeper.demo.QueenFixture;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.testing.Clusters;
 import dev.lookupkeeper.testing.PrimaryAndStandby;
+import dev.lookupkeeper.testing.FailoverChecks;
 import dev.lookupkeeper.testing.RetryingPusher;
 import dev.lookupkeeper.testing.Sidecar;
 import java.sql.Connection;
@@ -61,10 +62,10 @@ class FailoverIT {
                 pair.promoteStandby();
                 pair.stopPrimary();
                 long failedOverAt = System.nanoTime();
-                push(both, quiet); // the last write to this partition, on the new primary
+                FailoverChecks.pushOne(both, quiet); // the last write to this partition, on the new primary
                 try {
                     Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
-                            .until(() -> differences(both, quiet) == 0);
+                            .until(() -> FailoverChecks.differences(both, quiet) == 0);
                 } catch (org.awaitility.core.ConditionTimeoutException e) {
                     String out = run.output();
                     throw new AssertionError("the quiet partition's push never reached the lookup:\n"
@@ -76,7 +77,7 @@ class FailoverIT {
                 pusher.close();
                 assertThat(pusher.committed()).isPositive();
                 Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                        .until(() -> differences(both, null) == 0);
+                        .until(() -> FailoverChecks.differences(both, null) == 0);
                 assertThat(run.isAlive()).as(run.output()).isTrue();
                 assertThat(run.output()).contains("is gone").contains("a failover to a standby").contains("bootstrapping again");
                 assertThat(run.sigterm(15)).isZero();
@@ -98,31 +99,5 @@ class FailoverIT {
                 return rs.getLong(1) < 1_000_000;
             }
         });
-    }
-
-    private static void push(ConnectionSettings s, UUID partition) throws Exception {
-        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
-            try (Connection c = Database.connect(s, "tests"); PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO queen.messages (transaction_id, partition_id, payload) VALUES ('failover-' || gen_random_uuid(), ?, '{}')")) {
-                ps.setObject(1, partition);
-                return ps.executeUpdate() == 1;
-            }
-        });
-    }
-
-    /** Partitions whose lookup row does not name their newest message (one partition, or all when null). */
-    private static long differences(ConnectionSettings s, UUID only) throws Exception {
-        try (Connection c = Database.connect(s, "tests"); PreparedStatement ps = c.prepareStatement(
-                "SELECT count(*) FROM (SELECT DISTINCT ON (m.partition_id) m.partition_id, m.id FROM queen.messages m"
-                        + " ORDER BY m.partition_id, m.created_at DESC, m.id DESC) t"
-                        + " LEFT JOIN queen.partition_lookup pl ON pl.partition_id = t.partition_id"
-                        + " WHERE (?::uuid IS NULL OR t.partition_id = ?::uuid) AND pl.last_message_id IS DISTINCT FROM t.id")) {
-            ps.setObject(1, only);
-            ps.setObject(2, only);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
     }
 }

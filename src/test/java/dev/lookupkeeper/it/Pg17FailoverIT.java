@@ -6,6 +6,7 @@ import dev.lookupkeeper.config.ConnectionSettings;
 import dev.lookupkeeper.demo.QueenFixture;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.testing.Pg17PrimaryAndStandby;
+import dev.lookupkeeper.testing.FailoverChecks;
 import dev.lookupkeeper.testing.RetryingPusher;
 import dev.lookupkeeper.testing.Sidecar;
 import java.sql.Connection;
@@ -50,10 +51,10 @@ class Pg17FailoverIT {
                 pair.promoteStandby();
                 pair.stopPrimary();
                 long failedOverAt = System.nanoTime();
-                push(both, quiet);
+                FailoverChecks.pushOne(both, quiet);
                 try {
                     Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                            .until(() -> differences(both, quiet) == 0);
+                            .until(() -> FailoverChecks.differences(both, quiet) == 0);
                 } catch (org.awaitility.core.ConditionTimeoutException e) {
                     String out = run.output();
                     throw new AssertionError("the quiet partition's push never reached the lookup:\n" + out.substring(Math.max(0, out.length() - 8000)), e);
@@ -62,9 +63,13 @@ class Pg17FailoverIT {
                         + (System.nanoTime() - failedOverAt) / 1_000_000 + " ms after the old primary stopped");
                 Thread.sleep(1000);
                 pusher.close();
-                Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> differences(both, null) == 0);
+                Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> FailoverChecks.differences(both, null) == 0);
                 assertThat(run.output()).as(run.output()).doesNotContain("bootstrapping again").doesNotContain("is gone");
                 assertThat(run.output()).contains("reconnected to PostgreSQL");
+                Map<String, String> onNew = new HashMap<>(pair.standby().libpqEnvironment());
+                onNew.put("PGSSLMODE", "disable");
+                Sidecar.Result status = Sidecar.run(onNew, "status");
+                assertThat(status.output()).as(status.output()).contains("failover (kept by a standby that synchronizes slots)");
                 assertThat(run.sigterm(15)).isZero();
             }
         }
@@ -77,31 +82,6 @@ class Pg17FailoverIT {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1) == 1;
-            }
-        }
-    }
-
-    private static void push(ConnectionSettings s, UUID partition) {
-        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
-            try (Connection c = Database.connect(s, "tests"); PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO queen.messages (transaction_id, partition_id, payload) VALUES ('failover-' || gen_random_uuid(), ?, '{}')")) {
-                ps.setObject(1, partition);
-                return ps.executeUpdate() == 1;
-            }
-        });
-    }
-
-    private static long differences(ConnectionSettings s, UUID only) throws Exception {
-        try (Connection c = Database.connect(s, "tests"); PreparedStatement ps = c.prepareStatement(
-                "SELECT count(*) FROM (SELECT DISTINCT ON (m.partition_id) m.partition_id, m.id FROM queen.messages m"
-                        + " ORDER BY m.partition_id, m.created_at DESC, m.id DESC) t"
-                        + " LEFT JOIN queen.partition_lookup pl ON pl.partition_id = t.partition_id"
-                        + " WHERE (?::uuid IS NULL OR t.partition_id = ?::uuid) AND pl.last_message_id IS DISTINCT FROM t.id")) {
-            ps.setObject(1, only);
-            ps.setObject(2, only);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
             }
         }
     }
