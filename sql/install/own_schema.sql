@@ -45,6 +45,10 @@ ALTER TABLE {{schema}}.streams ADD COLUMN IF NOT EXISTS checkpoint_lsn pg_lsn;
 ALTER TABLE {{schema}}.streams ADD COLUMN IF NOT EXISTS held_transactions integer NOT NULL DEFAULT 0;
 ALTER TABLE {{schema}}.streams ADD COLUMN IF NOT EXISTS held_since timestamptz;
 ALTER TABLE {{schema}}.streams ADD COLUMN IF NOT EXISTS held_from_lsn pg_lsn;
+-- The last time the stream was bootstrapped again, and why (a slot dropped or moved from outside, or
+-- missing after a failover): `status` shows it.
+ALTER TABLE {{schema}}.streams ADD COLUMN IF NOT EXISTS rebootstrapped_at timestamptz;
+ALTER TABLE {{schema}}.streams ADD COLUMN IF NOT EXISTS rebootstrap_reason text;
 
 -- Debezium's source offsets per stream (key/value bytes as Kafka Connect serialises them).
 CREATE TABLE IF NOT EXISTS {{schema}}.source_offsets (

@@ -48,6 +48,9 @@ final class StatusCommand implements Callable<Integer> {
                      : Boolean.FALSE.equals(sl.failover()) ? ", no failover (a promotion bootstraps again)" : "")
                 : " absent"));
         System.out.println("publication:  " + r.publication().name() + (r.publication().present() ? " on " + String.join(", ", r.publication().tables()) : " absent"));
+        if (r.lastRebootstrap() != null) {
+            System.out.println("bootstrapped again: " + r.lastRebootstrap().at() + ": " + r.lastRebootstrap().reason());
+        }
         StatusReport.Publication sp = r.selectionPublication();
         System.out.println("selection publication: " + sp.name() + (sp.present() ? " on " + String.join(", ", sp.tables())
                 : " absent (run serves the selection by SQL; install as the tables' owner creates it)"));

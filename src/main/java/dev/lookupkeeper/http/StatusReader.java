@@ -72,7 +72,7 @@ public final class StatusReader {
                 new StatusReport.Trigger(ts.present(), ts.enabled(), ts.statementLevel()),
                 new StatusReport.Sidecar(st.sidecarSeenAt() == null ? null : st.sidecarSeenAt().toString(), st.sidecarStreaming()),
                 last, rows, replay(c), consistency(c), queueTriggers(c), instances, StatusReport.leaderOf(instances), held,
-                publication(c, settings.selectionPublication()));
+                publication(c, settings.selectionPublication()), lastRebootstrap(c));
     }
 
     private List<StatusReport.Instance> instances(Connection c) throws SQLException {
@@ -133,6 +133,20 @@ public final class StatusReader {
         }
         return new StatusReport.Slot(settings.slot(), true, s.active(), s.activePid(), s.confirmedFlushLsn(),
                 s.lagBytes(), s.retainedBytes(), s.restartLsn(), s.failover());
+    }
+
+    private StatusReport.Rebootstrap lastRebootstrap(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT rebootstrapped_at, rebootstrap_reason FROM "
+                + Identifiers.quote(settings.schema()) + ".streams WHERE stream = 'main' AND rebootstrapped_at IS NOT NULL")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new StatusReport.Rebootstrap(rs.getObject(1, java.time.OffsetDateTime.class).toString(), rs.getString(2)) : null;
+            }
+        } catch (SQLException e) {
+            if ("42703".equals(e.getSQLState())) {
+                return null; // an install from before the column: nothing recorded
+            }
+            throw e;
+        }
     }
 
     private StatusReport.Publication publication(Connection c) throws SQLException {

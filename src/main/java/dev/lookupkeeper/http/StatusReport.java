@@ -18,7 +18,11 @@ public record StatusReport(
         List<Instance> instances,
         String leader,
         Held held,
-        Publication selectionPublication) {
+        Publication selectionPublication,
+        Rebootstrap lastRebootstrap) {
+
+    /** The last time the main stream was bootstrapped again, and why (null: never). */
+    public record Rebootstrap(String at, String reason) {}
 
     /**
      * Transactions the stream delivered but could not settle yet (their partitions not visible, or,

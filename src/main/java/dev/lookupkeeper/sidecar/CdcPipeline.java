@@ -118,10 +118,16 @@ public final class CdcPipeline implements AutoCloseable {
             throw new SlotLostException(r.detail() + "; restart with --on-slot-lost rebootstrap (the default) to bootstrap the lookup"
                     + " again from the table");
         }
-        LOG.error("{}: the stream has a gap nobody can know; bootstrapping again (slot first, then backfill from the table){}", r.detail(),
-                r.verdict() == SlotCheck.Verdict.MISSING ? " — after a failover to a standby this is expected: before PostgreSQL 17 a"
-                        + " standby has no copy of a logical slot (17+: a slot made with failover and synchronized is kept)" : "");
+        String why = r.detail() + (r.verdict() == SlotCheck.Verdict.MISSING ? " — after a failover to a standby this is expected: before"
+                + " PostgreSQL 17 a standby has no copy of a logical slot (17+: a slot made with --failover-slot and synchronized is kept)" : "");
+        LOG.error("{}: the stream has a gap nobody can know; bootstrapping again (slot first, then backfill from the table)", why);
         stats.recordRebootstrap();
+        try (java.sql.PreparedStatement ps = c.prepareStatement("UPDATE " + dev.lookupkeeper.config.Identifiers.quote(settings.schema())
+                + ".streams SET rebootstrapped_at = now(), rebootstrap_reason = ? WHERE stream = ?")) {
+            ps.setString(1, why);
+            ps.setString(2, target.name());
+            ps.executeUpdate(); // for `status`
+        }
         if (r.verdict() != SlotCheck.Verdict.MISSING) {
             Slots.dropIfInactive(c, target.slot());
         }

@@ -87,6 +87,8 @@ class FailoverIT {
             onNew.put("PGSSLMODE", "disable");
             Sidecar.Result verify = Sidecar.run(onNew, "verify");
             assertThat(verify.exitCode()).as(verify.output()).isZero();
+            Sidecar.Result status = Sidecar.run(onNew, "status");
+            assertThat(status.output()).as(status.output()).contains("bootstrapped again: ").contains("after a failover to a standby");
         }
     }
 
