@@ -81,6 +81,17 @@ public final class Main implements Runnable {
         @Override
         public String[] getVersion() {
             String v = Main.class.getPackage().getImplementationVersion();
+            if (v == null) {
+                try (java.io.InputStream in = Main.class.getResourceAsStream("/dev/lookupkeeper/version.properties")) {
+                    if (in != null) {
+                        java.util.Properties p = new java.util.Properties();
+                        p.load(in);
+                        v = p.getProperty("version");
+                    }
+                } catch (java.io.IOException e) {
+                    // no version then
+                }
+            }
             return new String[] {"lookupkeeper " + (v == null ? "dev" : v)};
         }
     }
