@@ -7,6 +7,8 @@
 --                                                  password then shows in `ps` while psql runs)
 --
 -- Without a password the role is created or kept as it is; set one with `\password lookupkeeper`.
+-- Mind: ALTER ROLE … PASSWORD sends the password to the server as text, where log_statement = ddl or
+-- all logs it, and pg_stat_statements keeps it; `\password` in psql sends a hashed verifier instead.
 -- With this role: run, verify, status, select, resync, rebuild and replay work. switch, uninstall
 -- and an install that has something to create need the tables' owner (they say so and exit 3
 -- before changing anything); push writes the queue's messages: the queue's role's right, not this one's.

@@ -17,14 +17,15 @@ import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * The {@code --config} file's values for a command's own options (those {@link SettingsLoader}
- * does not read: {@code http-port}, {@code source}, {@code heartbeat-ms}, …), as picocli defaults:
+ * The {@code --config} file's values for run's own options (those {@link SettingsLoader} does not
+ * read: {@code http-port}, {@code source}, {@code heartbeat-ms}, …), as picocli defaults:
  * a flag wins over the file, and so does the option's {@code LOOKUPKEEPER_*} variable. The
  * settings keys (connection, names, batch sizes, consistency) stay with {@link SettingsLoader},
  * which applies the same order. A file that cannot be read yields no defaults here: the
  * settings loader names the problem.
  */
 final class ConfigFileDefaults implements CommandLine.IDefaultValueProvider {
+    private static final String RUN = "run";
     private final JsonNode root;
 
     private ConfigFileDefaults(JsonNode root) {
@@ -61,27 +62,31 @@ final class ConfigFileDefaults implements CommandLine.IDefaultValueProvider {
         return null;
     }
 
-    /** Every long option name of every command, without dashes: the keys a config file may hold. */
+    /**
+     * The long option names of `run`, without dashes: the keys a config file may hold besides the
+     * settings. Only run's: a shared file must not arm another command's options (uninstall's
+     * drop-table, select's limit) for every command that reads it.
+     */
     static Set<String> optionKeys(CommandLine cl) {
         Set<String> keys = new TreeSet<>();
-        List<CommandLine> todo = new ArrayList<>(List.of(cl));
-        while (!todo.isEmpty()) {
-            CommandLine c = todo.remove(todo.size() - 1);
-            for (OptionSpec o : c.getCommandSpec().options()) {
-                String name = o.longestName();
-                if (name.startsWith("--") && !o.usageHelp() && !o.versionHelp() && !name.equals("--config")) {
-                    keys.add(name.substring(2));
-                }
+        CommandLine run = cl.getSubcommands().get(RUN);
+        if (run == null) {
+            return keys;
+        }
+        for (OptionSpec o : run.getCommandSpec().options()) {
+            String name = o.longestName();
+            if (name.startsWith("--") && !o.usageHelp() && !o.versionHelp() && !name.equals("--config")) {
+                keys.add(name.substring(2));
             }
-            todo.addAll(c.getSubcommands().values());
         }
         return keys;
     }
 
     @Override
     public String defaultValue(ArgSpec arg) {
-        if (!(arg instanceof OptionSpec o) || !o.longestName().startsWith("--")) {
-            return null;
+        if (!(arg instanceof OptionSpec o) || !o.longestName().startsWith("--") || o.command() == null
+                || !RUN.equals(o.command().name())) {
+            return null; // only run's own options come from the file
         }
         String key = o.longestName().substring(2);
         if (SettingsLoader.settingsKeys().contains(key)) {

@@ -272,7 +272,13 @@ public final class SettingsLoader {
         }
         Map<String, String> multi = new HashMap<>();
         int authStart = u.indexOf("://") + 3;
-        int authEnd = u.indexOf('/', authStart);
+        int authEnd = -1;
+        for (char end : new char[] {'/', '?', '#'}) {
+            int i = u.indexOf(end, authStart);
+            if (i >= 0 && (authEnd < 0 || i < authEnd)) {
+                authEnd = i; // the authority ends at the path, the query or the fragment, whichever comes first
+            }
+        }
         String authority = u.substring(authStart, authEnd < 0 ? u.length() : authEnd);
         String hostPart = authority.substring(authority.lastIndexOf('@') + 1);
         if (hostPart.contains(",")) {

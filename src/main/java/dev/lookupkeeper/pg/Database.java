@@ -114,14 +114,21 @@ public final class Database {
     public static HikariDataSource pool(ConnectionSettings c, String applicationName, int size, Integer lockTimeoutMs,
                                         java.time.Duration socketTimeout) {
         HikariConfig hc = new HikariConfig();
+        java.util.List<String> init = new java.util.ArrayList<>();
         if (lockTimeoutMs != null) {
-            hc.setConnectionInitSql("SET lock_timeout = " + lockTimeoutMs.intValue());
+            init.add("SET lock_timeout = " + lockTimeoutMs.intValue());
         }
         hc.setJdbcUrl(c.jdbcUrl());
         Properties p = driverProperties(c, applicationName);
         if (socketTimeout != null) {
             withSocketTimeout(p, socketTimeout);
             hc.setKeepaliveTime(30_000);
+            // a statement that runs long (a lock wait) is cancelled by the server before the socket gives up:
+            // the session survives, and the caller's retry takes it from there
+            init.add("SET statement_timeout = " + Math.max(1000, socketTimeout.toMillis() - 5000));
+        }
+        if (!init.isEmpty()) {
+            hc.setConnectionInitSql(String.join("; ", init));
         }
         hc.setDataSourceProperties(p);
         hc.setUsername(c.user());

@@ -92,7 +92,8 @@ public final class PositionNotes {
         return out;
     }
 
-    private static boolean isUnreadable(SQLException e) {
+    /** The failure of an unlogged sequence left empty by a standby's promotion (PostgreSQL 15), by its SQLSTATE and message. */
+    public static boolean isUnreadable(SQLException e) {
         return "XX000".equals(e.getSQLState()) && e.getMessage() != null && e.getMessage().contains("bad magic number in sequence");
     }
 

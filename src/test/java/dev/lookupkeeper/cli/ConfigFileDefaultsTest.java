@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** `run --config` takes every key its flags have; a flag wins over the file; a key of no command is refused. */
+/** `run --config` takes every key its flags have; a flag wins over the file; a key run does not have is refused. */
 class ConfigFileDefaultsTest {
     @TempDir
     Path dir;
@@ -41,14 +41,14 @@ class ConfigFileDefaultsTest {
     }
 
     @Test
-    void aKeyOfNoCommandIsRefusedAndOneFileServesEveryCommand() throws Exception {
+    void aKeyRunDoesNotHaveIsRefusedAndOneFileServesEveryCommand() throws Exception {
         parseRun("run"); // registers every command's keys
         Path shared = dir.resolve("shared.yaml");
         Files.writeString(shared, "http-port: 18099\nslot: s1\n");
         assertThat(new SettingsLoader(Map.of("PGDATABASE", "q")).load(shared, Map.of()).slot()).isEqualTo("s1");
         Path bad = dir.resolve("bad.yaml");
-        Files.writeString(bad, "htp-port: 1\n");
+        Files.writeString(bad, "drop-table: true\n"); // uninstall's: never armed by a shared file
         assertThatThrownBy(() -> new SettingsLoader(Map.of("PGDATABASE", "q")).load(bad, Map.of()))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("unknown option 'htp-port'").hasMessageContaining("http-port");
+                .isInstanceOf(ConfigException.class).hasMessageContaining("unknown option 'drop-table'").hasMessageContaining("http-port");
     }
 }

@@ -163,6 +163,8 @@ class SettingsLoaderTest {
         ConnectionSettings jdbc = loader.connection("jdbc:postgresql://db1:5432,db2:5433/queen?user=app&targetServerType=preferSecondary", null);
         assertThat(jdbc.jdbcUrl()).isEqualTo("jdbc:postgresql://db1:5432,db2:5433/queen?sslmode=prefer&targetServerType=preferSecondary");
         assertThat(jdbc.user()).isEqualTo("app");
+        ConnectionSettings noPath = new SettingsLoader(Map.of("PGDATABASE", "queen")).connection("postgresql://db1,db2?sslmode=require", null);
+        assertThat(noPath.jdbcUrl()).isEqualTo("jdbc:postgresql://db1:5432,db2:5432/queen?sslmode=require&targetServerType=primary");
         assertThat(loader.connection("postgresql://app@db1:5432/queen", null).jdbcUrl())
                 .as("one server: pgjdbc's default").isEqualTo("jdbc:postgresql://db1:5432/queen?sslmode=prefer");
 

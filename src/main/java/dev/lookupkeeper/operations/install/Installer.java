@@ -53,9 +53,11 @@ public final class Installer {
                 st.execute(sql.get("install/own_schema.sql"));
                 actions.add("schema " + settings.schema() + ": " + (schemaExisted ? "exists, brought up to date" : "created"));
             }
+            List<String> regrants = new ArrayList<>();
             if (facts.versionNum() >= 150000) {
                 for (String broken : dev.lookupkeeper.pg.PositionNotes.unreadable(c, settings)) {
                     if (ownsRelation(c, broken)) {
+                        regrants.addAll(grantsOf(c, broken));
                         st.execute("DROP SEQUENCE " + broken); // a quoted, schema-qualified name of ours
                         actions.add("sequence " + broken + ": unreadable (an unlogged sequence after a standby's promotion), re-created");
                     }
@@ -64,6 +66,9 @@ public final class Installer {
             if (facts.versionNum() >= 150000 && dev.lookupkeeper.pg.PositionNotes.missing(c, settings)) {
                 st.execute(sql.get("install/confirm_notes.sql"));
                 actions.add("sequences " + settings.schema() + ".confirmed_*: created (strict consistency's position notes)");
+            }
+            for (String grant : regrants) {
+                st.execute(grant); // the rights the role script gave on the sequence that was dropped
             }
             actions.add("publication " + settings.publication() + ": " + ensurePublication(c, st, facts));
             actions.add("publication " + settings.selectionPublication() + ": " + ensureSelectionPublication(c, st, facts));
@@ -234,6 +239,24 @@ public final class Installer {
                 return rs.next();
             }
         }
+    }
+
+    /** GRANT statements that give back what a sequence's ACL grants to others (its owner's rights come with the new one). */
+    private static List<String> grantsOf(Connection c, String sequence) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.privilege_type, quote_ident(r.rolname) FROM pg_class s CROSS JOIN LATERAL"
+                + " aclexplode(s.relacl) a JOIN pg_roles r ON r.oid = a.grantee WHERE s.oid = ?::regclass AND a.grantee <> s.relowner")) {
+            ps.setString(1, sequence);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String privilege = rs.getString(1);
+                    if (privilege.equals("USAGE") || privilege.equals("SELECT") || privilege.equals("UPDATE")) {
+                        out.add("GRANT " + privilege + " ON SEQUENCE " + sequence + " TO " + rs.getString(2));
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     private static boolean ownsRelation(Connection c, String relation) throws SQLException {

@@ -78,10 +78,16 @@ public final class ReplayWindow {
         String target = advanceTarget(c);
         String at = confirmed(c, settings.replaySlot());
         if (target != null && at != null && Lsns.compare(target, at) > 0) {
+            // the advance decodes the WAL between the two positions, which may take far longer than the control
+            // connection's socket timeout (a long transaction held the window back, a bulk load): it gets the setup's
+            int before = c.getNetworkTimeout();
+            c.setNetworkTimeout(Runnable::run, (int) dev.lookupkeeper.pg.SocketTimeouts.SETUP.toMillis());
             try (PreparedStatement ps = c.prepareStatement("SELECT pg_replication_slot_advance(?, ?::pg_lsn)")) {
                 ps.setString(1, settings.replaySlot());
                 ps.setString(2, target);
                 ps.execute();
+            } finally {
+                c.setNetworkTimeout(Runnable::run, before);
             }
             at = target;
         }

@@ -47,6 +47,9 @@ public final class BatchApplier {
     private final Checkpointer<HeldChanges> checkpoint;
     private final String notePositionSql;
     private final String noteSequence;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BatchApplier.class);
+    /** The note sequence failed to read (PostgreSQL 15 after a promotion): positions are stored instead. */
+    private volatile boolean noteUnreadable;
     private final LockSkippingApply lockSkipping;
 
     public BatchApplier(DataSource dataSource, Settings settings, SqlTemplates templates, String stream) {
@@ -226,15 +229,29 @@ public final class BatchApplier {
             return false;
         }
         String text = Lsns.format(lsn);
-        Retry.whileTransient(() -> {
-            try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(notePositionSql)) {
-                c.setAutoCommit(true);
-                ps.setString(1, text);
-                ps.setString(2, noteSequence);
-                ps.execute();
-                return null;
+        if (!noteUnreadable) {
+            try {
+                Retry.whileTransient(() -> {
+                    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(notePositionSql)) {
+                        c.setAutoCommit(true);
+                        ps.setString(1, text);
+                        ps.setString(2, noteSequence);
+                        ps.execute();
+                        return null;
+                    }
+                });
+                return true;
+            } catch (SQLException e) {
+                if (!PositionNotes.isUnreadable(e)) {
+                    throw e;
+                }
+                noteUnreadable = true;
+                LOG.error("sequence {} cannot be read or set (an unlogged sequence on a promoted standby, PostgreSQL 15): positions are"
+                        + " stored as checkpoints instead of noted until `lookupkeeper install` as its owner re-creates it", noteSequence);
             }
-        });
+        }
+        // no note to write: the position goes into the stored checkpoint (a transaction the stream sees, which is all it costs)
+        withConnection(checkpoint::storeSettled);
         return true;
     }
 

@@ -38,13 +38,15 @@ final class Retry {
 
     /**
      * 23503: FK violation (partition deleted after the join); 40001/40P01: serialization failure or
-     * deadlock; 08xxx: connection trouble; 57P01-03: server shutting down or starting.
+     * deadlock; 08xxx: connection trouble; 57P01-03: server shutting down or starting; 57014: a
+     * statement cancelled (the sink's statement_timeout, below its socket timeout, ended a long lock
+     * wait: the session survives and the batch is sent again).
      */
     static boolean retryable(SQLException e) {
         String s = e.getSQLState();
         if (s == null) {
             return true;
         }
-        return s.equals("23503") || s.startsWith("40") || s.startsWith("08") || s.startsWith("57P");
+        return s.equals("23503") || s.equals("57014") || s.startsWith("40") || s.startsWith("08") || s.startsWith("57P");
     }
 }

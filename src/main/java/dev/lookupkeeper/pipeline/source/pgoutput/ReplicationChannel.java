@@ -72,14 +72,21 @@ final class ReplicationChannel {
     private long lastStatusNanos = System.nanoTime();
     /** When the server was last heard from: any frame. */
     private long lastHeardNanos = System.nanoTime();
-    /** A status update asking for a reply went out in this silence. */
+    /** A status update asking for a reply went out in this silence, and when. */
     private boolean probed;
+    private long probedAtNanos;
+    /** The socket's read timeout: the status interval, or (GSS) the silence bound. */
+    private final long socketTimeoutMs;
+    /** TLS: the socket's byte count is of encrypted bytes, so only a timed wait for a byte tells whether one came. */
+    private final boolean encrypted;
     private long write;
     private long flush;
     private long apply;
 
-    private ReplicationChannel(CopyDual copy, VisibleBufferedInputStream input, long startLsn, Duration statusInterval, Duration silenceBound,
-                               boolean writeIsReceived) {
+    private ReplicationChannel(CopyDual copy, VisibleBufferedInputStream input, boolean encrypted, long startLsn, Duration statusInterval,
+                               Duration silenceBound, boolean writeIsReceived) {
+        this.encrypted = encrypted;
+        this.socketTimeoutMs = (input != null ? statusInterval : silenceBound).toMillis();
         this.writeIsReceived = writeIsReceived;
         this.silenceBoundNanos = silenceBound.toNanos();
         this.copy = copy;
@@ -114,11 +121,12 @@ final class ReplicationChannel {
     static ReplicationChannel start(Connection connection, StreamRequest request, Duration statusInterval, Duration silence,
                                     boolean writeIsReceived) throws SQLException {
         VisibleBufferedInputStream input = bufferedInput(connection);
-        // a read that times out inside pgjdbc's copy ends the copy: only the channel's own wait for a first
-        // byte may time out (every status interval); pgjdbc's read times out only at the silence bound
+        // a read that times out inside pgjdbc's copy ends the copy: the channel's own wait for a first byte is
+        // what times out every status interval (without consuming anything); pgjdbc's read then finds the
+        // frame there. Where pgjdbc's stream cannot be reached (GSS), its read times out at the silence bound
         connection.setNetworkTimeout(Runnable::run, (int) (input != null ? statusInterval : silence).toMillis());
         CopyDual copy = connection.unwrap(PGConnection.class).getCopyAPI().copyDual(startCommand(request));
-        return new ReplicationChannel(copy, input, request.startLsn(), statusInterval, silence, writeIsReceived);
+        return new ReplicationChannel(copy, input, isTls(connection), request.startLsn(), statusInterval, silence, writeIsReceived);
     }
 
     /**
@@ -149,6 +157,18 @@ final class ReplicationChannel {
         return Duration.ofNanos(silenceBoundNanos);
     }
 
+    /** Whether the connection is TLS: the socket's byte count is then of encrypted bytes (it may say 0 while a frame waits). */
+    private static boolean isTls(Connection connection) {
+        try {
+            Object executor = connection.unwrap(BaseConnection.class).getQueryExecutor();
+            Field stream = QueryExecutorBase.class.getDeclaredField("pgStream");
+            stream.setAccessible(true);
+            return ((PGStream) stream.get(executor)).getSocket() instanceof javax.net.ssl.SSLSocket;
+        } catch (ReflectiveOperationException | SQLException | RuntimeException e) {
+            return true; // unknown: the careful answer
+        }
+    }
+
     /** pgjdbc's buffered input stream of the connection; null when it cannot be reached (the poll then is pgjdbc's). */
     private static VisibleBufferedInputStream bufferedInput(Connection connection) {
         try {
@@ -156,8 +176,8 @@ final class ReplicationChannel {
             Field stream = QueryExecutorBase.class.getDeclaredField("pgStream");
             stream.setAccessible(true);
             PGStream pg = (PGStream) stream.get(executor);
-            if (pg.getSocket() instanceof javax.net.ssl.SSLSocket || pg.isGssEncrypted()) {
-                return null; // the socket's count is of encrypted bytes: it may say 0 while a frame waits
+            if (pg.isGssEncrypted()) {
+                return null; // GSS wraps pgjdbc's streams: its own poll and read only
             }
             Field in = PGStream.class.getDeclaredField("pgInput");
             in.setAccessible(true);
@@ -189,11 +209,19 @@ final class ReplicationChannel {
      * copy as it was (a timeout inside pgjdbc's copy read would end the copy).
      */
     private boolean firstByteWithinInterval() throws SQLException {
+        long started = System.nanoTime();
+        boolean got;
         try {
-            return input.ensureBytes(1, false);
+            got = input.ensureBytes(1, false);
         } catch (IOException e) {
             throw new SQLException("replication connection: " + e.getMessage(), "08006", e);
         }
+        if (!got && System.nanoTime() - started < statusIntervalNanos / 2) {
+            // false well before the socket's timeout: not a timeout but the end of the stream (the server or
+            // something on the way closed the connection without a word)
+            throw new SQLException("the server closed the replication connection", "08006");
+        }
+        return got;
     }
 
     /** Whether a frame (or part of one) is waiting: pgjdbc's buffer or the socket holds bytes. */
@@ -229,11 +257,11 @@ final class ReplicationChannel {
     ByteBuffer read(Wait wait) throws SQLException {
         while (true) {
             boolean block = wait == Wait.BLOCK;
-            if (block && input != null && !waiting() && !firstByteWithinInterval()) {
+            if (block && input != null && (encrypted || !waiting()) && !firstByteWithinInterval()) {
                 checkHeard(); // silence for a status interval: ask for a reply, or give up on a dead connection
                 return null;
             }
-            if (wait != Wait.BLOCK && input != null) {
+            if (wait != Wait.BLOCK && input != null && !encrypted) {
                 if (!waiting() && (wait == Wait.NONE || !waitingWithin(BRIEF_NANOS))) {
                     return null;
                 }
@@ -244,9 +272,10 @@ final class ReplicationChannel {
                 frame = copy.readFromCopy(block);
             } catch (SQLException e) {
                 if (e.getCause() instanceof SocketTimeoutException) {
-                    // pgjdbc's own read (TLS or GSS, or the rest of a frame) found nothing for the silence bound
-                    throw new SQLException("no answer from the server on the replication connection for "
-                            + silenceBoundNanos / 1_000_000_000 + " s: taking the connection as dead", "08006", e);
+                    // pgjdbc's read found nothing for the socket's timeout (GSS encryption's whole wait, or the rest
+                    // of a frame that stopped half-way): pgjdbc's copy is over after a timeout, and so is the connection
+                    throw new SQLException("no byte from the server on the replication connection for " + socketTimeoutMs / 1000
+                            + " s in the middle of a message: taking the connection as dead", "08006", e);
                 }
                 throw e;
             }
@@ -329,13 +358,16 @@ final class ReplicationChannel {
      * only a new one streams again.
      */
     private void checkHeard() throws SQLException {
-        long silent = System.nanoTime() - lastHeardNanos;
-        if (silent >= silenceBoundNanos) {
+        long now = System.nanoTime();
+        long silent = now - lastHeardNanos;
+        // dead only once asked and still unanswered: a reader busy elsewhere (a long apply) asks first
+        if (probed && silent >= silenceBoundNanos && now - probedAtNanos >= silenceBoundNanos - statusIntervalNanos) {
             throw new SQLException("no answer from the server on the replication connection for "
                     + silent / 1_000_000_000 + " s (asked for one): taking the connection as dead", "08006");
         }
         if (silent >= statusIntervalNanos && !probed) {
             probed = true;
+            probedAtNanos = now;
             sendStatus(true);
         }
     }

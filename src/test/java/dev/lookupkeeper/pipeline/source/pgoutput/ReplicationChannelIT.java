@@ -175,6 +175,41 @@ class ReplicationChannelIT {
         }
     }
 
+    /** A connection closed under the stream (a FIN, no message) ends a blocking read at once as a lost connection: no spinning. */
+    @Test
+    void aClosedConnectionEndsTheReadAtOnce() throws Exception {
+        db.execute("SELECT pg_create_logical_replication_slot('rc_closed', 'pgoutput')");
+        try (ChaosProxy proxy = new ChaosProxy(db.connection().host(), db.connection().port())) {
+            ConnectionSettings via = new ConnectionSettings("127.0.0.1", proxy.port(), db.connection().database(),
+                    db.connection().user(), db.connection().password(), db.connection().sslMode());
+            try (Connection c = new ReplicationConnector(via, "rc-closed").open()) {
+                ReplicationChannel ch = ReplicationChannel.start(c, new StreamRequest("rc_closed", List.of("rc_pub"), 0, false, false),
+                        Duration.ofSeconds(5), Duration.ofSeconds(15), true);
+                ch.read(ReplicationChannel.Wait.NONE);
+                proxy.cut();
+                long cutAt = System.nanoTime();
+                SQLException failure = null;
+                int reads = 0;
+                while (failure == null && System.nanoTime() - cutAt < Duration.ofSeconds(10).toNanos()) {
+                    try {
+                        ch.read(ReplicationChannel.Wait.BLOCK);
+                        reads++;
+                    } catch (SQLException e) {
+                        failure = e;
+                    }
+                }
+                assertThat((Throwable) failure).as("a closed connection fails the read").isNotNull();
+                assertThat(failure.getSQLState()).startsWith("08");
+                assertThat((System.nanoTime() - cutAt) / 1_000_000).as("at once, not after a status interval").isLessThan(2_000);
+                assertThat(reads).as("no empty reads in a loop").isLessThan(3);
+            }
+        } finally {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> db.queryLong(
+                    "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'rc_closed' AND active_pid IS NOT NULL") == 0);
+            db.execute("SELECT pg_drop_replication_slot('rc_closed')");
+        }
+    }
+
     /** Ends the walsender of a dark connection (its server side would wait for wal_sender_timeout). */
     private static boolean terminateHolder(String slot) throws SQLException {
         db.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active_pid IS NOT NULL");
