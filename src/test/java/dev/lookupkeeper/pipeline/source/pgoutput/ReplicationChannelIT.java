@@ -134,8 +134,7 @@ class ReplicationChannelIT {
     void aSilentServerIsAskedForAReplyAndADarkConnectionFails() throws Exception {
         db.execute("SELECT pg_create_logical_replication_slot('rc_dark', 'pgoutput')");
         try (ChaosProxy proxy = new ChaosProxy(db.connection().host(), db.connection().port())) {
-            ConnectionSettings via = new ConnectionSettings("127.0.0.1", proxy.port(), db.connection().database(),
-                    db.connection().user(), db.connection().password(), db.connection().sslMode());
+            ConnectionSettings via = through(proxy);
             try (Connection c = new ReplicationConnector(via, "rc-dark").open()) {
                 Duration interval = Duration.ofMillis(500);
                 Duration bound = Duration.ofSeconds(2);
@@ -180,8 +179,7 @@ class ReplicationChannelIT {
     void aClosedConnectionEndsTheReadAtOnce() throws Exception {
         db.execute("SELECT pg_create_logical_replication_slot('rc_closed', 'pgoutput')");
         try (ChaosProxy proxy = new ChaosProxy(db.connection().host(), db.connection().port())) {
-            ConnectionSettings via = new ConnectionSettings("127.0.0.1", proxy.port(), db.connection().database(),
-                    db.connection().user(), db.connection().password(), db.connection().sslMode());
+            ConnectionSettings via = through(proxy);
             try (Connection c = new ReplicationConnector(via, "rc-closed").open()) {
                 ReplicationChannel ch = ReplicationChannel.start(c, new StreamRequest("rc_closed", List.of("rc_pub"), 0, false, false),
                         Duration.ofSeconds(5), Duration.ofSeconds(15), true);
@@ -208,6 +206,12 @@ class ReplicationChannelIT {
                     "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'rc_closed' AND active_pid IS NOT NULL") == 0);
             db.execute("SELECT pg_drop_replication_slot('rc_closed')");
         }
+    }
+
+    /** The test database's connection, through the proxy. */
+    private static ConnectionSettings through(ChaosProxy proxy) {
+        return new ConnectionSettings("127.0.0.1", proxy.port(), db.connection().database(), db.connection().user(),
+                db.connection().password(), db.connection().sslMode());
     }
 
     /** Ends the walsender of a dark connection (its server side would wait for wal_sender_timeout). */
