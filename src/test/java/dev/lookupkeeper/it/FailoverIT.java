@@ -79,7 +79,7 @@ class FailoverIT {
                 Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                         .until(() -> FailoverChecks.differences(both, null) == 0);
                 assertThat(run.isAlive()).as(run.output()).isTrue();
-                assertThat(run.output()).contains("is gone").contains("a failover to a standby").contains("bootstrapping again");
+                assertThat(run.output()).contains("slot lookupkeeper is gone").contains("a failover to a standby").contains("bootstrapping again");
                 assertThat(run.sigterm(15)).isZero();
             }
             Map<String, String> onNew = new HashMap<>(pair.standby().admin().withDatabase(DB).libpqEnvironment());

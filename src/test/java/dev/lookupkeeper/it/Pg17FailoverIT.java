@@ -64,7 +64,7 @@ class Pg17FailoverIT {
                 Thread.sleep(1000);
                 pusher.close();
                 Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> FailoverChecks.differences(both, null) == 0);
-                assertThat(run.output()).as(run.output()).doesNotContain("bootstrapping again").doesNotContain("is gone");
+                assertThat(run.output()).as(run.output()).doesNotContain("bootstrapping again").doesNotContain("slot lookupkeeper is gone");
                 assertThat(run.output()).contains("reconnected to PostgreSQL");
                 Map<String, String> onNew = new HashMap<>(pair.standby().libpqEnvironment());
                 onNew.put("PGSSLMODE", "disable");
