@@ -38,16 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class SidecarRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SidecarRuntime.class);
     private static final long POLL_MS = 200;
-    /**
-     * How long, once a stop was asked, a control statement (the loop's turn) may go unanswered before
-     * the control connection is aborted: a statement on a connection that went dark would otherwise
-     * wait for its socket timeout. A healthy turn takes milliseconds; the stream's close and the
-     * tidying up that follow have bounds of their own.
-     */
-    private static final long STOP_ABORT_MS = 2000;
+    /** When the loop's current turn started (0: between turns), for {@link StopDeadline}. */
     private volatile long turnStartedNanos;
-    /** The socket timeout of the tidying up's statements. */
-    private static final int TIDY_TIMEOUT_MS = 2000;
     private volatile boolean stopped;
 
     private final Settings settings;
@@ -91,7 +83,7 @@ public final class SidecarRuntime implements AutoCloseable {
             LOG.info("stopping: finishing the batch in flight and releasing the slot");
             boolean wasStreaming = streams.streaming();
             streams.closeMain();
-            tidyUp(c, wasStreaming);
+            new CleanStop(settings, strictGuard, streams, leadership, registry).tidyUp(c, wasStreaming);
         } finally {
             stopped = true;
             leadership.close();
@@ -112,63 +104,6 @@ public final class SidecarRuntime implements AutoCloseable {
         if (slot != null && Boolean.FALSE.equals(slot.failover())) {
             LOG.warn("slot {} was made without failover: a promoted standby will not have it (drop it, e.g. with uninstall, to have it made"
                     + " anew with failover)", settings.slot());
-        }
-    }
-
-    /**
-     * What a clean stop records, each step on its own: strict's guard relaxes synchronous_standby_names
-     * when no other stream confirms commits (first: the queue's commits wait on it), the shadow slot is
-     * dropped, the heartbeat says "not streaming", this instance's row goes. A server that stopped
-     * answering must not hold the stop up: statements get {@link #TIDY_TIMEOUT_MS}, and strict's step
-     * is tried once more on a new connection if the control connection is gone. Nothing else here can
-     * lose anything: every position stored is a committed one; the next start tidies the rest.
-     */
-    private void tidyUp(Connection c, boolean wasStreaming) {
-        if (c != null) {
-            try {
-                c.setNetworkTimeout(Runnable::run, TIDY_TIMEOUT_MS);
-            } catch (SQLException e) {
-                // aborted or closed already: each step below finds out
-            }
-        }
-        if (wasStreaming) {
-            try {
-                if (c == null) {
-                    throw new SQLException("no control connection", "08003");
-                }
-                strictGuard.afterCleanStop(c);
-            } catch (SQLException first) {
-                try (Connection fresh = Database.connect(settings.connection(), "lookupkeeper-control",
-                        java.time.Duration.ofMillis(TIDY_TIMEOUT_MS))) {
-                    strictGuard.afterCleanStop(fresh);
-                } catch (SQLException | RuntimeException e) {
-                    LOG.error("stopped without telling the strict guard ({}): if this was the last stream confirming commits,"
-                            + " synchronous_standby_names still names it until a guard fails open", PgErrors.brief(first));
-                }
-            }
-        }
-        if (c == null) {
-            return;
-        }
-        tidyStep("drop the shadow slot", () -> streams.closeShadow(c));
-        tidyStep("record the heartbeat's last word", () -> {
-            if (leadership.held()) {
-                new ModeStore(settings).heartbeat(c, false);
-            }
-        });
-        tidyStep("remove this instance's row", () -> registry.remove(c));
-    }
-
-    private interface SqlStep {
-        void run() throws SQLException;
-    }
-
-    private static void tidyStep(String what, SqlStep step) {
-        try {
-            step.run();
-        } catch (SQLException | RuntimeException e) {
-            LOG.warn("on stop, could not {} ({}): the next start does it", what,
-                    e instanceof SQLException se ? PgErrors.brief(se) : e.getMessage());
         }
     }
 
@@ -389,42 +324,16 @@ public final class SidecarRuntime implements AutoCloseable {
 
     /**
      * Asks the loop to stop. A connection that does not answer (a network that went dark) must not
-     * hold the stop up: a turn of the loop still waiting on the control connection
-     * {@link #STOP_ABORT_MS} after the stop was asked has that connection aborted, so it fails at
-     * once instead of at its socket timeout; nothing else is aborted.
+     * hold the stop up: a turn of the loop still waiting on the control connection shortly after the
+     * stop was asked has that connection aborted ({@link StopDeadline}), so it fails at once instead
+     * of at its socket timeout; nothing else is aborted.
      */
     public void stop() {
         if (stop.getCount() == 0) {
             return;
         }
         stop.countDown();
-        long stopAt = System.nanoTime();
-        Thread deadline = new Thread(() -> {
-            while (!stopped) {
-                long turnAt = turnStartedNanos;
-                long now = System.nanoTime();
-                if (turnAt != 0 && now - Math.max(turnAt, stopAt) > TimeUnit.MILLISECONDS.toNanos(STOP_ABORT_MS)) {
-                    Connection c = control;
-                    if (c != null) {
-                        LOG.warn("stopping: the control connection's statement has not answered for {} s: closing it",
-                                STOP_ABORT_MS / 1000);
-                        try {
-                            c.abort(Runnable::run);
-                        } catch (SQLException e) {
-                            // closed already
-                        }
-                    }
-                    return;
-                }
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "stop-deadline");
-        deadline.setDaemon(true);
-        deadline.start();
+        StopDeadline.watch(() -> stopped, () -> turnStartedNanos, () -> control);
     }
 
     @Override

@@ -2,7 +2,6 @@ package dev.lookupkeeper.pipeline.source.pgoutput;
 
 import dev.lookupkeeper.core.Lsns;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -10,9 +9,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyDual;
-import org.postgresql.core.BaseConnection;
-import org.postgresql.core.PGStream;
-import org.postgresql.core.QueryExecutorBase;
 import org.postgresql.core.VisibleBufferedInputStream;
 
 /**
@@ -120,13 +116,13 @@ final class ReplicationChannel {
     /** As above, with the silence bound given rather than derived from the server's wal_sender_timeout. */
     static ReplicationChannel start(Connection connection, StreamRequest request, Duration statusInterval, Duration silence,
                                     boolean writeIsReceived) throws SQLException {
-        VisibleBufferedInputStream input = bufferedInput(connection);
+        VisibleBufferedInputStream input = PgjdbcStreams.bufferedInput(connection);
         // a read that times out inside pgjdbc's copy ends the copy: the channel's own wait for a first byte is
         // what times out every status interval (without consuming anything); pgjdbc's read then finds the
         // frame there. Where pgjdbc's stream cannot be reached (GSS), its read times out at the silence bound
         connection.setNetworkTimeout(Runnable::run, (int) (input != null ? statusInterval : silence).toMillis());
         CopyDual copy = connection.unwrap(PGConnection.class).getCopyAPI().copyDual(startCommand(request));
-        return new ReplicationChannel(copy, input, isTls(connection), request.startLsn(), statusInterval, silence, writeIsReceived);
+        return new ReplicationChannel(copy, input, PgjdbcStreams.isTls(connection), request.startLsn(), statusInterval, silence, writeIsReceived);
     }
 
     /**
@@ -155,36 +151,6 @@ final class ReplicationChannel {
     /** How long this channel waits for a silent server before it takes the connection as dead. */
     Duration silenceBound() {
         return Duration.ofNanos(silenceBoundNanos);
-    }
-
-    /** Whether the connection is TLS: the socket's byte count is then of encrypted bytes (it may say 0 while a frame waits). */
-    private static boolean isTls(Connection connection) {
-        try {
-            Object executor = connection.unwrap(BaseConnection.class).getQueryExecutor();
-            Field stream = QueryExecutorBase.class.getDeclaredField("pgStream");
-            stream.setAccessible(true);
-            return ((PGStream) stream.get(executor)).getSocket() instanceof javax.net.ssl.SSLSocket;
-        } catch (ReflectiveOperationException | SQLException | RuntimeException e) {
-            return true; // unknown: the careful answer
-        }
-    }
-
-    /** pgjdbc's buffered input stream of the connection; null when it cannot be reached (the poll then is pgjdbc's). */
-    private static VisibleBufferedInputStream bufferedInput(Connection connection) {
-        try {
-            Object executor = connection.unwrap(BaseConnection.class).getQueryExecutor();
-            Field stream = QueryExecutorBase.class.getDeclaredField("pgStream");
-            stream.setAccessible(true);
-            PGStream pg = (PGStream) stream.get(executor);
-            if (pg.isGssEncrypted()) {
-                return null; // GSS wraps pgjdbc's streams: its own poll and read only
-            }
-            Field in = PGStream.class.getDeclaredField("pgInput");
-            in.setAccessible(true);
-            return (VisibleBufferedInputStream) in.get(pg);
-        } catch (ReflectiveOperationException | SQLException | RuntimeException e) {
-            return null;
-        }
     }
 
     /**
