@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lookupkeeper.config.ConnectionSettings;
-import dev.lookupkeeper.demo.QueenFixture;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.testing.Clusters;
 import dev.lookupkeeper.testing.PrimaryAndStandby;
@@ -44,17 +43,10 @@ class FailoverIT {
                 st.execute("CREATE DATABASE " + DB);
             }
             ConnectionSettings both = pair.both(DB);
-            List<UUID> busy;
-            UUID quiet;
-            try (Connection c = Database.connect(both, "tests")) {
-                QueenFixture.createSchema(c);
-                busy = QueenFixture.createQueues(c, "fo", 2, 20);
-                quiet = QueenFixture.createQueues(c, "foquiet", 1, 1).get(0);
-            }
-            Map<String, String> env = new HashMap<>(both.libpqEnvironment());
-            env.put("PGPASSWORD", both.password());
-            env.put("PGSSLMODE", "disable");
-            env.put("LOOKUPKEEPER_HTTP_PORT", "0");
+            FailoverChecks.Queues queues = FailoverChecks.createQueues(both, "fo");
+            List<UUID> busy = queues.busy();
+            UUID quiet = queues.quiet();
+            Map<String, String> env = FailoverChecks.sidecarEnv(both);
             try (Sidecar run = Sidecar.start(env, "run", "--heartbeat-ms", "1000").awaitStreaming();
                  RetryingPusher pusher = new RetryingPusher(both, busy, 2)) {
                 Thread.sleep(3000);

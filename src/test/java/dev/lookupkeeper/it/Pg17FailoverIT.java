@@ -3,7 +3,6 @@ package dev.lookupkeeper.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lookupkeeper.config.ConnectionSettings;
-import dev.lookupkeeper.demo.QueenFixture;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.testing.Pg17PrimaryAndStandby;
 import dev.lookupkeeper.testing.FailoverChecks;
@@ -32,16 +31,10 @@ class Pg17FailoverIT {
     void theSynchronizedSlotCarriesOnWithoutABootstrap() throws Exception {
         try (Pg17PrimaryAndStandby pair = Pg17PrimaryAndStandby.start()) {
             ConnectionSettings both = pair.both();
-            List<UUID> busy;
-            UUID quiet;
-            try (Connection c = Database.connect(both, "tests")) {
-                QueenFixture.createSchema(c);
-                busy = QueenFixture.createQueues(c, "f17", 2, 20);
-                quiet = QueenFixture.createQueues(c, "f17quiet", 1, 1).get(0);
-            }
-            Map<String, String> env = new HashMap<>(both.libpqEnvironment());
-            env.put("PGSSLMODE", "disable");
-            env.put("LOOKUPKEEPER_HTTP_PORT", "0");
+            FailoverChecks.Queues queues = FailoverChecks.createQueues(both, "f17");
+            List<UUID> busy = queues.busy();
+            UUID quiet = queues.quiet();
+            Map<String, String> env = FailoverChecks.sidecarEnv(both);
             try (Sidecar run = Sidecar.start(env, "run", "--failover-slot", "--heartbeat-ms", "1000").awaitStreaming();
                  RetryingPusher pusher = new RetryingPusher(both, busy, 2)) {
                 assertThat(run.output()).contains("(failover: a standby that synchronizes slots keeps it)");

@@ -13,6 +13,28 @@ import org.awaitility.Awaitility;
 public final class FailoverChecks {
     private FailoverChecks() {}
 
+    /** The queue's schema, two queues of 20 partitions that pushes keep busy, and one quiet partition. */
+    public record Queues(java.util.List<UUID> busy, UUID quiet) {}
+
+    public static Queues createQueues(ConnectionSettings s, String prefix) throws java.sql.SQLException {
+        try (Connection c = Database.connect(s, "tests")) {
+            dev.lookupkeeper.demo.QueenFixture.createSchema(c);
+            return new Queues(dev.lookupkeeper.demo.QueenFixture.createQueues(c, prefix, 2, 20),
+                    dev.lookupkeeper.demo.QueenFixture.createQueues(c, prefix + "quiet", 1, 1).get(0));
+        }
+    }
+
+    /** A sidecar's environment for every server in {@code s} (the password by name, when there is one). */
+    public static java.util.Map<String, String> sidecarEnv(ConnectionSettings s) {
+        java.util.Map<String, String> env = new java.util.HashMap<>(s.libpqEnvironment());
+        if (s.password() != null) {
+            env.put("PGPASSWORD", s.password());
+        }
+        env.put("PGSSLMODE", "disable");
+        env.put("LOOKUPKEEPER_HTTP_PORT", "0");
+        return env;
+    }
+
     /** One message into a partition, retried until a primary takes it (during a failover there may be none for a moment). */
     public static void pushOne(ConnectionSettings s, UUID partition) {
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
