@@ -23,11 +23,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "JVM options of the sidecar child in the memory run (default: the recommended \"-Xmx160m -XX:+UseSerialGC\")")
     java.util.List<String> sidecarJvmOptions = java.util.List.of("-Xmx160m", "-XX:+UseSerialGC");
 
-    @Option(names = "--suite", paramLabel = "all|drain|insert|select|rebuild|steady|contended",
+    @Option(names = "--suite", paramLabel = "all|drain|insert|select|rebuild|steady|contended|latency",
             description = "drain: drain, lag, memory and steady-load CPU per event; insert: write-path throughput with no maintenance vs"
                     + " trigger vs CDC; select: selection latency at growing queue sizes and the model's heap; rebuild: rebuild time and push"
                     + " latency; steady: only the steady-load CPU per event of each source; contended: many clients pushing micro-batches"
-                    + " with a round trip before the commit, none vs trigger vs CDC eventual vs CDC strict (default: all)")
+                    + " with a round trip before the commit, none vs trigger vs CDC eventual vs CDC strict; latency: one client's push"
+                    + " time (p50, p99) and PostgreSQL's CPU per push in each mode, rounds as --insert-rounds and --insert-seconds (default: all)")
     String suite = "all";
 
     @Option(names = "--select-sizes", paramLabel = "N,N,...", split = ",", description = "Queue sizes of the selection benchmark (default: 100,10000,100000)")
@@ -86,8 +87,12 @@ final class BenchCommand implements Callable<Integer> {
         }
         int lagSeconds = (int) Math.max(1, lagDuration.toSeconds());
         int insertSeconds = (int) Math.max(1, insertDuration.toSeconds());
+        if (suite.equals("latency") && insertRounds >= 1) {
+            new dev.lookupkeeper.bench.LatencyBenchmark(insertRounds, insertSeconds, System.out).run();
+            return ExitCodes.OK;
+        }
         if (!java.util.Set.of("all", "drain", "insert", "select", "rebuild", "steady").contains(suite) || insertRounds < 1 || insertSeconds < 1) {
-            throw new dev.lookupkeeper.config.ConfigException("--suite must be all, drain, insert, select, rebuild, steady or contended;"
+            throw new dev.lookupkeeper.config.ConfigException("--suite must be all, drain, insert, select, rebuild, steady, contended or latency;"
                     + " --insert-rounds and --insert-seconds at least 1");
         }
         boolean all = suite.equals("all");
@@ -97,6 +102,7 @@ final class BenchCommand implements Callable<Integer> {
                 .rebuildSizes(all || suite.equals("rebuild") ? new int[][] {{1_000_000, 10_000}, {10_000_000, 100_000}} : new int[0][]).run();
         if (all) {
             runContended();
+            new dev.lookupkeeper.bench.LatencyBenchmark(insertRounds, insertSeconds, System.out).run();
         }
         return ExitCodes.OK;
     }

@@ -194,11 +194,25 @@ public final class PgOutputSource implements SlotStream {
                                 continue;
                             }
                         } else {
-                            blockedIdle = true;
-                            try {
-                                message = channel.read(Wait.BLOCK); // a keepalive, or the status interval, wakes it
-                            } finally {
-                                blockedIdle = false;
+                            if (positions.noteOwed() && positions.owedNanos() < ReplicationChannel.BRIEF_NANOS) {
+                                // strict: a position reported visible but not yet durable. The next push is
+                                // usually on its way, and its batch covers the position with no note at all
+                                long heard = channel.lastReceived();
+                                message = channel.read(Wait.BRIEFLY_OR_KEEPALIVE);
+                                if (message == null && !channel.ended() && channel.lastReceived() != heard) {
+                                    continue; // a keepalive: its position is reported visible first
+                                }
+                            }
+                            if (message == null && !channel.ended()) {
+                                positions.settleOwed(server); // nothing came: note what is owed, report it durable
+                            }
+                            if (message == null && !channel.ended()) {
+                                blockedIdle = true;
+                                try {
+                                    message = channel.read(Wait.BLOCK); // a keepalive, or the status interval, wakes it
+                                } finally {
+                                    blockedIdle = false;
+                                }
                             }
                         }
                     }

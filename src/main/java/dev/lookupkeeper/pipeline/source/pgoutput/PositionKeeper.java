@@ -42,6 +42,12 @@ final class PositionKeeper {
     private final StreamSink sink;
     private final boolean confirmAtOnce;
     private long confirmable;
+    /**
+     * Strict: a position passed with nothing to apply, reported as visible at once but not yet noted,
+     * so not yet durable (see {@link #noteOwed}).
+     */
+    private long visible;
+    private long owedSinceNanos;
     private long reported;
     private long reportedDurable;
     private long heldSinceNanos;
@@ -56,6 +62,7 @@ final class PositionKeeper {
         this.sink = sink;
         this.confirmAtOnce = confirmAtOnce;
         this.confirmable = startLsn;
+        this.visible = startLsn;
         this.reported = startLsn;
         this.reportedDurable = startLsn;
         this.pending = startLsn;
@@ -76,7 +83,7 @@ final class PositionKeeper {
             if (forLookup) {
                 confirmable = max(confirmable, end);
             } else {
-                note(end);
+                passVisible(end);
             }
             return;
         }
@@ -93,13 +100,14 @@ final class PositionKeeper {
             store(pending);
         }
         long durable = max(durable(), reportedDurable); // a flush reported is never taken back
-        if (Long.compareUnsigned(confirmable, reported) > 0 || Long.compareUnsigned(durable, reportedDurable) > 0) {
+        long shown = max(confirmable, visible);
+        if (Long.compareUnsigned(shown, reported) > 0 || Long.compareUnsigned(durable, reportedDurable) > 0) {
             boolean covers = lookupChangesUnconfirmed && Long.compareUnsigned(confirmable, reported) > 0;
             if (covers) {
                 Failpoints.hit("confirm-before");
             }
-            stream.confirm(confirmable, durable);
-            reported = confirmable;
+            stream.confirm(shown, durable);
+            reported = shown;
             reportedDurable = durable;
             lookupChangesUnconfirmed = false;
             if (covers) {
@@ -139,10 +147,11 @@ final class PositionKeeper {
 
     /**
      * Idle, between transactions, nothing in flight: everything the server sent has been applied,
-     * so the WAL end of its last keepalive is passed too — strict: noted and confirmed at once (a
-     * commit may be waiting), the checkpoint refreshed now and then (the note does not survive a
-     * crash of the server); eventual: stored, then confirmed, at most once an interval. Held
-     * transactions are applied again first.
+     * so the WAL end of its last keepalive is passed too — strict: reported visible at once (a
+     * commit at remote_apply may be waiting for it) and noted, then reported durable, only when the
+     * reader finds nothing more to read ({@link #settleOwed}), the checkpoint refreshed now and then
+     * (the note does not survive a crash of the server); eventual: stored, then confirmed, at most
+     * once an interval. Held transactions are applied again first.
      */
     void idle(Server stream) throws Exception {
         if (sink.holding() && System.nanoTime() - lastRetryNanos > RETRY_HELD_NANOS) {
@@ -157,10 +166,45 @@ final class PositionKeeper {
             report(stream, true);
             return;
         }
-        note(serverEnd);
+        passVisible(serverEnd);
         report(stream, true);
         if (Long.compareUnsigned(confirmable, sink.storedCheckpoint()) > 0 && !sink.holding() && intervalUp()) {
             store(confirmable); // its own commit is then only noted: no loop
+        }
+    }
+
+    /**
+     * Strict: a position with nothing to apply is visible as it is — no statement, only a status
+     * update — while the note that lets the slot's confirmed position pass it (flush) waits. Most
+     * such positions are a keepalive for the sidecar's own lookup commit, which no session waits
+     * for, and the next transaction's batch covers it anyway: noting each one cost a round trip
+     * to the server between one strict push and the next.
+     */
+    private void passVisible(long lsn) {
+        if (!noteOwed() && Long.compareUnsigned(lsn, confirmable) > 0) {
+            owedSinceNanos = System.nanoTime();
+        }
+        visible = max(visible, lsn);
+    }
+
+    /** Strict: whether a position is reported visible but not yet noted (nor covered by a batch since). */
+    boolean noteOwed() {
+        return confirmAtOnce && Long.compareUnsigned(visible, confirmable) > 0;
+    }
+
+    /** How long the oldest position still owed a note has been visible only (0: none owed). */
+    long owedNanos() {
+        return noteOwed() ? System.nanoTime() - owedSinceNanos : 0;
+    }
+
+    /**
+     * Strict, the reader finding nothing more to read: notes the position owed and reports it
+     * durable (sessions at {@code synchronous_commit = on} wait for flush).
+     */
+    void settleOwed(Server stream) throws Exception {
+        if (noteOwed()) {
+            note(visible);
+            report(stream, true);
         }
     }
 

@@ -41,6 +41,8 @@ final class ReplicationChannel {
         NONE,
         /** Up to {@link #BRIEF_NANOS}, looking every {@link #BRIEF_LOOK_NANOS}. */
         BRIEFLY,
+        /** As {@link #BRIEFLY}, but a keepalive ends the wait (its position may be what a session waits for). */
+        BRIEFLY_OR_KEEPALIVE,
         /** Until a frame, a keepalive or the status interval. */
         BLOCK
     }
@@ -269,7 +271,7 @@ final class ReplicationChannel {
                         lastReceived = walEnd;
                     }
                     replyRequested |= b.get() != 0;
-                    if (wait == Wait.BLOCK) {
+                    if (wait == Wait.BLOCK || wait == Wait.BRIEFLY_OR_KEEPALIVE) {
                         return null; // the caller looks at the new position (strict confirms it) before blocking again
                     }
                     // a poll goes on looking: a walsender going idle pings, and a ping is not the end of a burst

@@ -155,7 +155,7 @@ class PositionKeeperTest {
         server.lastReceived = 250;
         k.idle(server);
         assertThat(sink.retries).isEqualTo(1); // held changes tried again first
-        assertThat(sink.notes).containsExactly(250L);
+        assertThat(sink.notes).as("visible at once, noted only when the reader finds nothing more").isEmpty();
         assertThat(sink.stores).as("no checkpoint stored while holding").isEmpty();
         assertThat(server.confirmed).containsExactly(200L, 250L);
         assertThat(server.durable).containsExactly(100L, 100L);
@@ -164,7 +164,10 @@ class PositionKeeperTest {
         sink.stored = 200;
         k.report(server, true);
         assertThat(server.confirmed).containsExactly(200L, 250L, 250L);
-        assertThat(server.durable).containsExactly(100L, 100L, 250L);
+        assertThat(server.durable).as("durable up to the settled batch; 250 is not noted yet").containsExactly(100L, 100L, 200L);
+        k.settleOwed(server);
+        assertThat(sink.notes).containsExactly(250L);
+        assertThat(server.durable).containsExactly(100L, 100L, 200L, 250L);
     }
 
     @Test
@@ -201,8 +204,50 @@ class PositionKeeperTest {
         PositionKeeper k = new PositionKeeper(sink, true, 100);
         k.started();
         k.batchDone(180, false, false);
-        assertThat(sink.notes).containsExactly(180L);
         k.report(server, true);
-        assertThat(server.confirmed).containsExactly(180L);
+        assertThat(server.confirmed).as("visible at once: a session at remote_apply may wait for it").containsExactly(180L);
+        assertThat(server.durable).as("not durable before it is noted").containsExactly(100L);
+        assertThat(k.noteOwed()).isTrue();
+        assertThat(k.owedNanos()).isPositive();
+        k.settleOwed(server);
+        assertThat(sink.notes).containsExactly(180L);
+        assertThat(server.confirmed).containsExactly(180L, 180L);
+        assertThat(server.durable).containsExactly(100L, 180L);
+        assertThat(k.noteOwed()).isFalse();
+        k.settleOwed(server);
+        assertThat(sink.notes).as("nothing owed: nothing noted again").containsExactly(180L);
+    }
+
+    @Test
+    void strictNeedsNoNoteForAPositionTheNextBatchCovers() throws Exception {
+        Sink sink = new Sink();
+        sink.started(100);
+        Server server = new Server();
+        PositionKeeper k = new PositionKeeper(sink, true, 100);
+        k.started();
+        server.lastReceived = 250; // the keepalive for the sidecar's own lookup commit
+        k.idle(server);
+        assertThat(server.confirmed).containsExactly(250L);
+        assertThat(server.durable).containsExactly(100L);
+        k.batchDone(300, true, true); // the next push's batch committed, its end stored in its transaction
+        k.report(server, true);
+        assertThat(server.confirmed).containsExactly(250L, 300L);
+        assertThat(server.durable).containsExactly(100L, 300L);
+        assertThat(k.noteOwed()).isFalse();
+        k.settleOwed(server);
+        assertThat(sink.notes).as("covered by the batch: no round trip for a note").isEmpty();
+    }
+
+    @Test
+    void eventualNeverOwesANote() throws Exception {
+        Sink sink = new Sink();
+        sink.started(100);
+        Server server = new Server();
+        server.lastReceived = 250;
+        PositionKeeper k = new PositionKeeper(sink, false, 100);
+        k.started();
+        k.idle(server);
+        assertThat(k.noteOwed()).isFalse();
+        assertThat(k.owedNanos()).isZero();
     }
 }
