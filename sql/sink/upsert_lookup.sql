@@ -15,10 +15,18 @@ WITH batch AS (
            timestamptz 'epoch' + b.created_us * interval '1 microsecond' AS created_at
     FROM unnest(?::uuid[], ?::uuid[], ?::bigint[]) AS b(partition_id, message_id, created_us)
 ), target AS MATERIALIZED (
-    SELECT batch.partition_id, batch.message_id, batch.created_at, q.name AS queue_name
+    -- each partition looked up by its key (LIMIT 1 keeps it a lookup, not a join the planner may
+    -- turn into a scan of every partition): PostgreSQL keeps one plan for the statement, and with a
+    -- join it was a hash join over the whole partitions table for a batch of one push
+    SELECT batch.partition_id, batch.message_id, batch.created_at, seen.queue_name
     FROM batch
-    LEFT JOIN {{queue_schema}}.partitions p ON p.id = batch.partition_id
-    LEFT JOIN {{queue_schema}}.queues q ON q.id = p.queue_id
+    LEFT JOIN LATERAL (
+        SELECT q.name AS queue_name
+        FROM {{queue_schema}}.partitions p
+        JOIN {{queue_schema}}.queues q ON q.id = p.queue_id
+        WHERE p.id = batch.partition_id
+        LIMIT 1
+    ) seen ON true
 ), upserted AS (
     INSERT INTO {{lookup_table}} AS pl
         (queue_name, partition_id, last_message_id, last_message_created_at, updated_at)

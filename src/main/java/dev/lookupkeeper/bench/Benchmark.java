@@ -115,11 +115,12 @@ public final class Benchmark {
         List<String> insertTable = List.of();
         List<String> selectTable = List.of();
         List<String> rebuildTable = List.of();
-        try (EmbeddedServer server = EmbeddedServer.start()) {
+        try (EmbeddedServer server = BenchServers.start(100)) {
             ConnectionSettings conn = server.connection();
             Settings settings = new SettingsLoader(Map.of()).load(null, Map.of()).withConnection(conn);
             List<UUID> partitions;
             try (Connection c = Database.connect(conn, "lookupkeeper-bench")) {
+                out.printf("benchmark on %s (%s)%n", BenchServers.describe(), LatencyBenchmark.serverVersion(c));
                 QueenFixture.createSchema(c);
                 partitions = QueenFixture.createQueues(c, "bench", 1, 1000);
                 new Installer(settings).install(c, true);

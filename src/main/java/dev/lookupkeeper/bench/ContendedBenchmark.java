@@ -74,7 +74,7 @@ public final class ContendedBenchmark {
 
     public void run() throws Exception {
         int maxClients = cells.stream().mapToInt(c -> c.clients() + (c.pops() ? popClients(c) : 0)).max().orElse(0);
-        try (EmbeddedServer server = EmbeddedServer.start(maxClients + 40)) {
+        try (EmbeddedServer server = BenchServers.start(maxClients + 40)) {
             ConnectionSettings conn = server.connection();
             Settings settings = new SettingsLoader(Map.of()).load(null, Map.of()).withConnection(conn);
             Map<Integer, List<UUID>> partitionsBySize = new LinkedHashMap<>();

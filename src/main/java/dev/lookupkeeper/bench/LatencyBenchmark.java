@@ -56,7 +56,7 @@ public final class LatencyBenchmark {
     public void run() throws Exception {
         int[] rowsPerPush = {1, 20};
         Map<Integer, EnumMap<Mode, List<Measured>>> results = new LinkedHashMap<>();
-        try (EmbeddedServer server = EmbeddedServer.start()) {
+        try (EmbeddedServer server = BenchServers.start(100)) {
             ConnectionSettings conn = server.connection();
             Settings settings = new SettingsLoader(Map.of()).load(null, Map.of()).withConnection(conn);
             try (Connection c = Database.connect(conn, "lookupkeeper-bench-latency")) {
@@ -64,8 +64,8 @@ public final class LatencyBenchmark {
                 List<UUID> partitions = QueenFixture.createQueues(c, "latency", 1, 1000);
                 new Installer(settings).install(c, true);
                 DatabaseCpu cpu = DatabaseCpu.of(c);
-                out.printf("latency benchmark: one client, %d rounds of %d modes x %d push sizes, %d s each%n", rounds,
-                        Mode.values().length, rowsPerPush.length, seconds);
+                out.printf("latency benchmark on %s (%s): one client, %d rounds of %d modes x %d push sizes, %d s each%n",
+                        BenchServers.describe(), serverVersion(c), rounds, Mode.values().length, rowsPerPush.length, seconds);
                 for (int round = 0; round < rounds; round++) {
                     for (int rows : rowsPerPush) {
                         for (int i = 0; i < Mode.values().length; i++) {
@@ -83,6 +83,13 @@ public final class LatencyBenchmark {
             }
         }
         print(results);
+    }
+
+    static String serverVersion(Connection c) throws java.sql.SQLException {
+        try (Statement st = c.createStatement(); var rs = st.executeQuery("SHOW server_version")) {
+            rs.next();
+            return "PostgreSQL " + rs.getString(1);
+        }
     }
 
     private Measured measure(Connection c, ConnectionSettings conn, Settings settings, DatabaseCpu cpu, List<UUID> partitions, int rows,

@@ -79,8 +79,18 @@ final class BenchCommand implements Callable<Integer> {
             description = "Contended suite: time per cell, mode and round, after a 1.5 s warm-up (default: 5s)")
     java.time.Duration contendedDuration = java.time.Duration.ofSeconds(5);
 
+    @Option(names = "--postgres-bin", paramLabel = "DIR", description = "Run every suite on a local PostgreSQL installation (its bin directory,"
+            + " e.g. /usr/lib/postgresql/15/bin: initdb and pg_ctl, as the postgres user when run as root) instead of the bundled"
+            + " PostgreSQL 17, to compare server versions")
+    java.nio.file.Path postgresBin;
+
     @Override
     public Integer call() throws Exception {
+        if (postgresBin != null && !java.nio.file.Files.isExecutable(postgresBin.resolve("initdb"))) {
+            throw new dev.lookupkeeper.config.ConfigException("--postgres-bin " + postgresBin + ": no initdb there; give a PostgreSQL bin"
+                    + " directory such as /usr/lib/postgresql/15/bin");
+        }
+        dev.lookupkeeper.bench.BenchServers.use(postgresBin);
         if (suite.equals("contended")) {
             runContended();
             return ExitCodes.OK;

@@ -14,6 +14,9 @@ import org.slf4j.LoggerFactory;
 public final class Database {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
+    private static final String GENERIC_PLANS = "SELECT set_config('plan_cache_mode', 'force_generic_plan', false)"
+            + " WHERE current_setting('server_version_num')::int >= 120000";
+
     private Database() {}
 
     public static Properties driverProperties(ConnectionSettings c, String applicationName) {
@@ -113,8 +116,29 @@ public final class Database {
      */
     public static HikariDataSource pool(ConnectionSettings c, String applicationName, int size, Integer lockTimeoutMs,
                                         java.time.Duration socketTimeout) {
+        return pool(c, applicationName, size, lockTimeoutMs, socketTimeout, false);
+    }
+
+    /**
+     * The pool a sink applies batches on: as {@link #pool}, and its sessions keep one (generic) plan
+     * per statement. The upsert is planned anew for every batch otherwise — PostgreSQL prefers a
+     * custom plan while it guesses a batch of ten partitions and sees one — and that planning cost
+     * more than the statement (measured: 0.2–0.7 ms of planning against 0.08–0.15 ms of execution
+     * for a one-push batch). Every sink statement looks rows up by key, so one plan serves every
+     * batch size; PostgreSQL before 12 has no such setting and keeps its own choice.
+     */
+    public static HikariDataSource sinkPool(ConnectionSettings c, String applicationName, int size, Integer lockTimeoutMs,
+                                            java.time.Duration socketTimeout) {
+        return pool(c, applicationName, size, lockTimeoutMs, socketTimeout, true);
+    }
+
+    private static HikariDataSource pool(ConnectionSettings c, String applicationName, int size, Integer lockTimeoutMs,
+                                         java.time.Duration socketTimeout, boolean genericPlans) {
         HikariConfig hc = new HikariConfig();
         java.util.List<String> init = new java.util.ArrayList<>();
+        if (genericPlans) {
+            init.add(GENERIC_PLANS);
+        }
         if (lockTimeoutMs != null) {
             init.add("SET lock_timeout = " + lockTimeoutMs.intValue());
         }

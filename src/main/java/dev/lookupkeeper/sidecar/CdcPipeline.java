@@ -100,7 +100,7 @@ public final class CdcPipeline implements AutoCloseable {
             }
         }
         // strict: a sink statement must never wait long on a row a commit waiting for the sidecar holds
-        pool = Database.pool(settings.connection(), "lookupkeeper-sink", 3, options.confirmAtOnce() ? STRICT_LOCK_TIMEOUT_MS : null,
+        pool = Database.sinkPool(settings.connection(), "lookupkeeper-sink", 3, options.confirmAtOnce() ? STRICT_LOCK_TIMEOUT_MS : null,
                 SocketTimeouts.SINK);
         if (options.source() == StreamSource.DEBEZIUM) {
             startDebezium();

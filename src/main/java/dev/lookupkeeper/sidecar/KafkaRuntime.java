@@ -50,7 +50,7 @@ public final class KafkaRuntime implements AutoCloseable {
                 ps.executeUpdate();
             }
         }
-        try (HikariDataSource pool = Database.pool(settings.connection(), "lookupkeeper-sink", 3, null, SocketTimeouts.SINK);
+        try (HikariDataSource pool = Database.sinkPool(settings.connection(), "lookupkeeper-sink", 3, null, SocketTimeouts.SINK);
              KafkaSource s = new KafkaSource(kafka);
              HttpApi http = options.http().enabled()
                      ? new HttpApi(options.http(), dev.lookupkeeper.selection.BoundedSelection.withDefaults(new PartitionSelector(pool, settings)),

@@ -14,7 +14,10 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The operator's small edges: an unknown host named, a version, an unknown queue warned about, ties in one order, status complete. */
+/**
+ * The operator's small edges: an unknown host named, a version, an unknown queue warned about, ties in one order, status complete,
+ * bench's bad options refused.
+ */
 class SmallEdgesIT {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
@@ -26,6 +29,20 @@ class SmallEdgesIT {
         Sidecar.Result r = Sidecar.run(env, "status", "--connect-attempts", "1");
         assertThat(r.exitCode()).as(r.output()).isEqualTo(3);
         assertThat(r.output()).contains("unknown host no-such-host.invalid").doesNotContain("\tat ");
+    }
+
+    @Test
+    void benchRefusesAPostgresBinWithoutInitdb() throws Exception {
+        Sidecar.Result r = Sidecar.run(db.env(), "bench", "--suite", "latency", "--postgres-bin", "/no/such/bin");
+        assertThat(r.exitCode()).as(r.output()).isEqualTo(2);
+        assertThat(r.output()).contains("--postgres-bin /no/such/bin: no initdb there").doesNotContain("\tat ");
+    }
+
+    @Test
+    void benchSuitesAreNamed() throws Exception {
+        Sidecar.Result r = Sidecar.run(db.env(), "bench", "--suite", "fastest");
+        assertThat(r.exitCode()).as(r.output()).isEqualTo(2);
+        assertThat(r.output()).contains("contended or latency");
     }
 
     @Test

@@ -123,16 +123,7 @@ final class LocalBinariesCluster implements PgCluster {
     }
 
     private static void run(List<String> cmd, boolean asPostgres, int timeoutSeconds) throws IOException, InterruptedException {
-        List<String> full = new ArrayList<>();
-        if (asPostgres) {
-            full.addAll(List.of("runuser", "-u", "postgres", "--"));
-        }
-        full.addAll(cmd);
-        Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("command failed: " + String.join(" ", full) + "\n" + output);
-        }
+        dev.lookupkeeper.pg.ServerCommands.run(cmd, asPostgres, timeoutSeconds);
     }
 
     private static int freePort() throws IOException {

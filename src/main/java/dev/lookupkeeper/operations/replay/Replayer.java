@@ -105,7 +105,7 @@ public final class Replayer {
             LOG.info("replay: from {} to {} through slot {}", start, end, target.slot());
 
             PipelineStats stats = new PipelineStats();
-            pool = Database.pool(settings.connection(), "lookupkeeper-replay", 2);
+            pool = Database.sinkPool(settings.connection(), "lookupkeeper-replay", 2, null, null);
             // the native reader, as the sidecar streams: re-applied inserts and deletes (healed) alike
             Pipelines pipelines = new Pipelines(settings, pool, stats);
             source = pipelines.pgoutput(new Pipelines.NativeRead("lookupkeeper-replay",

@@ -140,6 +140,46 @@ class BatchApplierIT {
     }
 
     @Test
+    void strictWhileHoldingAlsoHoldsAPartitionNotVisibleYet() throws Exception {
+        UUID locked = db.createQueues("lockedunseen", 1, 1).get(0);
+        BatchApplier strict = applier(true);
+        strict.started(lsn(4, 0));
+        setCheckpoint("4/0");
+        strict.apply(TestBatches.transaction(lsn(4, 0x10), 1, List.of(message(locked, 1))));
+        assertThat(checkpoint()).isEqualTo("4/10");
+        try (Connection locker = db.connect(); Statement st = locker.createStatement(); Connection creator = db.connect()) {
+            locker.setAutoCommit(false);
+            st.execute("SELECT 1 FROM queen.partition_lookup WHERE partition_id = '" + locked + "' FOR UPDATE");
+            CompletableFuture.supplyAsync(() -> {
+                try {
+                    return strict.apply(TestBatches.transaction(lsn(4, 0x20), 2, List.of(message(locked, 5))));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }).get(10, TimeUnit.SECONDS);
+            assertThat(strict.holding()).isTrue();
+            // while a batch is held, the next goes through the lock-skipping statement: a partition it cannot see is held too
+            creator.setAutoCommit(false);
+            UUID fresh = createPartition(creator, "lockedunseen-0");
+            strict.apply(TestBatches.transaction(lsn(4, 0x30), xidOf(creator), List.of(message(fresh, 1))));
+            locker.rollback();
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+                strict.retryHeldIfDue();
+                return "4/20".equals(checkpoint());
+            });
+            assertThat(strict.holding()).as("the invisible partition's batch stays held").isTrue();
+            assertThat(db.lookup()).doesNotContainKey(fresh);
+            creator.commit();
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+                strict.retryHeldIfDue();
+                return !strict.holding();
+            });
+            assertThat(db.lookup()).containsKey(fresh);
+        }
+        assertThat(checkpoint()).isEqualTo("4/30");
+    }
+
+    @Test
     void aBatchWithoutTransactionIdsIsNotTakenAsDeletedWhileItsPartitionIsInvisible() throws Exception {
         db.createQueues("noxid", 1, 1);
         BatchApplier applier = applier(false);

@@ -1,0 +1,28 @@
+package dev.lookupkeeper.bench;
+
+import dev.lookupkeeper.pg.EmbeddedServer;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** The server every suite of one `bench` run starts: zonky's bundled PostgreSQL, or a local installation. */
+public final class BenchServers {
+    private static volatile Path postgresBin;
+
+    private BenchServers() {}
+
+    /** @param bin a local PostgreSQL bin directory (`--postgres-bin`), or null for the bundled server */
+    public static void use(Path bin) {
+        postgresBin = bin;
+    }
+
+    static EmbeddedServer start(int maxConnections) throws IOException {
+        Path bin = postgresBin;
+        return bin == null ? EmbeddedServer.start(maxConnections) : EmbeddedServer.startLocal(bin, maxConnections);
+    }
+
+    /** What the figures were measured on, for the report's heading. */
+    static String describe() {
+        Path bin = postgresBin;
+        return bin == null ? "the bundled PostgreSQL (zonky)" : "PostgreSQL from " + bin;
+    }
+}

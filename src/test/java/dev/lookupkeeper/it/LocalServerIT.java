@@ -1,0 +1,68 @@
+package dev.lookupkeeper.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.pg.EmbeddedServer;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * `bench --postgres-bin`: a local installation started the way the bundled server is (logical
+ * decoding, fsync off), gone after close; and the sink's pool keeps one plan per statement.
+ */
+class LocalServerIT {
+    private static Optional<Path> localBin() {
+        File[] versions = new File("/usr/lib/postgresql").listFiles();
+        return versions == null ? Optional.empty() : Arrays.stream(versions)
+                .map(f -> f.toPath().resolve("bin"))
+                .filter(p -> Files.isExecutable(p.resolve("initdb")) && Files.isExecutable(p.resolve("pg_ctl")))
+                .max(Comparator.comparing(p -> p.getParent().getFileName().toString()));
+    }
+
+    @Test
+    void aLocalInstallationRunsWithTheBenchSettingsAndTheSinkPoolKeepsGenericPlans() throws Exception {
+        Optional<Path> bin = localBin();
+        assumeThat(bin).as("PostgreSQL binaries under /usr/lib/postgresql (CI installs 15)").isPresent();
+        String major = bin.get().getParent().getFileName().toString();
+        EmbeddedServer server = EmbeddedServer.startLocal(bin.get(), 120);
+        try {
+            try (Connection c = Database.connect(server.connection(), "lookupkeeper-test")) {
+                assertThat(show(c, "server_version")).startsWith(major + ".");
+                assertThat(show(c, "wal_level")).isEqualTo("logical");
+                assertThat(show(c, "fsync")).isEqualTo("off");
+                assertThat(show(c, "max_connections")).isEqualTo("120");
+                assertThat(show(c, "plan_cache_mode")).as("an ordinary session keeps PostgreSQL's choice").isEqualTo("auto");
+            }
+            try (var sink = Database.sinkPool(server.connection(), "lookupkeeper-sink", 1, null, null);
+                 Connection c = ((DataSource) sink).getConnection()) {
+                assertThat(show(c, "plan_cache_mode")).isEqualTo("force_generic_plan");
+                assertThat(show(c, "synchronous_commit")).as("the sidecar's own commits").isEqualTo("local");
+            }
+        } finally {
+            server.close();
+        }
+        try (Connection c = Database.connect(server.connection(), "lookupkeeper-test")) {
+            throw new AssertionError("the server still answers after close");
+        } catch (java.sql.SQLException expected) {
+            assertThat(expected.getSQLState()).startsWith("08");
+        }
+    }
+
+    private static String show(Connection c, String setting) throws Exception {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW " + setting)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}
