@@ -39,7 +39,7 @@ final class ReplicationChannel {
     enum Wait {
         /** Not at all: only what pgjdbc's buffer or the socket already holds. */
         NONE,
-        /** Up to {@link #BRIEF_NANOS}, looking every {@link #BRIEF_LOOK_NANOS}. */
+        /** Up to {@link #BRIEF_NANOS}, ending with the first byte. */
         BRIEFLY,
         /** As {@link #BRIEFLY}, but a keepalive ends the wait (its position may be what a session waits for). */
         BRIEFLY_OR_KEEPALIVE,
@@ -52,12 +52,13 @@ final class ReplicationChannel {
     private static final int XLOGDATA_HEADER = 1 + 8 + 8 + 8;
     /** A brief wait: long enough for the walsender's next transaction under load, short against the lag target. */
     static final long BRIEF_NANOS = 1_000_000;
-    static final long BRIEF_LOOK_NANOS = 100_000;
 
     /** The least silence taken as a dead connection, whatever the server's wal_sender_timeout. */
     static final Duration MIN_SILENCE_BOUND = Duration.ofSeconds(15);
 
     private final CopyDual copy;
+    /** The connection the copy runs on: its socket timeout is what a brief wait changes for a moment. */
+    private final Connection connection;
     /** pgjdbc's buffered input of this connection, to see whether anything waits (null: unreachable). */
     private final VisibleBufferedInputStream input;
     private final long statusIntervalNanos;
@@ -81,8 +82,9 @@ final class ReplicationChannel {
     private long flush;
     private long apply;
 
-    private ReplicationChannel(CopyDual copy, VisibleBufferedInputStream input, boolean encrypted, long startLsn, Duration statusInterval,
-                               Duration silenceBound, boolean writeIsReceived) {
+    private ReplicationChannel(Connection connection, CopyDual copy, VisibleBufferedInputStream input, boolean encrypted, long startLsn,
+                               Duration statusInterval, Duration silenceBound, boolean writeIsReceived) {
+        this.connection = connection;
         this.encrypted = encrypted;
         this.socketTimeoutMs = (input != null ? statusInterval : silenceBound).toMillis();
         this.writeIsReceived = writeIsReceived;
@@ -124,7 +126,8 @@ final class ReplicationChannel {
         // frame there. Where pgjdbc's stream cannot be reached (GSS), its read times out at the silence bound
         connection.setNetworkTimeout(Runnable::run, (int) (input != null ? statusInterval : silence).toMillis());
         CopyDual copy = connection.unwrap(PGConnection.class).getCopyAPI().copyDual(startCommand(request));
-        return new ReplicationChannel(copy, input, PgjdbcStreams.isTls(connection), request.startLsn(), statusInterval, silence, writeIsReceived);
+        return new ReplicationChannel(connection, copy, input, PgjdbcStreams.isTls(connection), request.startLsn(), statusInterval, silence,
+                writeIsReceived);
     }
 
     /**
@@ -156,19 +159,24 @@ final class ReplicationChannel {
     }
 
     /**
-     * Whether bytes arrive within {@code nanos}. Looked for every {@link #BRIEF_LOOK_NANOS} rather
-     * than with a socket timeout: a timeout changed per wait is what made pgjdbc's poll cost a
-     * millisecond, and it may cut a frame in half.
+     * Whether bytes arrive within {@code nanos} (whole milliseconds, at least one): one wait in the
+     * socket that ends with the first byte, without consuming it — the socket's timeout is set for
+     * this wait and put back at once (in the JDK that is a field, not a system call). Looking every
+     * 100 µs instead picked a frame up as much as 100 µs late — for strict, on every waiting commit
+     * — and woke the reader ten times a millisecond for nothing.
      */
     private boolean waitingWithin(long nanos) throws SQLException {
-        long deadline = System.nanoTime() + nanos;
-        while (System.nanoTime() < deadline) {
-            java.util.concurrent.locks.LockSupport.parkNanos(BRIEF_LOOK_NANOS);
-            if (waiting()) {
-                return true;
-            }
+        if (waiting()) {
+            return true;
         }
-        return false;
+        connection.setNetworkTimeout(Runnable::run, (int) Math.max(1, nanos / 1_000_000));
+        try {
+            return input.ensureBytes(1, false);
+        } catch (IOException e) {
+            throw new SQLException("replication connection: " + e.getMessage(), "08006", e);
+        } finally {
+            connection.setNetworkTimeout(Runnable::run, (int) socketTimeoutMs);
+        }
     }
 
     /**
