@@ -128,21 +128,32 @@ public final class LatencyBenchmark {
                 load.close();
             }
         } finally {
-            if (mode == Mode.STRICT) {
-                SynchronousStandbys.relax(c);
-            }
-            if (mode == Mode.TRIGGER) {
-                trigger.drop(c);
-            }
-            if (pipeline != null) {
-                pipeline.close();
-                long deadline = System.nanoTime() + 30_000_000_000L;
-                while (Slots.activePid(c, settings.slot()) != null && System.nanoTime() < deadline) {
-                    Thread.sleep(50);
+            // each step even when one before it failed: the next mode must find no trigger, slot or standby
+            try {
+                if (mode == Mode.STRICT) {
+                    SynchronousStandbys.relax(c);
                 }
-                Switcher.dropSlot(c, settings, StreamTarget.main(settings));
+            } finally {
+                try {
+                    if (mode == Mode.TRIGGER) {
+                        trigger.drop(c);
+                    }
+                } finally {
+                    if (pipeline != null) {
+                        stop(c, settings, pipeline);
+                    }
+                }
             }
         }
+    }
+
+    private static void stop(Connection c, Settings settings, CdcPipeline pipeline) throws Exception {
+        pipeline.close();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (Slots.activePid(c, settings.slot()) != null && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        Switcher.dropSlot(c, settings, StreamTarget.main(settings));
     }
 
     private void print(Map<Integer, EnumMap<Mode, List<Measured>>> results) {

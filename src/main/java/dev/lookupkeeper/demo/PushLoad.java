@@ -37,7 +37,7 @@ public final class PushLoad implements AutoCloseable {
     private final Options options;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong pushes = new AtomicLong();
-    /** Every push's time (insert and commit), for percentiles: 1 µs to 60 s, 3 significant digits. */
+    /** Every push's time (insert and commit) in nanoseconds, for percentiles: up to 60 s, 3 significant digits. */
     private final org.HdrHistogram.Recorder latencies = new org.HdrHistogram.Recorder(60_000_000_000L, 3);
     private final AtomicLong maxPushNanos = new AtomicLong();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();

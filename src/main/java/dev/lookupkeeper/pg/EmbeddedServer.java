@@ -18,7 +18,7 @@ import java.util.Map;
  * root too. {@link #startLocal} runs a local installation instead (`bench --postgres-bin`, to
  * compare server versions side by side): initdb and pg_ctl from its bin directory, as the
  * {@code postgres} user when run as root (PostgreSQL refuses root), trust authentication on
- * 127.0.0.1 only.
+ * 127.0.0.1 and on a socket in a directory only the server's user may enter.
  */
 public final class EmbeddedServer implements AutoCloseable {
     private final EmbeddedPostgres pg;
@@ -67,7 +67,7 @@ public final class EmbeddedServer implements AutoCloseable {
         }
         boolean root = "root".equals(System.getProperty("user.name"));
         Path dir = Files.createTempDirectory("lookupkeeper-bench-pg-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         if (root) {
             run(List.of("chown", "-R", "postgres:postgres", dir.toString()), false);
         }
@@ -75,15 +75,24 @@ public final class EmbeddedServer implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Local local = new Local(bin, dir, port, root);
+        EmbeddedServer server = new EmbeddedServer(null, new Local(bin, dir, port, root));
         Path data = dir.resolve("data");
-        run(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"), root);
-        List<String> conf = new ArrayList<>(List.of("port = " + port, "listen_addresses = '127.0.0.1'", "unix_socket_directories = '" + dir + "'"));
-        settings(maxConnections).forEach((k, v) -> conf.add(k + " = '" + v + "'"));
-        Files.write(data.resolve("postgresql.auto.conf"), conf, java.nio.file.StandardOpenOption.APPEND);
-        run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("server.log").toString(), "-w", "-t", "60",
-                "start"), root);
-        return new EmbeddedServer(null, local);
+        try {
+            run(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"), root);
+            List<String> conf = new ArrayList<>(List.of("port = " + port, "listen_addresses = '127.0.0.1'", "unix_socket_directories = '" + dir + "'"));
+            settings(maxConnections).forEach((k, v) -> conf.add(k + " = '" + v + "'"));
+            Files.write(data.resolve("postgresql.auto.conf"), conf, java.nio.file.StandardOpenOption.APPEND);
+            run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("server.log").toString(), "-w", "-t", "60",
+                    "start"), root);
+        } catch (IOException | RuntimeException e) {
+            try {
+                server.close(); // a server pg_ctl gave up waiting for may still be starting; the directory goes either way
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        return server;
     }
 
     private static void run(List<String> cmd, boolean asPostgres) throws IOException {
@@ -109,8 +118,10 @@ public final class EmbeddedServer implements AutoCloseable {
             return;
         }
         try {
-            run(List.of(local.bin().resolve("pg_ctl").toString(), "-D", local.dir().resolve("data").toString(), "-m", "fast", "-w", "stop"),
-                    local.asPostgres());
+            if (Files.exists(local.dir().resolve("data").resolve("postmaster.pid"))) {
+                run(List.of(local.bin().resolve("pg_ctl").toString(), "-D", local.dir().resolve("data").toString(), "-m", "fast", "-w", "stop"),
+                        local.asPostgres());
+            }
         } finally {
             run(List.of("rm", "-rf", local.dir().toString()), false);
         }

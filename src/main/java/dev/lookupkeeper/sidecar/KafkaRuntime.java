@@ -50,10 +50,14 @@ public final class KafkaRuntime implements AutoCloseable {
                 ps.executeUpdate();
             }
         }
+        // the selection gets a pool of its own: the sink's sessions keep generic plans, which suit its key lookups,
+        // not a selection whose best plan depends on the queue it is asked about
         try (HikariDataSource pool = Database.sinkPool(settings.connection(), "lookupkeeper-sink", 3, null, SocketTimeouts.SINK);
+             HikariDataSource selectPool = options.http().enabled()
+                     ? Database.pool(settings.connection(), "lookupkeeper-select", 4, null, SocketTimeouts.SELECTION) : null;
              KafkaSource s = new KafkaSource(kafka);
              HttpApi http = options.http().enabled()
-                     ? new HttpApi(options.http(), dev.lookupkeeper.selection.BoundedSelection.withDefaults(new PartitionSelector(pool, settings)),
+                     ? new HttpApi(options.http(), dev.lookupkeeper.selection.BoundedSelection.withDefaults(new PartitionSelector(selectPool, settings)),
                              new Metrics(stats),
                              () -> source != null && !stopped, () -> "kafka mode: consuming " + kafka.topic())
                      : null) {

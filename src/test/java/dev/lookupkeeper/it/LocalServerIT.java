@@ -27,7 +27,15 @@ class LocalServerIT {
         return versions == null ? Optional.empty() : Arrays.stream(versions)
                 .map(f -> f.toPath().resolve("bin"))
                 .filter(p -> Files.isExecutable(p.resolve("initdb")) && Files.isExecutable(p.resolve("pg_ctl")))
-                .max(Comparator.comparing(p -> p.getParent().getFileName().toString()));
+                .max(Comparator.comparingDouble(p -> version(p.getParent().getFileName().toString())));
+    }
+
+    private static double version(String name) {
+        try {
+            return Double.parseDouble(name);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     @Test

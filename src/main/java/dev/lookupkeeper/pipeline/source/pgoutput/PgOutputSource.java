@@ -40,8 +40,11 @@ import org.slf4j.LoggerFactory;
  * <p>With {@code confirmAtOnce} (strict consistency: the walsender is a synchronous standby, and
  * every commit waits for the position we confirm) nothing waits: a batch with nothing for the
  * lookup, and the WAL end of every keepalive (PostgreSQL 15+ sends one for each transaction it
- * skips as empty while synchronous replication is on), are noted without a transaction (see
- * {@link StreamSink#notePosition}) and confirmed at once, the keepalive having woken the reader.
+ * skips as empty while synchronous replication is on), are reported visible at once, the keepalive
+ * having woken the reader; they are noted without a transaction (see
+ * {@link StreamSink#notePosition}) and reported durable when the reader finds nothing more to read
+ * for a moment, or once the note has been owed for {@link ReplicationChannel#BRIEF_NANOS} — most
+ * are the keepalive for the sidecar's own commit, which the next push's batch covers anyway.
  */
 public final class PgOutputSource implements SlotStream {
     private static final Logger LOG = LoggerFactory.getLogger(PgOutputSource.class);
@@ -303,6 +306,11 @@ public final class PgOutputSource implements SlotStream {
         if (f != null && f.isDone()) {
             awaitInFlight();
             return;
+        }
+        if (f == null && positions.owedNanos() >= ReplicationChannel.BRIEF_NANOS) {
+            // strict: a long transaction is arriving after a position owed its note; sessions at
+            // synchronous_commit = on wait for that note, not for the end of this transaction
+            positions.settleOwed(server);
         }
         positions.report(server, f == null);
     }

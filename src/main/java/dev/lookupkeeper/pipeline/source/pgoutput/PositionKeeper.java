@@ -8,8 +8,9 @@ import dev.lookupkeeper.pipeline.batch.StreamSink;
  * checkpoint the sink's owner stored — settled and durable, never past a held transaction; a
  * position passed with nothing to apply is stored first (rate-limited, since the store is itself a
  * transaction the stream sees). Strict consistency confirms every position the moment its batch
- * committed or, with nothing for the lookup, once it is noted without a transaction (a commit may
- * be waiting for it). A held batch's end is reported as visible (apply): sessions committing with
+ * committed; a position with nothing for the lookup is reported visible at once (a commit at
+ * remote_apply may be waiting for it) and durable once noted without a transaction — a note that
+ * waits until the reader finds nothing more to read, since the next batch usually covers it. A held batch's end is reported as visible (apply): sessions committing with
  * {@code synchronous_commit = remote_apply} wait for exactly that before anyone can see them, and
  * once they are visible the held batch settles. It is reported as durable (flush — what the slot
  * confirms, and what sessions at {@code on} wait for) only once it has settled, or after
@@ -83,7 +84,7 @@ final class PositionKeeper {
             if (forLookup) {
                 confirmable = max(confirmable, end);
             } else {
-                passVisible(end);
+                passNothingToApply(end);
             }
             return;
         }
@@ -166,7 +167,7 @@ final class PositionKeeper {
             report(stream, true);
             return;
         }
-        passVisible(serverEnd);
+        passNothingToApply(serverEnd);
         report(stream, true);
         if (Long.compareUnsigned(confirmable, sink.storedCheckpoint()) > 0 && !sink.holding() && intervalUp()) {
             store(confirmable); // its own commit is then only noted: no loop
@@ -180,6 +181,16 @@ final class PositionKeeper {
      * for, and the next transaction's batch covers it anyway: noting each one cost a round trip
      * to the server between one strict push and the next.
      */
+    private void passNothingToApply(long lsn) throws Exception {
+        if (sink.holding()) {
+            // nothing is noted past a held batch (the sink refuses): the position is confirmable at once, so
+            // that flushing past a hold that lasts (see durable()) covers it too, as it did before notes were lazy
+            note(lsn);
+        } else {
+            passVisible(lsn);
+        }
+    }
+
     private void passVisible(long lsn) {
         if (!noteOwed() && Long.compareUnsigned(lsn, confirmable) > 0) {
             owedSinceNanos = System.nanoTime();
