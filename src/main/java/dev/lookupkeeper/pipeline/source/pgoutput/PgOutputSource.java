@@ -14,7 +14,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.postgresql.core.BaseConnection;
@@ -343,49 +342,19 @@ public final class PgOutputSource implements SlotStream {
             return;
         }
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-            long abortedAt = 0;
-            while (!finished.await(50, TimeUnit.MILLISECONDS)) {
-                if (blockedIdle || System.nanoTime() > deadline) {
-                    abortConnection(); // a blocked read() only ends with its socket
-                    if (abortedAt == 0) {
-                        abortedAt = System.nanoTime();
-                    }
-                }
-                if (abortedAt != 0 && System.nanoTime() - abortedAt > TimeUnit.SECONDS.toNanos(1)) {
-                    // the reader waits on the writer, whose statement waits on a server that does not answer:
-                    // closing the sink's pool (next) ends that statement; nothing is confirmed past it
-                    LOG.warn("the stream's reader did not stop within 4 s (a lookup statement waits for the server): leaving it");
-                    writer.shutdownNow();
-                    return;
-                }
+            if (!ReaderStop.await(finished, () -> blockedIdle, connection)) {
+                // the reader waits on the writer, whose statement waits on a server that does not answer:
+                // closing the sink's pool (next) ends that statement; nothing is confirmed past it
+                LOG.warn("the stream's reader did not stop within 4 s (a lookup statement waits for the server): leaving it");
+                writer.shutdownNow();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            abortConnection();
-        }
-    }
-
-    private void abortConnection() {
-        Connection c = connection;
-        if (c != null) {
-            try {
-                c.abort(Runnable::run);
-            } catch (SQLException e) {
-                LOG.debug("abort: {}", e.getMessage());
-            }
+            ReaderStop.abort(connection);
         }
     }
 
     private void closeConnection() {
-        Connection c = connection;
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close(); // the walsender ends with its connection
-        } catch (SQLException e) {
-            LOG.debug("connection close: {}", e.getMessage());
-        }
+        ReaderStop.close(connection);
     }
 }
