@@ -15,6 +15,11 @@ public final class Clusters {
 
     private Clusters() {}
 
+    /** The local PostgreSQL bin directory the tests would use (PG_BIN, or the newest under /usr/lib/postgresql), if any. */
+    public static Optional<Path> localBinaries() {
+        return LocalBinariesCluster.findBinaries();
+    }
+
     public static Map<String, String> logicalSettings() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("wal_level", "logical");
