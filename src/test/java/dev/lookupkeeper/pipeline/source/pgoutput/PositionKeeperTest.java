@@ -87,13 +87,20 @@ class PositionKeeperTest {
         }
     }
 
+    private final Sink sink = new Sink();
+    private final Server server = new Server();
+
+    /** A keeper started at 0/64 (100) over this test's sink, strict or eventual. */
+    private PositionKeeper keeper(boolean strict) {
+        sink.started(100);
+        PositionKeeper k = new PositionKeeper(sink, strict, 100);
+        k.started();
+        return k;
+    }
+
     @Test
     void eventualConfirmsTheStoredCheckpointNotTheBatchEnd() throws Exception {
-        Sink sink = new Sink();
-        sink.started(100);
-        Server server = new Server();
-        PositionKeeper k = new PositionKeeper(sink, false, 100);
-        k.started();
+        PositionKeeper k = keeper(false);
         sink.stored = 200; // the upsert of a batch ending at 200 stored its end: settled
         k.batchDone(200, true, true);
         k.report(server, true);
@@ -110,13 +117,9 @@ class PositionKeeperTest {
 
     @Test
     void eventualIdleRetriesHeldTransactionsAndNeverConfirmsPastThem() throws Exception {
-        Sink sink = new Sink();
-        sink.started(100);
         sink.holding = true;
-        Server server = new Server();
         server.lastReceived = 900; // keepalives keep reporting the server's WAL end
-        PositionKeeper k = new PositionKeeper(sink, false, 100);
-        k.started();
+        PositionKeeper k = keeper(false);
         k.idle(server);
         assertThat(sink.retries).isEqualTo(1);
         assertThat(sink.passed).isEqualTo(900);
@@ -129,12 +132,8 @@ class PositionKeeperTest {
 
     @Test
     void eventualStoresAnIdlePositionAtMostOnceAnInterval() throws Exception {
-        Sink sink = new Sink();
-        sink.started(100);
-        Server server = new Server();
         server.lastReceived = 500;
-        PositionKeeper k = new PositionKeeper(sink, false, 100);
-        k.started();
+        PositionKeeper k = keeper(false);
         k.idle(server);
         assertThat(sink.stores).isEmpty(); // the interval since the start is not up
         assertThat(server.confirmed).isEmpty();
@@ -142,11 +141,7 @@ class PositionKeeperTest {
 
     @Test
     void strictReportsAHeldBatchEndAsVisibleButNotAsFlushedAndNotesNothingWhileHolding() throws Exception {
-        Sink sink = new Sink();
-        sink.started(100);
-        Server server = new Server();
-        PositionKeeper k = new PositionKeeper(sink, true, 100);
-        k.started();
+        PositionKeeper k = keeper(true);
         sink.holding = true; // the batch ending at 200 named a partition its own, waiting, transaction creates
         k.batchDone(200, true, true);
         k.report(server, true);
@@ -170,11 +165,7 @@ class PositionKeeperTest {
 
     @Test
     void strictFlushPastAHoldThatLastsCoversAKeepaliveThatCameDuringIt() throws Exception {
-        Sink sink = new Sink();
-        sink.started(100);
-        Server server = new Server();
-        PositionKeeper k = new PositionKeeper(sink, true, 100);
-        k.started();
+        PositionKeeper k = keeper(true);
         sink.holding = true;
         k.batchDone(200, true, true);
         k.report(server, true);
@@ -189,11 +180,7 @@ class PositionKeeperTest {
 
     @Test
     void strictFlushesPastAHoldThatLastsSoSessionsWaitingForFlushCanFinish() throws Exception {
-        Sink sink = new Sink();
-        sink.started(100);
-        Server server = new Server();
-        PositionKeeper k = new PositionKeeper(sink, true, 100);
-        k.started();
+        PositionKeeper k = keeper(true);
         sink.holding = true;
         k.batchDone(200, true, true);
         k.report(server, true);
@@ -215,11 +202,7 @@ class PositionKeeperTest {
 
     @Test
     void strictNotesAPositionWithNothingForTheLookupBeforeConfirmingIt() throws Exception {
-        Sink sink = new Sink();
-        sink.started(100);
-        Server server = new Server();
-        PositionKeeper k = new PositionKeeper(sink, true, 100);
-        k.started();
+        PositionKeeper k = keeper(true);
         k.batchDone(180, false, false);
         k.report(server, true);
         assertThat(server.confirmed).as("visible at once: a session at remote_apply may wait for it").containsExactly(180L);
@@ -237,11 +220,7 @@ class PositionKeeperTest {
 
     @Test
     void strictNeedsNoNoteForAPositionTheNextBatchCovers() throws Exception {
-        Sink sink = new Sink();
-        sink.started(100);
-        Server server = new Server();
-        PositionKeeper k = new PositionKeeper(sink, true, 100);
-        k.started();
+        PositionKeeper k = keeper(true);
         server.lastReceived = 250; // the keepalive for the sidecar's own lookup commit
         k.idle(server);
         assertThat(server.confirmed).containsExactly(250L);
@@ -257,12 +236,8 @@ class PositionKeeperTest {
 
     @Test
     void eventualNeverOwesANote() throws Exception {
-        Sink sink = new Sink();
-        sink.started(100);
-        Server server = new Server();
         server.lastReceived = 250;
-        PositionKeeper k = new PositionKeeper(sink, false, 100);
-        k.started();
+        PositionKeeper k = keeper(false);
         k.idle(server);
         assertThat(k.noteOwed()).isFalse();
         assertThat(k.owedNanos()).isZero();
