@@ -91,6 +91,12 @@ final class RunCommand implements Callable<Integer> {
                     + " once a stream is back (default: 10s)")
     String strictFailover;
 
+    @Option(names = "--strict-sink-commit", paramLabel = "async|sync",
+            description = "strict: async (default) — the sidecar's own lookup commit does not wait for its WAL flush; a push's COMMIT"
+                    + " returns once the lookup row is visible, and the slot confirms the batch once the WAL is flushed past it (a"
+                    + " session left at synchronous_commit = on may wait up to a few ms more); sync — it waits, as before")
+    String strictSinkCommit;
+
     @Option(names = "--strict-guard", paramLabel = "process|none", defaultValue = "${env:LOOKUPKEEPER_STRICT_GUARD:-process}",
             description = "strict: process (default) starts a small child process that fails open if this one is killed with SIGKILL"
                     + " and no standby takes over; none relies on standbys or a separate `lookupkeeper guard`")
@@ -143,6 +149,7 @@ final class RunCommand implements Callable<Integer> {
         StreamOptions.put(options.extra, "consistency", consistency);
         StreamOptions.put(options.extra, "application-name", applicationName);
         StreamOptions.put(options.extra, "strict-failover", strictFailover);
+        StreamOptions.put(options.extra, "strict-sink-commit", strictSinkCommit);
         StreamOptions.put(options.extra, "drop-queue-trigger", dropQueueTrigger);
         StreamOptions.put(options.extra, "failover-slot", failoverSlot);
         boolean kafkaSource = "kafka".equals(source);

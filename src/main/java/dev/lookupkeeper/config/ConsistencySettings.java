@@ -12,8 +12,12 @@ import java.time.Duration;
  *                         the lookup (Queen re-creates its own at every start)
  * @param strictFailover strict: how long commits may wait for a missing stream before the guard
  *                       fails open (relaxes synchronous_standby_names)
+ * @param asyncSinkCommit strict: the sidecar's own lookup commit does not wait for its WAL flush —
+ *                        the batch is reported applied (visible) when the commit returns and flushed
+ *                        (durable, what the slot confirms) once the server's WAL is flushed past it
  */
-public record ConsistencySettings(Consistency consistency, String applicationName, boolean dropQueueTrigger, Duration strictFailover) {
+public record ConsistencySettings(Consistency consistency, String applicationName, boolean dropQueueTrigger, Duration strictFailover,
+                                  boolean asyncSinkCommit) {
     public ConsistencySettings {
         Identifiers.validate("--application-name", applicationName);
         if (strictFailover.toMillis() < 1000 || strictFailover.toMinutes() > 10) {
@@ -26,6 +30,6 @@ public record ConsistencySettings(Consistency consistency, String applicationNam
     }
 
     public static ConsistencySettings defaults(String slot) {
-        return new ConsistencySettings(Consistency.EVENTUAL, slot, false, Duration.ofSeconds(10));
+        return new ConsistencySettings(Consistency.EVENTUAL, slot, false, Duration.ofSeconds(10), true);
     }
 }

@@ -19,6 +19,20 @@ public interface StreamSink {
      */
     boolean apply(ChangeBatch batch) throws Exception;
 
+    /**
+     * After {@link #apply}, on the thread that called it: the server's WAL position past the batch's
+     * commit when that commit did not wait for its WAL flush (strict consistency's own commit):
+     * its rows are visible at once and durable once the server's WAL is flushed past this position
+     * (a position the stream delivers is flushed already). 0: the commit was durable when it returned.
+     */
+    default long lastCommitBound() {
+        return 0;
+    }
+
+    /** Returns once every commit {@link #lastCommitBound} named so far is durable (it flushes the server's WAL). */
+    default void flushCommits() throws Exception {
+    }
+
     /** The checkpoint as stored: settled and durable. Eventual consistency confirms exactly this. */
     long storedCheckpoint();
 

@@ -51,6 +51,7 @@ public final class BatchApplier {
     /** The note sequence failed to read (PostgreSQL 15 after a promotion): positions are stored instead. */
     private volatile boolean noteUnreadable;
     private final LockSkippingApply lockSkipping;
+    private final String flushWalSql;
 
     public BatchApplier(DataSource dataSource, Settings settings, SqlTemplates templates, String stream) {
         this(dataSource, settings, templates, stream, false, new PipelineStats());
@@ -73,7 +74,9 @@ public final class BatchApplier {
         this.noteSequence = PositionNotes.sequence(settings, stream);
         this.retry = new HeldRetry(dataSource, writer, visibility, checkpoint);
         this.lockSkipping = skipLocked
-                ? new LockSkippingApply(dataSource, writer, new PhantomHealer(templates, true), visibility, checkpoint, this::hold) : null;
+                ? new LockSkippingApply(dataSource, writer, new PhantomHealer(templates, true), visibility, checkpoint, this::hold,
+                        settings.consistency().asyncSinkCommit()) : null;
+        this.flushWalSql = SqlTemplates.of(settings).get("sink/flush_wal.sql");
     }
 
     /**
@@ -114,6 +117,28 @@ public final class BatchApplier {
             settleBeforeReturning(); // Debezium and Kafka mark their offsets once this returns
         }
         return applied;
+    }
+
+    /**
+     * After {@link #apply}, on the same thread: the WAL position past the batch's commit when that
+     * commit was asynchronous (strict consistency's common batch: its rows are visible, and durable
+     * once the server's WAL is flushed past this position); 0 when it was synchronous.
+     */
+    public long lastCommitBound() {
+        return lockSkipping != null ? lockSkipping.commitBound() : 0;
+    }
+
+    /**
+     * Makes every asynchronous commit that returned before this call durable (sql/sink/flush_wal.sql:
+     * a transaction of its own that writes WAL and commits at synchronous_commit = local).
+     */
+    public void flushCommits() throws SQLException, InterruptedException {
+        withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(flushWalSql)) {
+                ps.execute();
+            }
+            return null;
+        });
     }
 
     private Applied applyWaiting(ChangeBatch batch) throws SQLException, InterruptedException {

@@ -31,6 +31,9 @@ final class LockSkippingApply {
     private final TransactionVisibility visibility;
     private final Checkpointer<HeldChanges> checkpoint;
     private final Holder holder;
+    private final boolean asyncCommit;
+    /** The WAL position past the last batch's commit when it was asynchronous, else 0. */
+    private long commitBound;
 
     /** How a batch is held (the sink's one way: in memory, with the snapshot's xmax, published). */
     interface Holder {
@@ -38,8 +41,9 @@ final class LockSkippingApply {
     }
 
     LockSkippingApply(DataSource dataSource, LookupWriter writer, PhantomHealer healer, TransactionVisibility visibility,
-                      Checkpointer<HeldChanges> checkpoint, Holder holder) {
+                      Checkpointer<HeldChanges> checkpoint, Holder holder, boolean asyncCommit) {
         this.holder = holder;
+        this.asyncCommit = asyncCommit;
         this.dataSource = dataSource;
         this.writer = writer;
         this.healer = healer;
@@ -48,6 +52,7 @@ final class LockSkippingApply {
     }
 
     BatchApplier.Applied apply(ChangeBatch batch) throws SQLException, InterruptedException {
+        commitBound = 0;
         List<LatestMessage> rows = batch.newestPerPartition();
         long end = batch.endLsn();
         if (!checkpoint.holding() && !batch.hasDeletes()) {
@@ -96,11 +101,22 @@ final class LockSkippingApply {
         return o.applied();
     }
 
+    /**
+     * After {@link #apply}: the WAL insert position read after the batch's commit when that commit
+     * was asynchronous (the rows are visible, and durable once the WAL is flushed past it); 0 when
+     * the commit was synchronous (durable already).
+     */
+    long commitBound() {
+        return commitBound;
+    }
+
     private record Outcome(BatchApplier.Applied applied, List<LatestMessage> held, List<UUID> stillDeleted) {}
 
     /**
      * The common case — nothing held, no deletes — as eventual mode does it: the plain upsert, one
-     * autocommit statement (one round trip on the commit's path), under a short lock_timeout. A row
+     * autocommit statement (one round trip on the commit's path), under a short lock_timeout; with
+     * asynchronous commits, in a transaction block that commits without waiting for the WAL flush
+     * (still one round trip; see {@link #commitBound}). A row
      * held by a transaction waiting for the sidecar makes it time out: then null, and the caller
      * takes the lock-skipping path.
      */
@@ -114,7 +130,12 @@ final class LockSkippingApply {
             u = Retry.whileTransient(() -> {
                 try (Connection c = dataSource.getConnection()) {
                     c.setAutoCommit(true);
-                    return writer.upsert(c, rows, batch.watermark(), last, ifApplied, ifHeld);
+                    if (!asyncCommit) {
+                        return writer.upsert(c, rows, batch.watermark(), last, ifApplied, ifHeld);
+                    }
+                    LookupWriter.AsyncUpserted a = writer.upsertCommittingAsync(c, rows, batch.watermark(), last, ifApplied, ifHeld);
+                    commitBound = a.commitBound();
+                    return a.upserted();
                 }
             });
         } catch (SQLException e) {

@@ -18,12 +18,14 @@ import java.util.UUID;
 public final class LookupWriter {
     private final String upsertSql;
     private final String upsertSkippingLockedSql;
+    private final String upsertAsyncCommitSql;
     private final String stream;
 
     /** @param sql templates whose {{lookup_table}} is the table this writer maintains */
     public LookupWriter(SqlTemplates sql, String stream) {
         this.upsertSql = sql.get("sink/upsert_lookup.sql");
         this.upsertSkippingLockedSql = sql.get("sink/upsert_lookup_skip_locked.sql");
+        this.upsertAsyncCommitSql = sql.get("sink/upsert_lookup_async_commit.sql");
         this.stream = stream;
     }
 
@@ -43,6 +45,64 @@ public final class LookupWriter {
                 requireStreamRow(rs);
                 return new Upserted(rs.getInt(1), uuids(rs, 3));
             }
+        }
+    }
+
+    /**
+     * {@link #upsert} in a transaction of its own that commits asynchronously (strict consistency's
+     * common batch, sql/sink/upsert_lookup_async_commit.sql), in one round trip; the connection must
+     * be in autocommit. The rows are visible once this returns; they are durable once the server's
+     * WAL is flushed past the returned bound. A failed statement leaves the block aborted: it is
+     * rolled back here before the exception is thrown.
+     *
+     * @return what the upsert did, and the WAL insert position read after the commit
+     */
+    public AsyncUpserted upsertCommittingAsync(Connection c, List<LatestMessage> rows, long watermark, String lastLsn, String ifApplied,
+                                               String ifHeld) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(upsertAsyncCommitSql)) {
+            bind(c, ps, rows, watermark, lastLsn, ifApplied, ifHeld);
+            Upserted upserted = null;
+            long bound = 0;
+            boolean isResult = ps.execute();
+            while (true) {
+                if (isResult) {
+                    try (ResultSet rs = ps.getResultSet()) {
+                        rs.next();
+                        if (rs.getMetaData().getColumnCount() == 1) {
+                            bound = dev.lookupkeeper.core.Lsns.parse(rs.getString(1));
+                        } else {
+                            requireStreamRow(rs);
+                            upserted = new Upserted(rs.getInt(1), uuids(rs, 3));
+                        }
+                    }
+                } else if (ps.getUpdateCount() == -1) {
+                    break;
+                }
+                isResult = ps.getMoreResults();
+            }
+            if (upserted == null || bound == 0) {
+                throw new SQLException("the asynchronous upsert returned no " + (upserted == null ? "upsert result" : "commit bound"), "XX000");
+            }
+            return new AsyncUpserted(upserted, bound);
+        } catch (SQLException | RuntimeException e) {
+            rollbackIfInBlock(c);
+            throw e;
+        }
+    }
+
+    /** What {@link #upsertCommittingAsync} did, and the WAL position past its commit. */
+    public record AsyncUpserted(Upserted upserted, long commitBound) {}
+
+    private static void rollbackIfInBlock(Connection c) {
+        try {
+            org.postgresql.core.TransactionState state = c.unwrap(org.postgresql.core.BaseConnection.class).getTransactionState();
+            if (state != org.postgresql.core.TransactionState.IDLE) {
+                try (java.sql.Statement st = c.createStatement()) {
+                    st.execute("ROLLBACK");
+                }
+            }
+        } catch (SQLException ignored) {
+            // the connection is broken; the pool discards it
         }
     }
 

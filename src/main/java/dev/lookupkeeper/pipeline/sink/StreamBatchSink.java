@@ -21,6 +21,8 @@ public final class StreamBatchSink implements StreamSink {
     private final BatchApplier applier;
     private final PipelineStats stats;
     private final Follower follower;
+    /** {@link #lastCommitBound} of the last {@link #apply} (that thread's, as the contract says). */
+    private long lastBound;
 
     public StreamBatchSink(BatchApplier applier, PipelineStats stats, Follower follower) {
         this.applier = applier;
@@ -37,6 +39,7 @@ public final class StreamBatchSink implements StreamSink {
     public boolean apply(ChangeBatch batch) throws Exception {
         int events = (int) Math.min(Integer.MAX_VALUE, batch.events());
         int ignored = (int) Math.min(Integer.MAX_VALUE, batch.ignoredEvents());
+        lastBound = 0;
         if (batch.nothingForLookup()) {
             follower.applied(batch, null);
             stats.recordBatch(events, 0, ignored);
@@ -44,11 +47,22 @@ public final class StreamBatchSink implements StreamSink {
         }
         long start = System.nanoTime();
         BatchApplier.Applied applied = applier.apply(batch);
+        lastBound = applier.lastCommitBound();
         long nanos = System.nanoTime() - start;
         follower.applied(batch, applied);
         long[] lags = batch.lagsMs(System.currentTimeMillis());
         stats.recordWritten(events, applied.rowsChanged() + applied.healed().size(), ignored, nanos, lags);
         return true;
+    }
+
+    @Override
+    public long lastCommitBound() {
+        return lastBound;
+    }
+
+    @Override
+    public void flushCommits() throws Exception {
+        applier.flushCommits();
     }
 
     @Override

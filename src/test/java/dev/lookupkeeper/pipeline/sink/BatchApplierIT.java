@@ -264,6 +264,78 @@ class BatchApplierIT {
         }
     }
 
+    @Test
+    void strictCommitsItsCommonBatchWithoutWaitingForTheFlushAndNamesWhereItIsDurable() throws Exception {
+        UUID partition = db.createQueues("async", 1, 1).get(0);
+        BatchApplier strict = applier(true);
+        strict.started(lsn(6, 0));
+        setCheckpoint("6/0");
+        LatestMessage m = message(partition, 1);
+        strict.apply(TestBatches.transaction(lsn(6, 0x10), 1, List.of(m)));
+        long bound = strict.lastCommitBound();
+        assertThat(bound).as("an asynchronous commit names the WAL position past it").isPositive();
+        assertThat(db.lookup().get(partition).messageId()).as("visible to every session once apply returns").isEqualTo(m.messageId());
+        assertThat(checkpoint()).as("the checkpoint moved in the same transaction").isEqualTo("6/10");
+        long insertedNow;
+        try (Connection c = db.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")) {
+            rs.next();
+            insertedNow = rs.getLong(1);
+        }
+        assertThat(bound).as("read after the commit, not past what is inserted since").isLessThanOrEqualTo(insertedNow);
+        strict.flushCommits();
+        try (Connection c = db.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_current_wal_flush_lsn() - '0/0'::pg_lsn")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("flushed past the commit").isGreaterThanOrEqualTo(bound);
+        }
+        assertThat(sessionsLeftInATransaction()).as("the block is closed on every sink connection").isZero();
+
+        BatchApplier waiting = new BatchApplier(pool, withSyncSinkCommit(settings), SqlTemplates.of(settings), "main", true, new PipelineStats());
+        waiting.apply(TestBatches.transaction(lsn(6, 0x20), 2, List.of(message(partition, 2))));
+        assertThat(waiting.lastCommitBound()).as("--strict-sink-commit sync: durable when it returns").isZero();
+    }
+
+    @Test
+    void anAsynchronousUpsertThatFailsLeavesNoAbortedBlockBehind() throws Exception {
+        UUID partition = db.createQueues("async-fail", 1, 1).get(0);
+        BatchApplier strict = applier(true);
+        strict.started(lsn(7, 0));
+        setCheckpoint("7/0");
+        try (Connection locker = db.connect(); Statement st = locker.createStatement()) {
+            strict.apply(TestBatches.transaction(lsn(7, 0x10), 1, List.of(message(partition, 1))));
+            locker.setAutoCommit(false);
+            st.execute("SELECT 1 FROM queen.partition_lookup WHERE partition_id = '" + partition + "' FOR UPDATE");
+            // the asynchronous upsert times out on the lock (the sink's lock_timeout) inside its block, and the
+            // lock-skipping path takes the batch: the block must have been rolled back on that connection
+            strict.apply(TestBatches.transaction(lsn(7, 0x20), 2, List.of(message(partition, 2))));
+            assertThat(strict.holding()).isTrue();
+            assertThat(sessionsLeftInATransaction()).isZero();
+            locker.rollback();
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+            strict.retryHeldIfDue();
+            return !strict.holding();
+        });
+        assertThat(checkpoint()).isEqualTo("7/20");
+    }
+
+    private static long sessionsLeftInATransaction() throws Exception {
+        try (Connection c = db.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'batch-applier-it'"
+                     + " AND state LIKE 'idle in transaction%'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static Settings withSyncSinkCommit(Settings s) {
+        dev.lookupkeeper.config.ConsistencySettings c = s.consistency();
+        return new Settings(s.connection(), s.queueSchema(), s.schema(), s.publication(), s.slot(), s.maxBatchSize(), s.pollInterval(),
+                s.backfillChunk(), s.connectAttempts(), new dev.lookupkeeper.config.ConsistencySettings(c.consistency(), c.applicationName(),
+                c.dropQueueTrigger(), c.strictFailover(), false), s.failoverSlot());
+    }
+
     private static BatchApplier applier(boolean strict) {
         return new BatchApplier(pool, settings, SqlTemplates.of(settings), "main", strict, new PipelineStats());
     }

@@ -89,7 +89,7 @@ public final class PgOutputSource implements SlotStream {
         }
     };
     private Thread reader;
-    private Future<Boolean> inFlight;
+    private Future<Applied> inFlight;
     private long inFlightEnd;
     private boolean inFlightMessages;
 
@@ -264,7 +264,7 @@ public final class PgOutputSource implements SlotStream {
         ChangeBatch batch = assembler.take();
         lastHandOverNanos = System.nanoTime();
         boolean forLookup = sink.apply(batch);
-        positions.batchDone(batch.endLsn(), forLookup, batch.events() > 0);
+        positions.batchDone(batch.endLsn(), forLookup, batch.events() > 0, sink.lastCommitBound());
         reportApplied();
     }
 
@@ -279,29 +279,32 @@ public final class PgOutputSource implements SlotStream {
         long end = batch.endLsn();
         inFlightEnd = end;
         inFlightMessages = batch.events() > 0;
-        inFlight = writer.submit(() -> sink.apply(batch));
+        inFlight = writer.submit(() -> new Applied(sink.apply(batch), sink.lastCommitBound()));
     }
+
+    /** What the writer thread's {@link StreamSink#apply} returned, with the commit's bound read on that thread. */
+    private record Applied(boolean forLookup, long commitBound) {}
 
     /** Waits for the batch in flight; once its transaction committed, its position is confirmed. */
     private void awaitInFlight() throws Exception {
-        Future<Boolean> f = inFlight;
+        Future<Applied> f = inFlight;
         if (f == null) {
             return;
         }
-        boolean forLookup;
+        Applied applied;
         try {
-            forLookup = f.get();
+            applied = f.get();
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception ex ? ex : e;
         }
         inFlight = null;
-        positions.batchDone(inFlightEnd, forLookup, inFlightMessages);
+        positions.batchDone(inFlightEnd, applied.forLookup(), inFlightMessages, applied.commitBound());
         reportApplied();
     }
 
     /** Confirms to the server what the writer has committed, at once rather than at the next status interval. */
     private void reportApplied() throws Exception {
-        Future<Boolean> f = inFlight;
+        Future<Applied> f = inFlight;
         if (f != null && f.isDone()) {
             awaitInFlight();
             return;

@@ -18,8 +18,14 @@ import dev.lookupkeeper.pipeline.batch.StreamSink;
  * that waits for them. Only then may the slot pass an unsettled transaction, and since the stored
  * checkpoint never does, a restart after a crash re-bootstraps rather than skipping it.
  *
+ * <p>Strict with asynchronous sink commits ({@code --strict-sink-commit async}, the default): a
+ * batch is reported visible when its commit returns, and durable once the server sends a position
+ * at or past the WAL position read after that commit — the walsender decodes only flushed WAL —
+ * or once {@link StreamSink#flushCommits} returns; nothing is noted past a batch not known durable.
+ *
  * <p>Failpoints (crash tests): {@code confirm-before} and {@code confirm-after} around the first
- * confirmation that covers a batch with messages. Owned by the reader thread.
+ * confirmation that covers a batch with messages (as durable); the pause {@code visible-not-durable}
+ * after a batch with messages was reported visible only. Owned by the reader thread.
  */
 final class PositionKeeper {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PositionKeeper.class);
@@ -58,6 +64,13 @@ final class PositionKeeper {
     private long lastStoreMs;
     private long lastRetryNanos;
     private boolean lookupChangesUnconfirmed;
+    /**
+     * Strict, asynchronous sink commits: batches reported visible whose commits are not known to be
+     * durable yet, oldest first, as {WAL position past the commit, the batch's end}. A batch is
+     * durable once the server sends a position at or past its bound (the walsender decodes only WAL
+     * that is flushed), or after {@link StreamSink#flushCommits}.
+     */
+    private final java.util.ArrayDeque<long[]> unflushed = new java.util.ArrayDeque<>();
 
     PositionKeeper(StreamSink sink, boolean confirmAtOnce, long startLsn) {
         this.sink = sink;
@@ -74,17 +87,30 @@ final class PositionKeeper {
         lastStoreMs = System.currentTimeMillis();
     }
 
+    /** {@link #batchDone(long, boolean, boolean, long)} of a batch whose commit was durable when it returned. */
+    void batchDone(long end, boolean forLookup, boolean messages) throws Exception {
+        batchDone(end, forLookup, messages, 0);
+    }
+
     /**
      * A batch's transaction committed; forLookup: it had lookup changes (else nothing was written);
-     * messages: it carried inserts or deletes of messages (not only watermarks).
+     * messages: it carried inserts or deletes of messages (not only watermarks); commitBound: the
+     * WAL position past its commit when that commit was asynchronous (strict: the batch is then
+     * visible, and durable once the WAL is flushed past it), else 0.
      */
-    void batchDone(long end, boolean forLookup, boolean messages) throws Exception {
+    void batchDone(long end, boolean forLookup, boolean messages, long commitBound) throws Exception {
         lookupChangesUnconfirmed |= messages;
         if (confirmAtOnce) {
-            if (forLookup) {
+            if (!forLookup) {
+                passNothingToApply(end);
+            } else if (commitBound == 0 && unflushed.isEmpty()) {
                 confirmable = max(confirmable, end);
             } else {
-                passNothingToApply(end);
+                // durable once every asynchronous commit before it is: a synchronous commit that wrote no WAL
+                // of its own (every row deferred) flushed nothing, so it waits for the last bound before it
+                long bound = commitBound != 0 ? commitBound : unflushed.peekLast()[0];
+                unflushed.add(new long[] {bound, end});
+                passVisible(end);
             }
             return;
         }
@@ -97,22 +123,25 @@ final class PositionKeeper {
 
     /** Confirms what is safe; with nothing in flight, first stores a pending position when its interval is up (eventual). */
     void report(Server stream, boolean nothingInFlight) throws Exception {
+        proveFlushed(stream.lastReceived());
         if (!confirmAtOnce && nothingInFlight && Long.compareUnsigned(pending, confirmable) > 0 && intervalUp()) {
             store(pending);
         }
         long durable = max(durable(), reportedDurable); // a flush reported is never taken back
         long shown = max(confirmable, visible);
         if (Long.compareUnsigned(shown, reported) > 0 || Long.compareUnsigned(durable, reportedDurable) > 0) {
-            boolean covers = lookupChangesUnconfirmed && Long.compareUnsigned(confirmable, reported) > 0;
+            boolean covers = lookupChangesUnconfirmed && Long.compareUnsigned(durable, reportedDurable) > 0;
             if (covers) {
                 Failpoints.hit("confirm-before");
             }
             stream.confirm(shown, durable);
             reported = shown;
             reportedDurable = durable;
-            lookupChangesUnconfirmed = false;
             if (covers) {
+                lookupChangesUnconfirmed = false;
                 Failpoints.hit("confirm-after");
+            } else if (lookupChangesUnconfirmed && !unflushed.isEmpty()) {
+                Failpoints.pause("visible-not-durable"); // a test looks at what the server was told meanwhile
             }
         }
     }
@@ -209,10 +238,32 @@ final class PositionKeeper {
     }
 
     /**
+     * Strict, asynchronous sink commits: the batches whose bound the server has sent a position at or
+     * past are durable — the walsender decodes only flushed WAL, so what it sends is flushed.
+     */
+    private void proveFlushed(long serverPosition) {
+        boolean proved = false;
+        while (!unflushed.isEmpty() && Long.compareUnsigned(unflushed.peekFirst()[0], serverPosition) <= 0) {
+            confirmable = max(confirmable, unflushed.pollFirst()[1]);
+            proved = true;
+        }
+        if (proved && noteOwed()) {
+            owedSinceNanos = System.nanoTime(); // what is still owed waits from here: the next transaction usually proves it too
+        }
+    }
+
+    /** Strict: batches whose asynchronous commits are not known to be durable yet. */
+    int unflushedBatches() {
+        return unflushed.size();
+    }
+
+    /**
      * Strict, the reader finding nothing more to read: notes the position owed and reports it
-     * durable (sessions at {@code synchronous_commit = on} wait for flush).
+     * durable (sessions at {@code synchronous_commit = on} wait for flush), after flushing the WAL
+     * past asynchronous commits the stream has not proved durable yet.
      */
     void settleOwed(Server stream) throws Exception {
+        proveFlushed(stream.lastReceived());
         if (noteOwed()) {
             note(visible);
             report(stream, true);
@@ -220,6 +271,13 @@ final class PositionKeeper {
     }
 
     private void note(long lsn) throws Exception {
+        if (!unflushed.isEmpty()) {
+            // a note (or a flush past a hold) never passes a batch whose commit may still be lost
+            sink.flushCommits();
+            while (!unflushed.isEmpty()) {
+                confirmable = max(confirmable, unflushed.pollFirst()[1]);
+            }
+        }
         if (Long.compareUnsigned(lsn, confirmable) > 0) {
             sink.notePosition(lsn);
             confirmable = lsn;

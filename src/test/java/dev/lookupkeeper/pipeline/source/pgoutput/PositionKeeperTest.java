@@ -22,6 +22,7 @@ class PositionKeeperTest {
         int retries;
         final List<Long> stores = new ArrayList<>();
         final List<Long> notes = new ArrayList<>();
+        int flushes;
 
         @Override
         public void started(long startLsn) {
@@ -57,6 +58,11 @@ class PositionKeeperTest {
         public void notePosition(long lsn) {
             passPosition(lsn); // whether it is noted is the sink's decision (BatchApplierIT): recorded as asked
             notes.add(lsn);
+        }
+
+        @Override
+        public void flushCommits() {
+            flushes++;
         }
 
         @Override
@@ -232,6 +238,63 @@ class PositionKeeperTest {
         assertThat(k.noteOwed()).isFalse();
         k.settleOwed(server);
         assertThat(sink.notes).as("covered by the batch: no round trip for a note").isEmpty();
+    }
+
+    @Test
+    void strictAsyncBatchIsVisibleAtOnceAndDurableOnlyOnceTheServerSendsAPositionPastItsCommit() throws Exception {
+        PositionKeeper k = keeper(true);
+        k.batchDone(200, true, true, 250); // committed without waiting for its WAL flush; the WAL was at 250 after it
+        k.report(server, true);
+        assertThat(server.confirmed).as("visible at once: sessions at remote_apply may go").containsExactly(200L);
+        assertThat(server.durable).as("not durable: a crash of the server could still lose the commit").containsExactly(100L);
+        server.lastReceived = 249; // a keepalive for WAL flushed before the commit's end
+        k.report(server, true);
+        assertThat(server.durable).containsExactly(100L);
+        server.lastReceived = 250; // the walsender decodes only flushed WAL: what it sends is flushed
+        k.report(server, true);
+        assertThat(server.durable).containsExactly(100L, 200L);
+        assertThat(sink.flushes).as("the stream proved it: no flush of our own").isZero();
+        assertThat(k.noteOwed()).isFalse();
+    }
+
+    @Test
+    void strictSettleFlushesTheWalPastAsyncCommitsTheStreamHasNotProved() throws Exception {
+        PositionKeeper k = keeper(true);
+        k.batchDone(200, true, true, 250);
+        k.batchDone(300, true, true, 350);
+        k.report(server, true);
+        assertThat(k.unflushedBatches()).isEqualTo(2);
+        server.lastReceived = 260;
+        k.settleOwed(server); // the reader found nothing more to read
+        assertThat(sink.flushes).isEqualTo(1);
+        assertThat(sink.notes).as("the batch end is stored in its own transaction: nothing to note").isEmpty();
+        assertThat(server.durable).containsExactly(100L, 300L);
+        assertThat(k.unflushedBatches()).isZero();
+        assertThat(k.noteOwed()).isFalse();
+    }
+
+    @Test
+    void strictSyncBatchAfterAnAsyncOneIsNotDurableBeforeIt() throws Exception {
+        PositionKeeper k = keeper(true);
+        k.batchDone(200, true, true, 250);
+        k.batchDone(300, true, true, 0); // synchronous (the lock-skipping path), but perhaps with no WAL to flush
+        k.report(server, true);
+        assertThat(server.confirmed).containsExactly(300L);
+        assertThat(server.durable).containsExactly(100L);
+        server.lastReceived = 250;
+        k.report(server, true);
+        assertThat(server.durable).containsExactly(100L, 300L);
+    }
+
+    @Test
+    void strictNeverNotesPastAnAsyncCommitBeforeFlushingIt() throws Exception {
+        PositionKeeper k = keeper(true);
+        k.batchDone(200, true, true, 250);
+        sink.holding = true; // a later batch is held: a position with nothing to apply is noted at once
+        k.batchDone(300, false, false);
+        assertThat(sink.flushes).as("flushed before the note").isEqualTo(1);
+        assertThat(sink.notes).containsExactly(300L);
+        assertThat(k.unflushedBatches()).isZero();
     }
 
     @Test
