@@ -34,12 +34,13 @@ import org.HdrHistogram.Histogram;
 /**
  * One client pushing back to back: what a push costs in time (p50, p99) and in PostgreSQL's CPU
  * (the whole server's, walsender included) with no maintenance, the trigger, CDC eventual and CDC
- * strict (the push commits at {@code remote_apply} and so waits for its lookup row). The sidecar
+ * strict (the push commits at {@code remote_apply} and so waits for its lookup row), with the sidecar's own commit
+ * asynchronous (the default) and synchronous ({@code --strict-sink-commit sync}). The sidecar
  * runs in this JVM on all cores, as an operator's would on its own; modes are interleaved, their
  * order rotated every round.
  */
 public final class LatencyBenchmark {
-    enum Mode { NONE, TRIGGER, CDC, STRICT }
+    enum Mode { NONE, TRIGGER, CDC, STRICT, STRICT_SYNC_SINK }
 
     private record Measured(long pushes, double seconds, Histogram times, long dbCpuNanos) {}
 
@@ -59,6 +60,7 @@ public final class LatencyBenchmark {
         try (EmbeddedServer server = BenchServers.start(100)) {
             ConnectionSettings conn = server.connection();
             Settings settings = new SettingsLoader(Map.of()).load(null, Map.of()).withConnection(conn);
+            Settings syncSink = new SettingsLoader(Map.of()).load(null, Map.of("strict-sink-commit", "sync")).withConnection(conn);
             try (Connection c = Database.connect(conn, "lookupkeeper-bench-latency")) {
                 QueenFixture.createSchema(c);
                 List<UUID> partitions = QueenFixture.createQueues(c, "latency", 1, 1000);
@@ -73,7 +75,7 @@ public final class LatencyBenchmark {
                             try (Statement st = c.createStatement()) {
                                 st.execute("TRUNCATE queen.messages, queen.partition_lookup");
                             }
-                            Measured m = measure(c, conn, settings, cpu, partitions, rows, mode);
+                            Measured m = measure(c, conn, mode == Mode.STRICT_SYNC_SINK ? syncSink : settings, cpu, partitions, rows, mode);
                             results.computeIfAbsent(rows, k -> new EnumMap<>(Mode.class)).computeIfAbsent(mode, k -> new ArrayList<>()).add(m);
                             out.printf("  round %d, %d row(s) per push, %s: p50 %.3f ms, %,.0f pushes/s%n", round + 1, rows, mode,
                                     m.times().getValueAtPercentile(50) / 1e6, m.pushes() / m.seconds());
@@ -101,14 +103,14 @@ public final class LatencyBenchmark {
                 trigger.create(c);
             } else if (mode != Mode.NONE) {
                 pipeline = new CdcPipeline(settings, StreamTarget.main(settings), new PipelineStats(), new CdcPipeline.Options(
-                        StreamSource.PGOUTPUT, true, null, Duration.ZERO, mode == Mode.STRICT));
+                        StreamSource.PGOUTPUT, true, null, Duration.ZERO, strict(mode)));
                 pipeline.start(Bootstrapper.ProgressSink.none());
             }
-            if (mode == Mode.STRICT) {
+            if (strict(mode)) {
                 SynchronousStream.await(c, settings.consistency().applicationName(), true);
             }
             PushLoad load = new PushLoad(conn, partitions, new PushLoad.Options(1, 0, rows, 0, 23, true))
-                    .commitLevel(mode == Mode.STRICT ? QueueCommitLevel.STRICT_LEVEL : "on").start();
+                    .commitLevel(strict(mode) ? QueueCommitLevel.STRICT_LEVEL : "on").start();
             try {
                 Thread.sleep(1500); // warm-up: the connection, its plans, the reader's JIT
                 load.pushTimesSinceLastCall();
@@ -130,7 +132,7 @@ public final class LatencyBenchmark {
         } finally {
             // each step even when one before it failed: the next mode must find no trigger, slot or standby
             try {
-                if (mode == Mode.STRICT) {
+                if (strict(mode)) {
                     SynchronousStandbys.relax(c);
                 }
             } finally {
@@ -145,6 +147,10 @@ public final class LatencyBenchmark {
                 }
             }
         }
+    }
+
+    private static boolean strict(Mode mode) {
+        return mode == Mode.STRICT || mode == Mode.STRICT_SYNC_SINK;
     }
 
     private static void stop(Connection c, Settings settings, CdcPipeline pipeline) throws Exception {
@@ -180,6 +186,7 @@ public final class LatencyBenchmark {
             case TRIGGER -> "trigger";
             case CDC -> "CDC eventual";
             case STRICT -> "CDC strict (remote_apply)";
+            case STRICT_SYNC_SINK -> "CDC strict, `--strict-sink-commit sync`";
         };
     }
 

@@ -84,13 +84,20 @@ final class BenchCommand implements Callable<Integer> {
             + " PostgreSQL 17, to compare server versions")
     java.nio.file.Path postgresBin;
 
+    @Option(names = "--fsync", paramLabel = "on|off", description = "The benchmark server's fsync: off (default; every mode's commit"
+            + " then costs a write, not a flush to the disk) or on, as a production server runs — what a WAL flush costs each mode")
+    String fsync = "off";
+
     @Override
     public Integer call() throws Exception {
         if (postgresBin != null && !java.nio.file.Files.isExecutable(postgresBin.resolve("initdb"))) {
             throw new dev.lookupkeeper.config.ConfigException("--postgres-bin " + postgresBin + ": no initdb there; give a PostgreSQL bin"
                     + " directory such as /usr/lib/postgresql/15/bin");
         }
-        dev.lookupkeeper.bench.BenchServers.use(postgresBin);
+        if (!fsync.equals("on") && !fsync.equals("off")) {
+            throw new dev.lookupkeeper.config.ConfigException("--fsync must be on or off, not '" + fsync + "'");
+        }
+        dev.lookupkeeper.bench.BenchServers.use(postgresBin, fsync.equals("on"));
         if (suite.equals("contended")) {
             runContended();
             return ExitCodes.OK;

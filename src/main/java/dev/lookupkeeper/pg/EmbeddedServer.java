@@ -37,12 +37,17 @@ public final class EmbeddedServer implements AutoCloseable {
 
     /** @param maxConnections room for many clients at once (the contended benchmark) */
     public static EmbeddedServer start(int maxConnections) throws IOException {
+        return start(maxConnections, false);
+    }
+
+    /** @param fsync flush WAL to the disk at commit, as a production server does (off by default: faster, and crash-safe enough for a run) */
+    public static EmbeddedServer start(int maxConnections, boolean fsync) throws IOException {
         EmbeddedPostgres.Builder b = EmbeddedPostgres.builder();
-        settings(maxConnections).forEach(b::setServerConfig);
+        settings(maxConnections, fsync).forEach(b::setServerConfig);
         return new EmbeddedServer(b.start(), null);
     }
 
-    private static Map<String, String> settings(int maxConnections) {
+    private static Map<String, String> settings(int maxConnections, boolean fsync) {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("wal_level", "logical");
         s.put("max_replication_slots", "20");
@@ -52,7 +57,7 @@ public final class EmbeddedServer implements AutoCloseable {
         s.put("synchronous_commit", "on");
         s.put("max_wal_size", "4GB");
         s.put("checkpoint_timeout", "15min");
-        s.put("fsync", "off");
+        s.put("fsync", fsync ? "on" : "off");
         return s;
     }
 
@@ -62,6 +67,11 @@ public final class EmbeddedServer implements AutoCloseable {
      * @param bin a PostgreSQL bin directory holding initdb and pg_ctl (e.g. /usr/lib/postgresql/15/bin)
      */
     public static EmbeddedServer startLocal(Path bin, int maxConnections) throws IOException {
+        return startLocal(bin, maxConnections, false);
+    }
+
+    /** As {@link #startLocal(Path, int)}, with fsync on or off (see {@link #start(int, boolean)}). */
+    public static EmbeddedServer startLocal(Path bin, int maxConnections, boolean fsync) throws IOException {
         if (!Files.isExecutable(bin.resolve("initdb")) || !Files.isExecutable(bin.resolve("pg_ctl"))) {
             throw new IOException(bin + " holds no initdb and pg_ctl: give a PostgreSQL bin directory such as /usr/lib/postgresql/15/bin");
         }
@@ -80,7 +90,7 @@ public final class EmbeddedServer implements AutoCloseable {
         try {
             run(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"), root);
             List<String> conf = new ArrayList<>(List.of("port = " + port, "listen_addresses = '127.0.0.1'", "unix_socket_directories = '" + dir + "'"));
-            settings(maxConnections).forEach((k, v) -> conf.add(k + " = '" + v + "'"));
+            settings(maxConnections, fsync).forEach((k, v) -> conf.add(k + " = '" + v + "'"));
             Files.write(data.resolve("postgresql.auto.conf"), conf, java.nio.file.StandardOpenOption.APPEND);
             run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("server.log").toString(), "-w", "-t", "60",
                     "start"), root);

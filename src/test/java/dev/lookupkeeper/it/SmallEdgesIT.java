@@ -39,6 +39,13 @@ class SmallEdgesIT {
     }
 
     @Test
+    void benchRefusesAnFsyncNeitherOnNorOff() throws Exception {
+        Sidecar.Result r = Sidecar.run(db.env(), "bench", "--suite", "latency", "--fsync", "sometimes");
+        assertThat(r.exitCode()).as(r.output()).isEqualTo(2);
+        assertThat(r.output()).contains("--fsync must be on or off, not 'sometimes'").doesNotContain("\tat ");
+    }
+
+    @Test
     void benchSuitesAreNamed() throws Exception {
         Sidecar.Result r = Sidecar.run(db.env(), "bench", "--suite", "fastest");
         assertThat(r.exitCode()).as(r.output()).isEqualTo(2);
