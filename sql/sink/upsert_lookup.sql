@@ -10,6 +10,10 @@
 -- highest watermark in the batch (0 if none; stored only if every partition was seen), last LSN of the batch as text, the checkpoint if every
 -- partition was seen, the checkpoint if not (both NULL from sources that keep their own offsets;
 -- GREATEST, so a late zombie can never move it back), stream name.
+-- The commit_columns placeholder is empty, or (strict consistency's asynchronous commit, see LookupWriter) two
+-- more columns: set_config('synchronous_commit', 'off', true) — the statement is its own
+-- transaction, so its commit does not wait for its WAL flush — and pg_current_wal_insert_lsn(), read
+-- before this commit and after every commit that returned before the statement began.
 WITH batch AS (
     SELECT b.partition_id, b.message_id,
            timestamptz 'epoch' + b.created_us * interval '1 microsecond' AS created_at
@@ -50,3 +54,4 @@ WITH batch AS (
 )
 SELECT (SELECT count(*) FROM upserted) AS changed_rows, (SELECT count(*) FROM checkpoint) AS state_rows,
        ARRAY(SELECT partition_id FROM target WHERE queue_name IS NULL) AS unseen
+       {{commit_columns}}

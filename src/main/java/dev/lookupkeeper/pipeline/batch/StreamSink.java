@@ -20,16 +20,24 @@ public interface StreamSink {
     boolean apply(ChangeBatch batch) throws Exception;
 
     /**
-     * After {@link #apply}, on the thread that called it: the server's WAL position past the batch's
-     * commit when that commit did not wait for its WAL flush (strict consistency's own commit):
-     * its rows are visible at once and durable once the server's WAL is flushed past this position
-     * (a position the stream delivers is flushed already). 0: the commit was durable when it returned.
+     * How a batch's commit stands when {@link #apply} returns.
+     *
+     * @param async the commit did not wait for its WAL flush (strict consistency's own commit): the
+     *              rows are visible, and durable once the server's WAL is flushed past the commit
+     * @param walPosition the server's WAL insert position the batch's statement read before it
+     *                    committed: every commit that returned before that statement began is at or
+     *                    before it, so it bounds earlier asynchronous commits (0: not read)
      */
-    default long lastCommitBound() {
-        return 0;
+    record Commit(boolean async, long walPosition) {
+        public static final Commit DURABLE = new Commit(false, 0);
     }
 
-    /** Returns once every commit {@link #lastCommitBound} named so far is durable (it flushes the server's WAL). */
+    /** After {@link #apply}, on the thread that called it: how that batch's commit stands. */
+    default Commit lastCommit() {
+        return Commit.DURABLE;
+    }
+
+    /** Returns once every asynchronous commit so far is durable (it flushes the server's WAL). */
     default void flushCommits() throws Exception {
     }
 

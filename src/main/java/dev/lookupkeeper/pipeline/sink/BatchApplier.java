@@ -9,6 +9,7 @@ import dev.lookupkeeper.core.PipelineStats;
 import dev.lookupkeeper.pg.PositionNotes;
 import dev.lookupkeeper.pg.SqlTemplates;
 import dev.lookupkeeper.pipeline.batch.ChangeBatch;
+import dev.lookupkeeper.pipeline.batch.StreamSink;
 import dev.lookupkeeper.pipeline.checkpoint.Checkpointer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -120,12 +121,12 @@ public final class BatchApplier {
     }
 
     /**
-     * After {@link #apply}, on the same thread: the WAL position past the batch's commit when that
-     * commit was asynchronous (strict consistency's common batch: its rows are visible, and durable
-     * once the server's WAL is flushed past this position); 0 when it was synchronous.
+     * After {@link #apply}, on the same thread: how the batch's commit stands — asynchronous for
+     * strict consistency's common batch with {@code --strict-sink-commit async} (visible, durable once
+     * the WAL is flushed past it), with the WAL position its statement read before committing.
      */
-    public long lastCommitBound() {
-        return lockSkipping != null ? lockSkipping.commitBound() : 0;
+    public StreamSink.Commit lastCommit() {
+        return lockSkipping != null ? lockSkipping.lastCommit() : StreamSink.Commit.DURABLE;
     }
 
     /**

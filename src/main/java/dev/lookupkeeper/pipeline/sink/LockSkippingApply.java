@@ -4,6 +4,7 @@ import dev.lookupkeeper.core.Failpoints;
 import dev.lookupkeeper.core.LatestMessage;
 import dev.lookupkeeper.core.Lsns;
 import dev.lookupkeeper.pipeline.batch.ChangeBatch;
+import dev.lookupkeeper.pipeline.batch.StreamSink;
 import dev.lookupkeeper.pipeline.checkpoint.Checkpointer;
 import dev.lookupkeeper.pipeline.checkpoint.SettledPrefix;
 import java.sql.Connection;
@@ -32,8 +33,8 @@ final class LockSkippingApply {
     private final Checkpointer<HeldChanges> checkpoint;
     private final Holder holder;
     private final boolean asyncCommit;
-    /** The WAL position past the last batch's commit when it was asynchronous, else 0. */
-    private long commitBound;
+    /** How the last batch's commit stands. */
+    private StreamSink.Commit lastCommit = StreamSink.Commit.DURABLE;
 
     /** How a batch is held (the sink's one way: in memory, with the snapshot's xmax, published). */
     interface Holder {
@@ -52,7 +53,7 @@ final class LockSkippingApply {
     }
 
     BatchApplier.Applied apply(ChangeBatch batch) throws SQLException, InterruptedException {
-        commitBound = 0;
+        lastCommit = StreamSink.Commit.DURABLE;
         List<LatestMessage> rows = batch.newestPerPartition();
         long end = batch.endLsn();
         if (!checkpoint.holding() && !batch.hasDeletes()) {
@@ -101,13 +102,9 @@ final class LockSkippingApply {
         return o.applied();
     }
 
-    /**
-     * After {@link #apply}: the WAL insert position read after the batch's commit when that commit
-     * was asynchronous (the rows are visible, and durable once the WAL is flushed past it); 0 when
-     * the commit was synchronous (durable already).
-     */
-    long commitBound() {
-        return commitBound;
+    /** After {@link #apply}: how the batch's commit stands (asynchronous only on the plain upsert's path). */
+    StreamSink.Commit lastCommit() {
+        return lastCommit;
     }
 
     private record Outcome(BatchApplier.Applied applied, List<LatestMessage> held, List<UUID> stillDeleted) {}
@@ -115,8 +112,8 @@ final class LockSkippingApply {
     /**
      * The common case — nothing held, no deletes — as eventual mode does it: the plain upsert, one
      * autocommit statement (one round trip on the commit's path), under a short lock_timeout; with
-     * asynchronous commits, in a transaction block that commits without waiting for the WAL flush
-     * (still one round trip; see {@link #commitBound}). A row
+     * asynchronous commits, one that commits without waiting for its WAL flush (see
+     * {@link #lastCommit}). A row
      * held by a transaction waiting for the sidecar makes it time out: then null, and the caller
      * takes the lock-skipping path.
      */
@@ -134,7 +131,7 @@ final class LockSkippingApply {
                         return writer.upsert(c, rows, batch.watermark(), last, ifApplied, ifHeld);
                     }
                     LookupWriter.AsyncUpserted a = writer.upsertCommittingAsync(c, rows, batch.watermark(), last, ifApplied, ifHeld);
-                    commitBound = a.commitBound();
+                    lastCommit = new StreamSink.Commit(true, a.walPosition());
                     return a.upserted();
                 }
             });

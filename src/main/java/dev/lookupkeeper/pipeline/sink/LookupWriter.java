@@ -19,13 +19,16 @@ public final class LookupWriter {
     private final String upsertSql;
     private final String upsertSkippingLockedSql;
     private final String upsertAsyncCommitSql;
+    /** Columns 4 and 5 of the asynchronous upsert (see sql/sink/upsert_lookup.sql): a fixed text, no input. */
+    private static final String ASYNC_COMMIT_COLUMNS =
+            ", set_config('synchronous_commit', 'off', true) AS commit_level, pg_current_wal_insert_lsn()::text AS wal_position";
     private final String stream;
 
     /** @param sql templates whose {{lookup_table}} is the table this writer maintains */
     public LookupWriter(SqlTemplates sql, String stream) {
-        this.upsertSql = sql.get("sink/upsert_lookup.sql");
+        this.upsertSql = sql.withClause("commit_columns", "").get("sink/upsert_lookup.sql");
         this.upsertSkippingLockedSql = sql.get("sink/upsert_lookup_skip_locked.sql");
-        this.upsertAsyncCommitSql = sql.get("sink/upsert_lookup_async_commit.sql");
+        this.upsertAsyncCommitSql = sql.withClause("commit_columns", ASYNC_COMMIT_COLUMNS).get("sink/upsert_lookup.sql");
         this.stream = stream;
     }
 
@@ -49,62 +52,28 @@ public final class LookupWriter {
     }
 
     /**
-     * {@link #upsert} in a transaction of its own that commits asynchronously (strict consistency's
-     * common batch, sql/sink/upsert_lookup_async_commit.sql), in one round trip; the connection must
-     * be in autocommit. The rows are visible once this returns; they are durable once the server's
-     * WAL is flushed past the returned bound. A failed statement leaves the block aborted: it is
-     * rolled back here before the exception is thrown.
+     * {@link #upsert} as a transaction of its own (the connection in autocommit) that commits without
+     * waiting for its WAL flush (strict consistency's common batch): the rows are visible when this
+     * returns and durable once the server's WAL is flushed past the commit — which the next
+     * statement's {@link AsyncUpserted#walPosition} bounds. Still one statement, one round trip.
      *
-     * @return what the upsert did, and the WAL insert position read after the commit
+     * @return what the upsert did, and the WAL insert position read before this commit: every commit
+     *         that returned before this statement began is at or before it
      */
     public AsyncUpserted upsertCommittingAsync(Connection c, List<LatestMessage> rows, long watermark, String lastLsn, String ifApplied,
                                                String ifHeld) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(upsertAsyncCommitSql)) {
             bind(c, ps, rows, watermark, lastLsn, ifApplied, ifHeld);
-            Upserted upserted = null;
-            long bound = 0;
-            boolean isResult = ps.execute();
-            while (true) {
-                if (isResult) {
-                    try (ResultSet rs = ps.getResultSet()) {
-                        rs.next();
-                        if (rs.getMetaData().getColumnCount() == 1) {
-                            bound = dev.lookupkeeper.core.Lsns.parse(rs.getString(1));
-                        } else {
-                            requireStreamRow(rs);
-                            upserted = new Upserted(rs.getInt(1), uuids(rs, 3));
-                        }
-                    }
-                } else if (ps.getUpdateCount() == -1) {
-                    break;
-                }
-                isResult = ps.getMoreResults();
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                requireStreamRow(rs);
+                return new AsyncUpserted(new Upserted(rs.getInt(1), uuids(rs, 3)), dev.lookupkeeper.core.Lsns.parse(rs.getString(5)));
             }
-            if (upserted == null || bound == 0) {
-                throw new SQLException("the asynchronous upsert returned no " + (upserted == null ? "upsert result" : "commit bound"), "XX000");
-            }
-            return new AsyncUpserted(upserted, bound);
-        } catch (SQLException | RuntimeException e) {
-            rollbackIfInBlock(c);
-            throw e;
         }
     }
 
-    /** What {@link #upsertCommittingAsync} did, and the WAL position past its commit. */
-    public record AsyncUpserted(Upserted upserted, long commitBound) {}
-
-    private static void rollbackIfInBlock(Connection c) {
-        try {
-            org.postgresql.core.TransactionState state = c.unwrap(org.postgresql.core.BaseConnection.class).getTransactionState();
-            if (state != org.postgresql.core.TransactionState.IDLE) {
-                try (java.sql.Statement st = c.createStatement()) {
-                    st.execute("ROLLBACK");
-                }
-            }
-        } catch (SQLException ignored) {
-            // the connection is broken; the pool discards it
-        }
-    }
+    /** What {@link #upsertCommittingAsync} did, and the WAL position it read before its commit. */
+    public record AsyncUpserted(Upserted upserted, long walPosition) {}
 
     /**
      * What the upsert did: rows changed, and the partitions of the batch its snapshot did not show

@@ -21,8 +21,8 @@ public final class StreamBatchSink implements StreamSink {
     private final BatchApplier applier;
     private final PipelineStats stats;
     private final Follower follower;
-    /** {@link #lastCommitBound} of the last {@link #apply} (that thread's, as the contract says). */
-    private long lastBound;
+    /** {@link #lastCommit} of the last {@link #apply} (that thread's, as the contract says). */
+    private Commit lastCommit = Commit.DURABLE;
 
     public StreamBatchSink(BatchApplier applier, PipelineStats stats, Follower follower) {
         this.applier = applier;
@@ -39,7 +39,7 @@ public final class StreamBatchSink implements StreamSink {
     public boolean apply(ChangeBatch batch) throws Exception {
         int events = (int) Math.min(Integer.MAX_VALUE, batch.events());
         int ignored = (int) Math.min(Integer.MAX_VALUE, batch.ignoredEvents());
-        lastBound = 0;
+        lastCommit = Commit.DURABLE;
         if (batch.nothingForLookup()) {
             follower.applied(batch, null);
             stats.recordBatch(events, 0, ignored);
@@ -47,7 +47,7 @@ public final class StreamBatchSink implements StreamSink {
         }
         long start = System.nanoTime();
         BatchApplier.Applied applied = applier.apply(batch);
-        lastBound = applier.lastCommitBound();
+        lastCommit = applier.lastCommit();
         long nanos = System.nanoTime() - start;
         follower.applied(batch, applied);
         long[] lags = batch.lagsMs(System.currentTimeMillis());
@@ -56,8 +56,8 @@ public final class StreamBatchSink implements StreamSink {
     }
 
     @Override
-    public long lastCommitBound() {
-        return lastBound;
+    public Commit lastCommit() {
+        return lastCommit;
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.lookupkeeper.core.PipelineStats;
 import dev.lookupkeeper.operations.install.Installer;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.SqlTemplates;
+import dev.lookupkeeper.pipeline.batch.StreamSink;
 import dev.lookupkeeper.pipeline.batch.TestBatches;
 import dev.lookupkeeper.testing.PgDatabase;
 import java.sql.Connection;
@@ -265,39 +266,61 @@ class BatchApplierIT {
     }
 
     @Test
-    void strictCommitsItsCommonBatchWithoutWaitingForTheFlushAndNamesWhereItIsDurable() throws Exception {
+    void strictCommitsItsCommonBatchWithoutWaitingForTheFlushAndTheNextStatementBoundsIt() throws Exception {
         UUID partition = db.createQueues("async", 1, 1).get(0);
         BatchApplier strict = applier(true);
         strict.started(lsn(6, 0));
         setCheckpoint("6/0");
         LatestMessage m = message(partition, 1);
         strict.apply(TestBatches.transaction(lsn(6, 0x10), 1, List.of(m)));
-        long bound = strict.lastCommitBound();
-        assertThat(bound).as("an asynchronous commit names the WAL position past it").isPositive();
+        StreamSink.Commit first = strict.lastCommit();
+        assertThat(first.async()).as("strict's plain upsert commits without waiting for its WAL flush").isTrue();
         assertThat(db.lookup().get(partition).messageId()).as("visible to every session once apply returns").isEqualTo(m.messageId());
         assertThat(checkpoint()).as("the checkpoint moved in the same transaction").isEqualTo("6/10");
-        long insertedNow;
-        try (Connection c = db.connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")) {
-            rs.next();
-            insertedNow = rs.getLong(1);
-        }
-        assertThat(bound).as("read after the commit, not past what is inserted since").isLessThanOrEqualTo(insertedNow);
+        long afterFirst = walInsertPosition();
+        assertThat(first.walPosition()).as("read before its own commit").isPositive().isLessThan(afterFirst);
+        strict.apply(TestBatches.transaction(lsn(6, 0x20), 2, List.of(message(partition, 2))));
+        assertThat(strict.lastCommit().walPosition()).as("the next statement's position is past the first commit")
+                .isGreaterThanOrEqualTo(afterFirst);
         strict.flushCommits();
         try (Connection c = db.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT pg_current_wal_flush_lsn() - '0/0'::pg_lsn")) {
             rs.next();
-            assertThat(rs.getLong(1)).as("flushed past the commit").isGreaterThanOrEqualTo(bound);
+            assertThat(rs.getLong(1)).as("flushed past both commits").isGreaterThanOrEqualTo(afterFirst);
         }
-        assertThat(sessionsLeftInATransaction()).as("the block is closed on every sink connection").isZero();
+        assertThat(sessionsLeftInATransaction()).isZero();
+        List<Connection> all = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                all.add(pool.getConnection());
+            }
+            for (Connection c : all) {
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW synchronous_commit")) {
+                    rs.next();
+                    assertThat(rs.getString(1)).as("the asynchronous commit was the statement's alone").isEqualTo("local");
+                }
+            }
+        } finally {
+            for (Connection c : all) {
+                c.close();
+            }
+        }
 
         BatchApplier waiting = new BatchApplier(pool, withSyncSinkCommit(settings), SqlTemplates.of(settings), "main", true, new PipelineStats());
-        waiting.apply(TestBatches.transaction(lsn(6, 0x20), 2, List.of(message(partition, 2))));
-        assertThat(waiting.lastCommitBound()).as("--strict-sink-commit sync: durable when it returns").isZero();
+        waiting.apply(TestBatches.transaction(lsn(6, 0x30), 3, List.of(message(partition, 3))));
+        assertThat(waiting.lastCommit().async()).as("--strict-sink-commit sync: durable when it returns").isFalse();
+    }
+
+    private static long walInsertPosition() throws Exception {
+        try (Connection c = db.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     @Test
-    void anAsynchronousUpsertThatFailsLeavesNoAbortedBlockBehind() throws Exception {
+    void anAsynchronousUpsertThatTimesOutOnALockLeavesTheBatchToTheLockSkippingPath() throws Exception {
         UUID partition = db.createQueues("async-fail", 1, 1).get(0);
         BatchApplier strict = applier(true);
         strict.started(lsn(7, 0));
@@ -306,10 +329,11 @@ class BatchApplierIT {
             strict.apply(TestBatches.transaction(lsn(7, 0x10), 1, List.of(message(partition, 1))));
             locker.setAutoCommit(false);
             st.execute("SELECT 1 FROM queen.partition_lookup WHERE partition_id = '" + partition + "' FOR UPDATE");
-            // the asynchronous upsert times out on the lock (the sink's lock_timeout) inside its block, and the
-            // lock-skipping path takes the batch: the block must have been rolled back on that connection
+            // the asynchronous upsert times out on the lock (the sink's lock_timeout) and the lock-skipping
+            // path takes the batch, synchronously
             strict.apply(TestBatches.transaction(lsn(7, 0x20), 2, List.of(message(partition, 2))));
             assertThat(strict.holding()).isTrue();
+            assertThat(strict.lastCommit().async()).isFalse();
             assertThat(sessionsLeftInATransaction()).isZero();
             locker.rollback();
         }

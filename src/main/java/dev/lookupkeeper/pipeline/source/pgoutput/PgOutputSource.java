@@ -43,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * having woken the reader; they are noted without a transaction (see
  * {@link StreamSink#notePosition}) and reported durable when the reader finds nothing more to read
  * for a moment, or once the note has been owed for {@link ReplicationChannel#BRIEF_NANOS} — most
- * are the keepalive for the sidecar's own commit, which the next push's batch covers anyway.
+ * are the keepalive for the sidecar's own commit, which the next push's batch covers anyway. A
+ * batch whose lookup commit was asynchronous (see {@link StreamSink#lastCommit}) is reported
+ * visible when it returns and durable once a position the server sends proves its WAL flushed, or
+ * the same settling flushes it ({@link PositionKeeper}).
  */
 public final class PgOutputSource implements SlotStream {
     private static final Logger LOG = LoggerFactory.getLogger(PgOutputSource.class);
@@ -264,7 +267,7 @@ public final class PgOutputSource implements SlotStream {
         ChangeBatch batch = assembler.take();
         lastHandOverNanos = System.nanoTime();
         boolean forLookup = sink.apply(batch);
-        positions.batchDone(batch.endLsn(), forLookup, batch.events() > 0, sink.lastCommitBound());
+        positions.batchDone(batch.endLsn(), forLookup, batch.events() > 0, sink.lastCommit());
         reportApplied();
     }
 
@@ -279,11 +282,11 @@ public final class PgOutputSource implements SlotStream {
         long end = batch.endLsn();
         inFlightEnd = end;
         inFlightMessages = batch.events() > 0;
-        inFlight = writer.submit(() -> new Applied(sink.apply(batch), sink.lastCommitBound()));
+        inFlight = writer.submit(() -> new Applied(sink.apply(batch), sink.lastCommit()));
     }
 
-    /** What the writer thread's {@link StreamSink#apply} returned, with the commit's bound read on that thread. */
-    private record Applied(boolean forLookup, long commitBound) {}
+    /** What the writer thread's {@link StreamSink#apply} returned, with how its commit stands, read on that thread. */
+    private record Applied(boolean forLookup, StreamSink.Commit commit) {}
 
     /** Waits for the batch in flight; once its transaction committed, its position is confirmed. */
     private void awaitInFlight() throws Exception {
@@ -298,7 +301,7 @@ public final class PgOutputSource implements SlotStream {
             throw e.getCause() instanceof Exception ex ? ex : e;
         }
         inFlight = null;
-        positions.batchDone(inFlightEnd, applied.forLookup(), inFlightMessages, applied.commitBound());
+        positions.batchDone(inFlightEnd, applied.forLookup(), inFlightMessages, applied.commit());
         reportApplied();
     }
 

@@ -20,8 +20,9 @@ import dev.lookupkeeper.pipeline.batch.StreamSink;
  *
  * <p>Strict with asynchronous sink commits ({@code --strict-sink-commit async}, the default): a
  * batch is reported visible when its commit returns, and durable once the server sends a position
- * at or past the WAL position read after that commit — the walsender decodes only flushed WAL —
- * or once {@link StreamSink#flushCommits} returns; nothing is noted past a batch not known durable.
+ * at or past a WAL position read after that commit (by the next batch's statement) — the walsender
+ * decodes only flushed WAL — or once {@link StreamSink#flushCommits} returns; nothing is noted past
+ * a batch not known durable.
  *
  * <p>Failpoints (crash tests): {@code confirm-before} and {@code confirm-after} around the first
  * confirmation that covers a batch with messages (as durable); the pause {@code visible-not-durable}
@@ -66,11 +67,13 @@ final class PositionKeeper {
     private boolean lookupChangesUnconfirmed;
     /**
      * Strict, asynchronous sink commits: batches reported visible whose commits are not known to be
-     * durable yet, oldest first, as {WAL position past the commit, the batch's end}. A batch is
-     * durable once the server sends a position at or past its bound (the walsender decodes only WAL
-     * that is flushed), or after {@link StreamSink#flushCommits}.
+     * durable yet, oldest first, as {a WAL position past the commit ({@link #UNBOUNDED} until a later
+     * statement read one), the batch's end}. A batch is durable once the server sends a position at
+     * or past its bound (the walsender decodes only WAL that is flushed), or after
+     * {@link StreamSink#flushCommits}.
      */
     private final java.util.ArrayDeque<long[]> unflushed = new java.util.ArrayDeque<>();
+    private static final long UNBOUNDED = -1L; // the greatest unsigned position: nothing the server sends reaches it
 
     PositionKeeper(StreamSink sink, boolean confirmAtOnce, long startLsn) {
         this.sink = sink;
@@ -87,30 +90,40 @@ final class PositionKeeper {
         lastStoreMs = System.currentTimeMillis();
     }
 
-    /** {@link #batchDone(long, boolean, boolean, long)} of a batch whose commit was durable when it returned. */
+    /** {@link #batchDone(long, boolean, boolean, StreamSink.Commit)} of a batch whose commit was durable when it returned. */
     void batchDone(long end, boolean forLookup, boolean messages) throws Exception {
-        batchDone(end, forLookup, messages, 0);
+        batchDone(end, forLookup, messages, StreamSink.Commit.DURABLE);
     }
 
     /**
      * A batch's transaction committed; forLookup: it had lookup changes (else nothing was written);
-     * messages: it carried inserts or deletes of messages (not only watermarks); commitBound: the
-     * WAL position past its commit when that commit was asynchronous (strict: the batch is then
-     * visible, and durable once the WAL is flushed past it), else 0.
+     * messages: it carried inserts or deletes of messages (not only watermarks); commit: whether it
+     * waited for its WAL flush (strict: an asynchronous one is visible, and durable once the WAL is
+     * flushed past it), and the WAL position its statement read before committing, which bounds
+     * every asynchronous commit before it.
      */
-    void batchDone(long end, boolean forLookup, boolean messages, long commitBound) throws Exception {
+    void batchDone(long end, boolean forLookup, boolean messages, StreamSink.Commit commit) throws Exception {
         lookupChangesUnconfirmed |= messages;
         if (confirmAtOnce) {
+            if (commit.walPosition() != 0) {
+                for (long[] u : unflushed) {
+                    if (u[0] == UNBOUNDED) {
+                        u[0] = commit.walPosition(); // those commits returned before this statement began
+                    }
+                }
+            }
             if (!forLookup) {
                 passNothingToApply(end);
-            } else if (commitBound == 0 && unflushed.isEmpty()) {
+            } else if (!commit.async() && unflushed.isEmpty()) {
                 confirmable = max(confirmable, end);
             } else {
-                // durable once every asynchronous commit before it is: a synchronous commit that wrote no WAL
-                // of its own (every row deferred) flushed nothing, so it waits for the last bound before it
-                long bound = commitBound != 0 ? commitBound : unflushed.peekLast()[0];
-                unflushed.add(new long[] {bound, end});
+                // durable once every asynchronous commit before it is (a synchronous commit that wrote no WAL
+                // of its own flushed nothing); its bound comes with the next statement that reads one
+                unflushed.add(new long[] {UNBOUNDED, end});
                 passVisible(end);
+                // the next transaction proves it (its commit flushed the WAL): the wait before a flush of our
+                // own starts now, not at a keepalive that came before this batch's data
+                owedSinceNanos = System.nanoTime();
             }
             return;
         }
@@ -243,7 +256,8 @@ final class PositionKeeper {
      */
     private void proveFlushed(long serverPosition) {
         boolean proved = false;
-        while (!unflushed.isEmpty() && Long.compareUnsigned(unflushed.peekFirst()[0], serverPosition) <= 0) {
+        while (!unflushed.isEmpty() && unflushed.peekFirst()[0] != UNBOUNDED
+                && Long.compareUnsigned(unflushed.peekFirst()[0], serverPosition) <= 0) {
             confirmable = max(confirmable, unflushed.pollFirst()[1]);
             proved = true;
         }

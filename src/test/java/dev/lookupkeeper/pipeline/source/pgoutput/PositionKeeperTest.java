@@ -240,34 +240,43 @@ class PositionKeeperTest {
         assertThat(sink.notes).as("covered by the batch: no round trip for a note").isEmpty();
     }
 
+    /** A commit that did not wait for its WAL flush, whose statement read the WAL insert position {@code walPosition} before it. */
+    private static StreamSink.Commit async(long walPosition) {
+        return new StreamSink.Commit(true, walPosition);
+    }
+
     @Test
     void strictAsyncBatchIsVisibleAtOnceAndDurableOnlyOnceTheServerSendsAPositionPastItsCommit() throws Exception {
         PositionKeeper k = keeper(true);
-        k.batchDone(200, true, true, 250); // committed without waiting for its WAL flush; the WAL was at 250 after it
+        k.batchDone(200, true, true, async(150)); // 150: read before its own commit, so no bound for it
         k.report(server, true);
         assertThat(server.confirmed).as("visible at once: sessions at remote_apply may go").containsExactly(200L);
         assertThat(server.durable).as("not durable: a crash of the server could still lose the commit").containsExactly(100L);
-        server.lastReceived = 249; // a keepalive for WAL flushed before the commit's end
+        server.lastReceived = 10_000; // whatever the server sends, nothing bounds the commit yet
         k.report(server, true);
         assertThat(server.durable).containsExactly(100L);
+        server.lastReceived = 240;
+        k.batchDone(300, true, true, async(250)); // the next statement read 250: past the first commit
+        k.report(server, true);
+        assertThat(server.durable).as("the server has sent nothing at or past 250").containsOnly(100L);
         server.lastReceived = 250; // the walsender decodes only flushed WAL: what it sends is flushed
         k.report(server, true);
-        assertThat(server.durable).containsExactly(100L, 200L);
+        assertThat(server.durable).as("the first batch is durable, the second not known to be").containsExactly(100L, 100L, 200L);
+        assertThat(server.confirmed).containsExactly(200L, 300L, 300L);
         assertThat(sink.flushes).as("the stream proved it: no flush of our own").isZero();
-        assertThat(k.noteOwed()).isFalse();
+        assertThat(k.unflushedBatches()).isEqualTo(1);
     }
 
     @Test
     void strictSettleFlushesTheWalPastAsyncCommitsTheStreamHasNotProved() throws Exception {
         PositionKeeper k = keeper(true);
-        k.batchDone(200, true, true, 250);
-        k.batchDone(300, true, true, 350);
+        k.batchDone(200, true, true, async(150));
+        k.batchDone(300, true, true, async(250));
         k.report(server, true);
         assertThat(k.unflushedBatches()).isEqualTo(2);
-        server.lastReceived = 260;
         k.settleOwed(server); // the reader found nothing more to read
         assertThat(sink.flushes).isEqualTo(1);
-        assertThat(sink.notes).as("the batch end is stored in its own transaction: nothing to note").isEmpty();
+        assertThat(sink.notes).as("a batch's end is stored in its own transaction: nothing to note").isEmpty();
         assertThat(server.durable).containsExactly(100L, 300L);
         assertThat(k.unflushedBatches()).isZero();
         assertThat(k.noteOwed()).isFalse();
@@ -276,12 +285,13 @@ class PositionKeeperTest {
     @Test
     void strictSyncBatchAfterAnAsyncOneIsNotDurableBeforeIt() throws Exception {
         PositionKeeper k = keeper(true);
-        k.batchDone(200, true, true, 250);
-        k.batchDone(300, true, true, 0); // synchronous (the lock-skipping path), but perhaps with no WAL to flush
+        k.batchDone(200, true, true, async(150));
+        k.batchDone(300, true, true); // synchronous (the lock-skipping path), but perhaps with no WAL to flush
         k.report(server, true);
         assertThat(server.confirmed).containsExactly(300L);
         assertThat(server.durable).containsExactly(100L);
-        server.lastReceived = 250;
+        k.batchDone(400, true, true, async(350));
+        server.lastReceived = 350;
         k.report(server, true);
         assertThat(server.durable).containsExactly(100L, 300L);
     }
@@ -289,7 +299,7 @@ class PositionKeeperTest {
     @Test
     void strictNeverNotesPastAnAsyncCommitBeforeFlushingIt() throws Exception {
         PositionKeeper k = keeper(true);
-        k.batchDone(200, true, true, 250);
+        k.batchDone(200, true, true, async(150));
         sink.holding = true; // a later batch is held: a position with nothing to apply is noted at once
         k.batchDone(300, false, false);
         assertThat(sink.flushes).as("flushed before the note").isEqualTo(1);
