@@ -41,12 +41,22 @@ public final class LookupWriter {
      */
     public Upserted upsert(Connection c, List<LatestMessage> rows, long watermark, String lastLsn, String ifApplied, String ifHeld)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(upsertSql)) {
+        return execute(c, upsertSql, rows, watermark, lastLsn, ifApplied, ifHeld, rs -> new Upserted(rs.getInt(1), uuids(rs, 3)));
+    }
+
+    private interface RowReader<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    /** One upsert statement, its one row read after the stream's row is checked. */
+    private <T> T execute(Connection c, String sql, List<LatestMessage> rows, long watermark, String lastLsn, String ifApplied,
+                          String ifHeld, RowReader<T> reader) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             bind(c, ps, rows, watermark, lastLsn, ifApplied, ifHeld);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 requireStreamRow(rs);
-                return new Upserted(rs.getInt(1), uuids(rs, 3));
+                return reader.read(rs);
             }
         }
     }
@@ -62,14 +72,8 @@ public final class LookupWriter {
      */
     public AsyncUpserted upsertCommittingAsync(Connection c, List<LatestMessage> rows, long watermark, String lastLsn, String ifApplied,
                                                String ifHeld) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(upsertAsyncCommitSql)) {
-            bind(c, ps, rows, watermark, lastLsn, ifApplied, ifHeld);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                requireStreamRow(rs);
-                return new AsyncUpserted(new Upserted(rs.getInt(1), uuids(rs, 3)), dev.lookupkeeper.core.Lsns.parse(rs.getString(5)));
-            }
-        }
+        return execute(c, upsertAsyncCommitSql, rows, watermark, lastLsn, ifApplied, ifHeld,
+                rs -> new AsyncUpserted(new Upserted(rs.getInt(1), uuids(rs, 3)), dev.lookupkeeper.core.Lsns.parse(rs.getString(5))));
     }
 
     /** What {@link #upsertCommittingAsync} did, and the WAL position it read before its commit. */
@@ -101,14 +105,8 @@ public final class LookupWriter {
     /** Strict consistency's upsert (sql/sink/upsert_lookup_skip_locked.sql): never waits for a row lock. */
     public Skipping upsertSkippingLocked(Connection c, List<LatestMessage> rows, long watermark, String lastLsn, String ifApplied,
                                          String ifHeld) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(upsertSkippingLockedSql)) {
-            bind(c, ps, rows, watermark, lastLsn, ifApplied, ifHeld);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                requireStreamRow(rs);
-                return new Skipping(rs.getInt(1), uuids(rs, 3), uuids(rs, 4));
-            }
-        }
+        return execute(c, upsertSkippingLockedSql, rows, watermark, lastLsn, ifApplied, ifHeld,
+                rs -> new Skipping(rs.getInt(1), uuids(rs, 3), uuids(rs, 4)));
     }
 
     private void bind(Connection c, PreparedStatement ps, List<LatestMessage> rows, long watermark, String lastLsn, String ifApplied,

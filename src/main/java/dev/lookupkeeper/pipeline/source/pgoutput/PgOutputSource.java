@@ -199,13 +199,14 @@ public final class PgOutputSource implements SlotStream {
                                 continue;
                             }
                         } else {
-                            if (positions.noteOwed() && positions.owedNanos() < ReplicationChannel.BRIEF_NANOS) {
+                            if (positions.noteOwed() && positions.owedNanos() < positions.settleAfterNanos()) {
                                 // strict: a position reported visible but not yet durable. The next push is
                                 // usually on its way, and its batch covers the position with no note at all
                                 long heard = channel.lastReceived();
                                 message = channel.read(Wait.BRIEFLY_OR_KEEPALIVE);
-                                if (message == null && !channel.ended() && channel.lastReceived() != heard) {
-                                    continue; // a keepalive: its position is reported visible first
+                                if (message == null && !channel.ended()
+                                        && (channel.lastReceived() != heard || positions.owedNanos() < positions.settleAfterNanos())) {
+                                    continue; // a keepalive (its position is reported visible first), or not yet time to settle
                                 }
                             }
                             if (message == null && !channel.ended()) {
@@ -312,7 +313,7 @@ public final class PgOutputSource implements SlotStream {
             awaitInFlight();
             return;
         }
-        if (f == null && positions.owedNanos() >= ReplicationChannel.BRIEF_NANOS) {
+        if (f == null && positions.owedNanos() >= positions.settleAfterNanos()) {
             // strict: a long transaction is arriving after a position owed its note; sessions at
             // synchronous_commit = on wait for that note, not for the end of this transaction
             positions.settleOwed(server);

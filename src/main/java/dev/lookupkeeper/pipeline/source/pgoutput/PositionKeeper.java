@@ -44,6 +44,12 @@ final class PositionKeeper {
 
     /** How often a position passed with nothing to apply is stored (eventual), or the checkpoint refreshed (strict). */
     static final long POSITION_STORE_MS = 5_000;
+    /**
+     * Strict, asynchronous lookup commits owed and nothing else: how long the reader waits for the
+     * stream to prove them durable before it flushes the WAL itself (what a session left at
+     * {@code synchronous_commit = on} may wait at most, beyond its push's own path).
+     */
+    static final long ASYNC_SETTLE_NANOS = 5_000_000;
     /** While transactions are held: how often the idle reader applies them again. */
     static final long RETRY_HELD_NANOS = 10_000_000;
 
@@ -243,6 +249,20 @@ final class PositionKeeper {
     /** Strict: whether a position is reported visible but not yet noted (nor covered by a batch since). */
     boolean noteOwed() {
         return confirmAtOnce && Long.compareUnsigned(visible, confirmable) > 0;
+    }
+
+    /**
+     * How long a position may stay visible only before the reader settles it (notes it, flushing the
+     * WAL first if need be): {@link ReplicationChannel#BRIEF_NANOS} when a position with nothing to
+     * apply is owed (a session at {@code on} may wait for its flush); {@link #ASYNC_SETTLE_NANOS}
+     * when only asynchronous lookup commits are — the next transactions usually prove them durable,
+     * and flushing the WAL ourselves costs a transaction the walsender decodes too.
+     */
+    long settleAfterNanos() {
+        if (!unflushed.isEmpty() && Long.compareUnsigned(visible, unflushed.peekLast()[1]) <= 0) {
+            return ASYNC_SETTLE_NANOS;
+        }
+        return ReplicationChannel.BRIEF_NANOS;
     }
 
     /** How long the oldest position still owed a note has been visible only (0: none owed). */

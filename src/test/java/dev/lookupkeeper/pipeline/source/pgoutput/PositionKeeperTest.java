@@ -297,6 +297,16 @@ class PositionKeeperTest {
     }
 
     @Test
+    void strictWaitsLongerBeforeFlushingForAsyncCommitsAloneThanForAPositionASessionMayWaitFor() throws Exception {
+        PositionKeeper k = keeper(true);
+        assertThat(k.settleAfterNanos()).isEqualTo(ReplicationChannel.BRIEF_NANOS);
+        k.batchDone(200, true, true, async(150));
+        assertThat(k.settleAfterNanos()).as("only our own commit's flush is owed").isEqualTo(PositionKeeper.ASYNC_SETTLE_NANOS);
+        k.batchDone(260, false, false); // a transaction with nothing for the lookup: a session at on may wait for its flush
+        assertThat(k.settleAfterNanos()).isEqualTo(ReplicationChannel.BRIEF_NANOS);
+    }
+
+    @Test
     void strictNeverNotesPastAnAsyncCommitBeforeFlushingIt() throws Exception {
         PositionKeeper k = keeper(true);
         k.batchDone(200, true, true, async(150));
