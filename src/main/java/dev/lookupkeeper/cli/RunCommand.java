@@ -91,10 +91,11 @@ final class RunCommand implements Callable<Integer> {
                     + " once a stream is back (default: 10s)")
     String strictFailover;
 
-    @Option(names = "--strict-sink-commit", paramLabel = "async|sync",
-            description = "strict: async (default) — the sidecar's own lookup commit does not wait for its WAL flush; a push's COMMIT"
-                    + " returns once the lookup row is visible, and the slot confirms the batch once the WAL is flushed past it (a"
-                    + " session left at synchronous_commit = on may wait up to a few ms more); sync — it waits, as before")
+    @Option(names = "--strict-sink-commit", paramLabel = "auto|async|sync",
+            description = "strict: async — the sidecar's own lookup commit does not wait for its WAL flush; a push's COMMIT returns once"
+                    + " the lookup row is visible, and the slot confirms the batch once the WAL is flushed past it (a session left at"
+                    + " synchronous_commit = on may wait up to 5 ms more); sync — it waits; auto (default) — async when the server"
+                    + " runs with fsync on, else sync")
     String strictSinkCommit;
 
     @Option(names = "--strict-guard", paramLabel = "process|none", defaultValue = "${env:LOOKUPKEEPER_STRICT_GUARD:-process}",

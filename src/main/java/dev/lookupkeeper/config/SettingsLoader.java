@@ -34,7 +34,7 @@ public final class SettingsLoader {
             Map.entry("application-name", ""),
             Map.entry("drop-queue-trigger", "false"),
             Map.entry("strict-failover", "10s"),
-            Map.entry("strict-sink-commit", "async"),
+            Map.entry("strict-sink-commit", "auto"),
             Map.entry("failover-slot", "false"));
     private static final Set<String> FILE_ONLY = Set.of("db-url", "password-file");
     /** Keys of the commands' own options, which a config file may hold too (the command reads them). */
@@ -92,13 +92,10 @@ public final class SettingsLoader {
         if (!drop.equals("true") && !drop.equals("false")) {
             throw new ConfigException("--drop-queue-trigger must be true or false, not '" + m.get("drop-queue-trigger") + "'");
         }
-        String sinkCommit = m.get("strict-sink-commit").trim().toLowerCase(java.util.Locale.ROOT);
-        if (!sinkCommit.equals("async") && !sinkCommit.equals("sync")) {
-            throw new ConfigException("--strict-sink-commit must be async or sync, not '" + m.get("strict-sink-commit") + "'");
-        }
+        ConsistencySettings.SinkCommit sinkCommit = ConsistencySettings.SinkCommit.parse("--strict-sink-commit", m.get("strict-sink-commit"));
         return new ConsistencySettings(Consistency.parse("--consistency", m.get("consistency")),
                 app == null || app.isBlank() ? m.get("slot") : app.trim(), drop.equals("true"),
-                Durations.parse("--strict-failover", m.get("strict-failover")), sinkCommit.equals("async"));
+                Durations.parse("--strict-failover", m.get("strict-failover")), sinkCommit);
     }
 
     /**

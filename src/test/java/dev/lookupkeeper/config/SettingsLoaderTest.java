@@ -127,9 +127,10 @@ class SettingsLoaderTest {
         assertThat(defaults.consistency().applicationName()).as("defaults to the slot").isEqualTo("lk_a");
         assertThat(defaults.consistency().dropQueueTrigger()).isFalse();
         assertThat(defaults.consistency().strictFailover()).isEqualTo(java.time.Duration.ofSeconds(10));
-        assertThat(defaults.consistency().asyncSinkCommit()).as("strict's own lookup commit: asynchronous by default").isTrue();
-        assertThat(new SettingsLoader(Map.of("LOOKUPKEEPER_STRICT_SINK_COMMIT", "sync")).load(null, Map.of()).consistency().asyncSinkCommit())
-                .isFalse();
+        assertThat(defaults.consistency().sinkCommit()).as("strict's own lookup commit: chosen by the server's fsync")
+                .isEqualTo(ConsistencySettings.SinkCommit.AUTO);
+        assertThat(new SettingsLoader(Map.of("LOOKUPKEEPER_STRICT_SINK_COMMIT", "sync")).load(null, Map.of()).consistency().sinkCommit())
+                .isEqualTo(ConsistencySettings.SinkCommit.SYNC);
 
         Path file = dir.resolve("c.yaml");
         Files.writeString(file, "drop-queue-trigger: true\nstrict-failover: 20s\n");
@@ -146,7 +147,7 @@ class SettingsLoaderTest {
         assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(null, Map.of("strict-failover", "100ms")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("--strict-failover");
         assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(null, Map.of("strict-sink-commit", "later")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("--strict-sink-commit must be async or sync, not 'later'");
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--strict-sink-commit must be auto, async or sync, not 'later'");
         assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(null, Map.of("application-name", "Bad Name")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("--application-name");
     }

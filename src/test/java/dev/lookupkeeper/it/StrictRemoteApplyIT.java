@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * sidecar killed first) right after the last strict commit returned: after recovery — PostgreSQL's,
  * then the sidecar's, which streams again from the slot's confirmed position — every one of those
  * pushes, each the only one of its partition, has its lookup row. The sidecar's own commit does not
- * wait for its WAL flush (--strict-sink-commit async): a row reported visible may be lost by the
+ * wait for its WAL flush (--strict-sink-commit async, auto's choice where fsync is on): a row reported visible may be lost by the
  * crash, so the slot must not have confirmed it — the second test looks at what the server was told
  * while the reader stands still between the two reports.
  */
@@ -110,7 +110,8 @@ class StrictRemoteApplyIT {
         paused.put("LOOKUPKEEPER_FAILPOINT_PAUSE", "visible-not-durable:30000");
         Map<UUID, UUID> pushed = new LinkedHashMap<>();
         try (Sidecar run = Sidecar.start(paused, "run", "--consistency", "strict", "--replay-window", "0", "--strict-guard", "none",
-                "--application-name", "lk_vis")) {
+                "--application-name", "lk_vis", "--strict-sink-commit", "async")) {
+            run.awaitOutput("lookup commits do not wait for their WAL flush");
             run.awaitOutput("strict consistency in effect");
             try (Connection client = queueClient(); Statement st = client.createStatement();
                  ResultSet rs = st.executeQuery("INSERT INTO queen.messages (transaction_id, partition_id, payload) VALUES"

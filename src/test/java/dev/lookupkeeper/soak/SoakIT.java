@@ -227,7 +227,8 @@ class SoakIT {
             return new String[] {"run", "--source", "kafka", "--kafka-topic", topic(), "--kafka-group", "soak-" + db.name()};
         }
         if (strict) {
-            return new String[] {"run", "--heartbeat-ms", "1000", "--consistency", "strict", "--strict-failover", "2s"};
+            return new String[] {"run", "--heartbeat-ms", "1000", "--consistency", "strict", "--strict-failover", "2s",
+                "--strict-sink-commit", System.getProperty("soak.sinkCommit", "auto")};
         }
         return new String[] {"run", "--heartbeat-ms", "1000"};
     }

@@ -53,6 +53,7 @@ public final class BatchApplier {
     private volatile boolean noteUnreadable;
     private final LockSkippingApply lockSkipping;
     private final String flushWalSql;
+    private final dev.lookupkeeper.config.ConsistencySettings.SinkCommit sinkCommit;
 
     public BatchApplier(DataSource dataSource, Settings settings, SqlTemplates templates, String stream) {
         this(dataSource, settings, templates, stream, false, new PipelineStats());
@@ -75,8 +76,8 @@ public final class BatchApplier {
         this.noteSequence = PositionNotes.sequence(settings, stream);
         this.retry = new HeldRetry(dataSource, writer, visibility, checkpoint);
         this.lockSkipping = skipLocked
-                ? new LockSkippingApply(dataSource, writer, new PhantomHealer(templates, true), visibility, checkpoint, this::hold,
-                        settings.consistency().asyncSinkCommit()) : null;
+                ? new LockSkippingApply(dataSource, writer, new PhantomHealer(templates, true), visibility, checkpoint, this::hold) : null;
+        this.sinkCommit = settings.consistency().sinkCommit();
         this.flushWalSql = SqlTemplates.of(settings).get("sink/flush_wal.sql");
     }
 
@@ -89,11 +90,27 @@ public final class BatchApplier {
         try {
             withConnection(c -> {
                 checkpoint.publish(c);
+                if (lockSkipping != null) {
+                    boolean async = commitsAsynchronously(c);
+                    lockSkipping.commitAsynchronously(async);
+                    LOG.info("strict: the sidecar's own lookup commits {} (--strict-sink-commit {})", async
+                            ? "do not wait for their WAL flush: applied when they return, flushed once the WAL is" : "wait for their WAL flush",
+                            sinkCommit.name().toLowerCase(java.util.Locale.ROOT));
+                }
                 return null;
             });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SQLException("interrupted while clearing the stream's held state", "57014", e);
+        }
+    }
+
+    private boolean commitsAsynchronously(Connection c) throws SQLException {
+        if (sinkCommit != dev.lookupkeeper.config.ConsistencySettings.SinkCommit.AUTO) {
+            return sinkCommit == dev.lookupkeeper.config.ConsistencySettings.SinkCommit.ASYNC;
+        }
+        try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery("SHOW fsync")) {
+            return rs.next() && "on".equals(rs.getString(1));
         }
     }
 

@@ -32,7 +32,8 @@ final class LockSkippingApply {
     private final TransactionVisibility visibility;
     private final Checkpointer<HeldChanges> checkpoint;
     private final Holder holder;
-    private final boolean asyncCommit;
+    /** Set once the stream starts (see {@link BatchApplier#started}); read on the thread that applies. */
+    private volatile boolean asyncCommit;
     /** How the last batch's commit stands. */
     private StreamSink.Commit lastCommit = StreamSink.Commit.DURABLE;
 
@@ -42,9 +43,8 @@ final class LockSkippingApply {
     }
 
     LockSkippingApply(DataSource dataSource, LookupWriter writer, PhantomHealer healer, TransactionVisibility visibility,
-                      Checkpointer<HeldChanges> checkpoint, Holder holder, boolean asyncCommit) {
+                      Checkpointer<HeldChanges> checkpoint, Holder holder) {
         this.holder = holder;
-        this.asyncCommit = asyncCommit;
         this.dataSource = dataSource;
         this.writer = writer;
         this.healer = healer;
@@ -100,6 +100,11 @@ final class LockSkippingApply {
         }
         settleOrHold(batch, end, o.held(), o.stillDeleted());
         return o.applied();
+    }
+
+    /** Whether the plain upsert's commit waits for its WAL flush from now on. */
+    void commitAsynchronously(boolean async) {
+        this.asyncCommit = async;
     }
 
     /** After {@link #apply}: how the batch's commit stands (asynchronous only on the plain upsert's path). */

@@ -3,6 +3,7 @@ package dev.lookupkeeper.pipeline.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.lookupkeeper.config.ConsistencySettings;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.core.LatestMessage;
 import dev.lookupkeeper.core.PipelineStats;
@@ -268,7 +269,8 @@ class BatchApplierIT {
     @Test
     void strictCommitsItsCommonBatchWithoutWaitingForTheFlushAndTheNextStatementBoundsIt() throws Exception {
         UUID partition = db.createQueues("async", 1, 1).get(0);
-        BatchApplier strict = applier(true);
+        BatchApplier strict = new BatchApplier(pool, withSinkCommit(settings, ConsistencySettings.SinkCommit.ASYNC), SqlTemplates.of(settings),
+                "main", true, new PipelineStats());
         strict.started(lsn(6, 0));
         setCheckpoint("6/0");
         LatestMessage m = message(partition, 1);
@@ -306,7 +308,9 @@ class BatchApplierIT {
             }
         }
 
-        BatchApplier waiting = new BatchApplier(pool, withSyncSinkCommit(settings), SqlTemplates.of(settings), "main", true, new PipelineStats());
+        BatchApplier waiting = new BatchApplier(pool, withSinkCommit(settings, ConsistencySettings.SinkCommit.SYNC), SqlTemplates.of(settings),
+                "main", true, new PipelineStats());
+        waiting.started(lsn(6, 0x20));
         waiting.apply(TestBatches.transaction(lsn(6, 0x30), 3, List.of(message(partition, 3))));
         assertThat(waiting.lastCommit().async()).as("--strict-sink-commit sync: durable when it returns").isFalse();
     }
@@ -322,7 +326,8 @@ class BatchApplierIT {
     @Test
     void anAsynchronousUpsertThatTimesOutOnALockLeavesTheBatchToTheLockSkippingPath() throws Exception {
         UUID partition = db.createQueues("async-fail", 1, 1).get(0);
-        BatchApplier strict = applier(true);
+        BatchApplier strict = new BatchApplier(pool, withSinkCommit(settings, ConsistencySettings.SinkCommit.ASYNC), SqlTemplates.of(settings),
+                "main", true, new PipelineStats());
         strict.started(lsn(7, 0));
         setCheckpoint("7/0");
         try (Connection locker = db.connect(); Statement st = locker.createStatement()) {
@@ -353,11 +358,11 @@ class BatchApplierIT {
         }
     }
 
-    private static Settings withSyncSinkCommit(Settings s) {
-        dev.lookupkeeper.config.ConsistencySettings c = s.consistency();
+    private static Settings withSinkCommit(Settings s, ConsistencySettings.SinkCommit sinkCommit) {
+        ConsistencySettings c = s.consistency();
         return new Settings(s.connection(), s.queueSchema(), s.schema(), s.publication(), s.slot(), s.maxBatchSize(), s.pollInterval(),
-                s.backfillChunk(), s.connectAttempts(), new dev.lookupkeeper.config.ConsistencySettings(c.consistency(), c.applicationName(),
-                c.dropQueueTrigger(), c.strictFailover(), false), s.failoverSlot());
+                s.backfillChunk(), s.connectAttempts(), new ConsistencySettings(c.consistency(), c.applicationName(),
+                c.dropQueueTrigger(), c.strictFailover(), sinkCommit), s.failoverSlot());
     }
 
     private static BatchApplier applier(boolean strict) {
