@@ -41,12 +41,12 @@ import org.slf4j.LoggerFactory;
  * lookup, and the WAL end of every keepalive (PostgreSQL 15+ sends one for each transaction it
  * skips as empty while synchronous replication is on), are reported visible at once, the keepalive
  * having woken the reader; they are noted without a transaction (see
- * {@link StreamSink#notePosition}) and reported durable when the reader finds nothing more to read
- * for a moment, or once the note has been owed for {@link ReplicationChannel#BRIEF_NANOS} — most
- * are the keepalive for the sidecar's own commit, which the next push's batch covers anyway. A
- * batch whose lookup commit was asynchronous (see {@link StreamSink#lastCommit}) is reported
+ * {@link StreamSink#notePosition}) and reported durable once the reader has found nothing more to
+ * read for {@link PositionKeeper#settleAfterNanos} (1 ms), or the note has been owed that long —
+ * most are the keepalive for the sidecar's own commit, which the next push's batch covers anyway.
+ * A batch whose lookup commit was asynchronous (see {@link StreamSink#lastCommit}) is reported
  * visible when it returns and durable once a position the server sends proves its WAL flushed, or
- * the same settling flushes it ({@link PositionKeeper}).
+ * the same settling (after 5 ms when nothing else is owed) flushes it ({@link PositionKeeper}).
  */
 public final class PgOutputSource implements SlotStream {
     private static final Logger LOG = LoggerFactory.getLogger(PgOutputSource.class);
