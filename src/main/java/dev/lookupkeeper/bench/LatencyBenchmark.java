@@ -35,7 +35,7 @@ import org.HdrHistogram.Histogram;
  * One client pushing back to back: what a push costs in time (p50, p99) and in PostgreSQL's CPU
  * (the whole server's, walsender included) with no maintenance, the trigger, CDC eventual and CDC
  * strict (the push commits at {@code remote_apply} and so waits for its lookup row), with the sidecar's own commit
- * asynchronous (the default) and synchronous ({@code --strict-sink-commit sync}). The sidecar
+ * asynchronous ({@code --strict-sink-commit async}) and synchronous ({@code sync}) side by side. The sidecar
  * runs in this JVM on all cores, as an operator's would on its own; modes are interleaved, their
  * order rotated every round.
  */

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class SqlTemplatesTest {
     private static final SqlTemplates TEMPLATES = new SqlTemplates(Map.of(
             "schema", "\"lk\"", "queue_schema", "\"queen\"", "publication", "\"pub\"",
-            "selection_publication", "\"sel\"", "lookup_table", "\"queen\".partition_lookup", "row_lock_wait", ""));
+            "selection_publication", "\"sel\"", "lookup_table", "\"queen\".partition_lookup", "row_lock_wait", "", "commit_columns", ""));
 
     @Test
     void anIncludeIsReplacedByTheFragmentIndentedLikeTheIncludeWithoutItsHeader() {

@@ -41,7 +41,11 @@ public interface StreamSink {
     default void flushCommits() throws Exception {
     }
 
-    /** The checkpoint as stored: settled and durable. Eventual consistency confirms exactly this. */
+    /**
+     * The checkpoint as stored: settled, and durable — except in strict consistency with asynchronous
+     * lookup commits, where it is durable once the WAL is flushed past it (used there only as a lower
+     * bound). Eventual consistency confirms exactly this.
+     */
     long storedCheckpoint();
 
     /** A position passed with nothing to apply (an empty transaction, a keepalive's WAL end), not stored yet. */

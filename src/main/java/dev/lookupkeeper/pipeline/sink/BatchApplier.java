@@ -53,6 +53,7 @@ public final class BatchApplier {
     private volatile boolean noteUnreadable;
     private final LockSkippingApply lockSkipping;
     private final String flushWalSql;
+    private final String stream;
     private final dev.lookupkeeper.config.ConsistencySettings.SinkCommit sinkCommit;
 
     public BatchApplier(DataSource dataSource, Settings settings, SqlTemplates templates, String stream) {
@@ -79,6 +80,7 @@ public final class BatchApplier {
                 ? new LockSkippingApply(dataSource, writer, new PhantomHealer(templates, true), visibility, checkpoint, this::hold) : null;
         this.sinkCommit = settings.consistency().sinkCommit();
         this.flushWalSql = SqlTemplates.of(settings).get("sink/flush_wal.sql");
+        this.stream = stream;
     }
 
     /**
@@ -93,6 +95,11 @@ public final class BatchApplier {
                 if (lockSkipping != null) {
                     boolean async = commitsAsynchronously(c);
                     lockSkipping.commitAsynchronously(async);
+                    if (async) {
+                        // the checkpoint the stream starts from may be an asynchronous commit of an earlier process,
+                        // and the start position is reported durable at once: make it so first
+                        flushCommits(c);
+                    }
                     LOG.info("strict: the sidecar's own lookup commits {} (--strict-sink-commit {})", async
                             ? "do not wait for their WAL flush: applied when they return, flushed once the WAL is" : "wait for their WAL flush",
                             sinkCommit.name().toLowerCase(java.util.Locale.ROOT));
@@ -151,12 +158,15 @@ public final class BatchApplier {
      * a transaction of its own that writes WAL and commits at synchronous_commit = local).
      */
     public void flushCommits() throws SQLException, InterruptedException {
-        withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement(flushWalSql)) {
-                ps.execute();
-            }
-            return null;
-        });
+        withConnection(this::flushCommits);
+    }
+
+    private Void flushCommits(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(flushWalSql)) {
+            ps.setString(1, stream);
+            ps.executeUpdate();
+        }
+        return null;
     }
 
     private Applied applyWaiting(ChangeBatch batch) throws SQLException, InterruptedException {

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * skips as empty while synchronous replication is on), are reported visible at once, the keepalive
  * having woken the reader; they are noted without a transaction (see
  * {@link StreamSink#notePosition}) and reported durable once the reader has found nothing more to
- * read for {@link PositionKeeper#settleAfterNanos} (1 ms), or the note has been owed that long —
+ * read for a moment ({@link PositionKeeper#settleDue}: 1 ms), or the note has been owed that long —
  * most are the keepalive for the sidecar's own commit, which the next push's batch covers anyway.
  * A batch whose lookup commit was asynchronous (see {@link StreamSink#lastCommit}) is reported
  * visible when it returns and durable once a position the server sends proves its WAL flushed, or
@@ -56,6 +56,8 @@ public final class PgOutputSource implements SlotStream {
     private static final Duration STATUS_INTERVAL = Duration.ofSeconds(5);
     /** While transactions are held: how long the reader sleeps between looks at an empty socket. */
     private static final long HELD_POLL_NANOS = 1_000_000;
+    /** Strict, waiting to settle on a connection whose brief wait cannot block (TLS): how long the reader sleeps between looks. */
+    private static final long OWED_POLL_NANOS = 100_000;
 
     private final ReplicationConnector connector;
     private final StreamRequest request;
@@ -199,13 +201,15 @@ public final class PgOutputSource implements SlotStream {
                                 continue;
                             }
                         } else {
-                            if (positions.noteOwed() && positions.owedNanos() < positions.settleAfterNanos()) {
+                            if (positions.noteOwed() && !positions.settleDue()) {
                                 // strict: a position reported visible but not yet durable. The next push is
                                 // usually on its way, and its batch covers the position with no note at all
                                 long heard = channel.lastReceived();
                                 message = channel.read(Wait.BRIEFLY_OR_KEEPALIVE);
-                                if (message == null && !channel.ended()
-                                        && (channel.lastReceived() != heard || positions.owedNanos() < positions.settleAfterNanos())) {
+                                if (message == null && !channel.ended() && (channel.lastReceived() != heard || !positions.settleDue())) {
+                                    if (channel.lastReceived() == heard && !channel.waitsBriefly()) {
+                                        LockSupport.parkNanos(OWED_POLL_NANOS); // TLS: the brief wait returns at once
+                                    }
                                     continue; // a keepalive (its position is reported visible first), or not yet time to settle
                                 }
                             }
@@ -313,7 +317,7 @@ public final class PgOutputSource implements SlotStream {
             awaitInFlight();
             return;
         }
-        if (f == null && positions.owedNanos() >= positions.settleAfterNanos()) {
+        if (f == null && positions.settleDue()) {
             // strict: a long transaction is arriving after a position owed its note; sessions at
             // synchronous_commit = on wait for that note, not for the end of this transaction
             positions.settleOwed(server);

@@ -18,7 +18,8 @@ import dev.lookupkeeper.pipeline.batch.StreamSink;
  * that waits for them. Only then may the slot pass an unsettled transaction, and since the stored
  * checkpoint never does, a restart after a crash re-bootstraps rather than skipping it.
  *
- * <p>Strict with asynchronous sink commits ({@code --strict-sink-commit async}, the default): a
+ * <p>Strict with asynchronous sink commits ({@code --strict-sink-commit async}, or {@code auto} on a
+ * server with fsync on): a
  * batch is reported visible when its commit returns, and durable once the server sends a position
  * at or past a WAL position read after that commit (by the next batch's statement) — the walsender
  * decodes only flushed WAL — or once {@link StreamSink#flushCommits} returns; nothing is noted past
@@ -61,6 +62,7 @@ final class PositionKeeper {
      * so not yet durable (see {@link #noteOwed}).
      */
     private long visible;
+    /** Strict: since when a position with nothing to apply, past every batch, has been visible only. */
     private long owedSinceNanos;
     private long reported;
     private long reportedDurable;
@@ -74,7 +76,7 @@ final class PositionKeeper {
     /**
      * Strict, asynchronous sink commits: batches reported visible whose commits are not known to be
      * durable yet, oldest first, as {a WAL position past the commit ({@link #UNBOUNDED} until a later
-     * statement read one), the batch's end}. A batch is durable once the server sends a position at
+     * statement read one), the batch's end, when it was reported visible (nanoTime)}. A batch is durable once the server sends a position at
      * or past its bound (the walsender decodes only WAL that is flushed), or after
      * {@link StreamSink#flushCommits}.
      */
@@ -125,11 +127,8 @@ final class PositionKeeper {
             } else {
                 // durable once every asynchronous commit before it is (a synchronous commit that wrote no WAL
                 // of its own flushed nothing); its bound comes with the next statement that reads one
-                unflushed.add(new long[] {UNBOUNDED, end});
-                passVisible(end);
-                // the next transaction proves it (its commit flushed the WAL): the wait before a flush of our
-                // own starts now, not at a keepalive that came before this batch's data
-                owedSinceNanos = System.nanoTime();
+                unflushed.add(new long[] {UNBOUNDED, end, System.nanoTime()});
+                visible = max(visible, end);
             }
             return;
         }
@@ -170,7 +169,7 @@ final class PositionKeeper {
      * at all. Strict: everything confirmed, unless a batch is held — then the stored checkpoint
      * (settled by definition), until the hold has lasted {@link #FLUSH_PAST_HELD_NANOS}.
      */
-    private long durable() {
+    private long durable() throws Exception {
         if (!confirmAtOnce || !sink.holding()) {
             heldSinceNanos = 0;
             return confirmable;
@@ -184,6 +183,7 @@ final class PositionKeeper {
             flushedPastHeld = false;
         }
         if (now - heldSinceNanos >= FLUSH_PAST_HELD_NANOS) {
+            flushUnflushed(); // flush past the hold covers what waits behind it: only once it is durable
             if (!flushedPastHeld) {
                 flushedPastHeld = true;
                 LOG.warn("a batch held for {} ms at {}: flushed past it so sessions at synchronous_commit = on can finish;"
@@ -240,10 +240,16 @@ final class PositionKeeper {
     }
 
     private void passVisible(long lsn) {
-        if (!noteOwed() && Long.compareUnsigned(lsn, confirmable) > 0) {
+        if (!positionOwed() && Long.compareUnsigned(lsn, max(visible, confirmable)) > 0) {
             owedSinceNanos = System.nanoTime();
         }
         visible = max(visible, lsn);
+    }
+
+    /** Strict: a position with nothing to apply is owed a note past every batch (its flush may be what a session waits for). */
+    private boolean positionOwed() {
+        long batches = unflushed.isEmpty() ? confirmable : max(confirmable, unflushed.peekLast()[1]);
+        return confirmAtOnce && Long.compareUnsigned(visible, batches) > 0;
     }
 
     /** Strict: whether a position is reported visible but not yet noted (nor covered by a batch since). */
@@ -252,22 +258,32 @@ final class PositionKeeper {
     }
 
     /**
-     * How long a position may stay visible only before the reader settles it (notes it, flushing the
-     * WAL first if need be): {@link ReplicationChannel#BRIEF_NANOS} when a position with nothing to
-     * apply is owed (a session at {@code on} may wait for its flush); {@link #ASYNC_SETTLE_NANOS}
-     * when only asynchronous lookup commits are — the next transactions usually prove them durable,
-     * and flushing the WAL ourselves costs a transaction the walsender decodes too.
+     * Whether the reader should settle now (note what is owed, flushing the WAL first if need be):
+     * a position with nothing to apply has been owed {@link ReplicationChannel#BRIEF_NANOS} (a
+     * session at {@code on} may wait for its flush), or the oldest asynchronous lookup commit not
+     * proved durable is {@link #ASYNC_SETTLE_NANOS} old — the next transactions usually prove them,
+     * and flushing the WAL ourselves costs a transaction the walsender decodes too. Timed from the
+     * oldest, so a steady stream of batches that prove nothing cannot put it off.
      */
-    long settleAfterNanos() {
-        if (!unflushed.isEmpty() && Long.compareUnsigned(visible, unflushed.peekLast()[1]) <= 0) {
-            return ASYNC_SETTLE_NANOS;
+    boolean settleDue() {
+        if (!noteOwed()) {
+            return false;
         }
-        return ReplicationChannel.BRIEF_NANOS;
+        long now = System.nanoTime();
+        if (!unflushed.isEmpty() && now - unflushed.peekFirst()[2] >= ASYNC_SETTLE_NANOS) {
+            return true;
+        }
+        return positionOwed() && now - owedSinceNanos >= ReplicationChannel.BRIEF_NANOS;
     }
 
     /** How long the oldest position still owed a note has been visible only (0: none owed). */
     long owedNanos() {
-        return noteOwed() ? System.nanoTime() - owedSinceNanos : 0;
+        if (!noteOwed()) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        long batch = unflushed.isEmpty() ? 0 : now - unflushed.peekFirst()[2];
+        return Math.max(batch, positionOwed() ? now - owedSinceNanos : 0);
     }
 
     /**
@@ -275,14 +291,19 @@ final class PositionKeeper {
      * past are durable — the walsender decodes only flushed WAL, so what it sends is flushed.
      */
     private void proveFlushed(long serverPosition) {
-        boolean proved = false;
         while (!unflushed.isEmpty() && unflushed.peekFirst()[0] != UNBOUNDED
                 && Long.compareUnsigned(unflushed.peekFirst()[0], serverPosition) <= 0) {
             confirmable = max(confirmable, unflushed.pollFirst()[1]);
-            proved = true;
         }
-        if (proved && noteOwed()) {
-            owedSinceNanos = System.nanoTime(); // what is still owed waits from here: the next transaction usually proves it too
+    }
+
+    /** Flushes the WAL past every asynchronous commit not proved durable yet; they are durable then. */
+    private void flushUnflushed() throws Exception {
+        if (!unflushed.isEmpty()) {
+            sink.flushCommits();
+            while (!unflushed.isEmpty()) {
+                confirmable = max(confirmable, unflushed.pollFirst()[1]);
+            }
         }
     }
 
@@ -305,13 +326,7 @@ final class PositionKeeper {
     }
 
     private void note(long lsn) throws Exception {
-        if (!unflushed.isEmpty()) {
-            // a note (or a flush past a hold) never passes a batch whose commit may still be lost
-            sink.flushCommits();
-            while (!unflushed.isEmpty()) {
-                confirmable = max(confirmable, unflushed.pollFirst()[1]);
-            }
-        }
+        flushUnflushed(); // a note never passes a batch whose commit may still be lost
         if (Long.compareUnsigned(lsn, confirmable) > 0) {
             sink.notePosition(lsn);
             confirmable = lsn;

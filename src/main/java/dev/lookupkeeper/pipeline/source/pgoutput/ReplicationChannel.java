@@ -223,6 +223,11 @@ final class ReplicationChannel {
                 + " (" + options + ")";
     }
 
+    /** Whether a brief wait can block until a byte comes (not on TLS, where the socket's count is of encrypted bytes). */
+    boolean waitsBriefly() {
+        return input != null && !encrypted;
+    }
+
     /**
      * The next XLogData payload, positioned at its pgoutput message. Null when there is none to
      * decode now: nothing waiting (within the wait; keepalives on the way are taken in, their WAL

@@ -299,11 +299,45 @@ class PositionKeeperTest {
     @Test
     void strictWaitsLongerBeforeFlushingForAsyncCommitsAloneThanForAPositionASessionMayWaitFor() throws Exception {
         PositionKeeper k = keeper(true);
-        assertThat(k.settleAfterNanos()).isEqualTo(ReplicationChannel.BRIEF_NANOS);
         k.batchDone(200, true, true, async(150));
-        assertThat(k.settleAfterNanos()).as("only our own commit's flush is owed").isEqualTo(PositionKeeper.ASYNC_SETTLE_NANOS);
+        Thread.sleep(2);
+        assertThat(k.settleDue()).as("only our own commit's flush is owed: the stream usually proves it within 5 ms").isFalse();
         k.batchDone(260, false, false); // a transaction with nothing for the lookup: a session at on may wait for its flush
-        assertThat(k.settleAfterNanos()).isEqualTo(ReplicationChannel.BRIEF_NANOS);
+        assertThat(k.settleDue()).isFalse();
+        Thread.sleep(2);
+        assertThat(k.settleDue()).as("a position a session may wait for: settled after 1 ms").isTrue();
+    }
+
+    @Test
+    void strictSettlesFromTheOldestAsyncCommitWhileLaterBatchesKeepComing() throws Exception {
+        PositionKeeper k = keeper(true);
+        k.batchDone(200, true, true, async(150));
+        long start = System.nanoTime();
+        long end = 0;
+        // batches with deletes (synchronous, no position read) every millisecond: none proves the first
+        for (int i = 1; System.nanoTime() - start < PositionKeeper.ASYNC_SETTLE_NANOS + 1_000_000; i++) {
+            k.batchDone(200 + i, true, true);
+            end = 200 + i;
+            Thread.sleep(1);
+        }
+        assertThat(k.settleDue()).as("the oldest is past its 5 ms: a stream of later batches does not put the flush off").isTrue();
+        k.settleOwed(server);
+        assertThat(sink.flushes).isEqualTo(1);
+        assertThat(server.durable).last().isEqualTo(end);
+    }
+
+    @Test
+    void strictFlushPastALastingHoldFlushesTheAsyncCommitsBeforeIt() throws Exception {
+        PositionKeeper k = keeper(true);
+        k.batchDone(200, true, true, async(150));
+        sink.holding = true;
+        k.batchDone(300, true, true); // held, behind the asynchronous commit
+        k.report(server, true);
+        assertThat(server.durable).containsOnly(100L);
+        Thread.sleep(PositionKeeper.FLUSH_PAST_HELD_NANOS / 1_000_000 + 50);
+        k.report(server, true);
+        assertThat(sink.flushes).as("flushed before the flush report passes the commit").isEqualTo(1);
+        assertThat(server.durable).last().isEqualTo(300L);
     }
 
     @Test
