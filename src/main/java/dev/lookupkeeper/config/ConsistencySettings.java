@@ -29,7 +29,7 @@ public record ConsistencySettings(Consistency consistency, String applicationNam
      * reported applied (visible) when the commit returns and flushed (durable, what the slot
      * confirms) once the server's WAL is flushed past it. SYNC: it waits. AUTO: asynchronous when the
      * server runs with fsync on, where the flush it saves is a write to the disk; with fsync off that
-     * flush is a write to the kernel only, and an asynchronous commit would wake the WAL writer.
+     * flush is a write to the kernel only and the gain is within noise (docs/benchmarks.md).
      */
     public enum SinkCommit {
         AUTO, ASYNC, SYNC;
