@@ -269,8 +269,7 @@ class BatchApplierIT {
     @Test
     void strictCommitsItsCommonBatchWithoutWaitingForTheFlushAndTheNextStatementBoundsIt() throws Exception {
         UUID partition = db.createQueues("async", 1, 1).get(0);
-        BatchApplier strict = new BatchApplier(pool, withSinkCommit(settings, ConsistencySettings.SinkCommit.ASYNC), SqlTemplates.of(settings),
-                "main", true, new PipelineStats());
+        BatchApplier strict = applier(ConsistencySettings.SinkCommit.ASYNC);
         strict.started(lsn(6, 0));
         setCheckpoint("6/0");
         LatestMessage m = message(partition, 1);
@@ -308,8 +307,7 @@ class BatchApplierIT {
             }
         }
 
-        BatchApplier waiting = new BatchApplier(pool, withSinkCommit(settings, ConsistencySettings.SinkCommit.SYNC), SqlTemplates.of(settings),
-                "main", true, new PipelineStats());
+        BatchApplier waiting = applier(ConsistencySettings.SinkCommit.SYNC);
         waiting.started(lsn(6, 0x20));
         waiting.apply(TestBatches.transaction(lsn(6, 0x30), 3, List.of(message(partition, 3))));
         assertThat(waiting.lastCommit().async()).as("--strict-sink-commit sync: durable when it returns").isFalse();
@@ -326,8 +324,7 @@ class BatchApplierIT {
     @Test
     void anAsynchronousUpsertThatTimesOutOnALockLeavesTheBatchToTheLockSkippingPath() throws Exception {
         UUID partition = db.createQueues("async-fail", 1, 1).get(0);
-        BatchApplier strict = new BatchApplier(pool, withSinkCommit(settings, ConsistencySettings.SinkCommit.ASYNC), SqlTemplates.of(settings),
-                "main", true, new PipelineStats());
+        BatchApplier strict = applier(ConsistencySettings.SinkCommit.ASYNC);
         strict.started(lsn(7, 0));
         setCheckpoint("7/0");
         try (Connection locker = db.connect(); Statement st = locker.createStatement()) {
@@ -356,6 +353,11 @@ class BatchApplierIT {
             rs.next();
             return rs.getLong(1);
         }
+    }
+
+    /** A strict applier whose own commit is asynchronous or not, whatever the test server's fsync. */
+    private static BatchApplier applier(ConsistencySettings.SinkCommit sinkCommit) {
+        return new BatchApplier(pool, withSinkCommit(settings, sinkCommit), SqlTemplates.of(settings), "main", true, new PipelineStats());
     }
 
     private static Settings withSinkCommit(Settings s, ConsistencySettings.SinkCommit sinkCommit) {

@@ -73,15 +73,8 @@ final class PositionKeeper {
     private long lastStoreMs;
     private long lastRetryNanos;
     private boolean lookupChangesUnconfirmed;
-    /**
-     * Strict, asynchronous sink commits: batches reported visible whose commits are not known to be
-     * durable yet, oldest first, as {a WAL position past the commit ({@link #UNBOUNDED} until a later
-     * statement read one), the batch's end, when it was reported visible (nanoTime)}. A batch is durable once the server sends a position at
-     * or past its bound (the walsender decodes only WAL that is flushed), or after
-     * {@link StreamSink#flushCommits}.
-     */
-    private final java.util.ArrayDeque<long[]> unflushed = new java.util.ArrayDeque<>();
-    private static final long UNBOUNDED = -1L; // the greatest unsigned position: nothing the server sends reaches it
+    /** Strict, asynchronous sink commits: batches reported visible whose commits are not known to be durable yet. */
+    private final UnflushedCommits unflushed = new UnflushedCommits();
 
     PositionKeeper(StreamSink sink, boolean confirmAtOnce, long startLsn) {
         this.sink = sink;
@@ -114,11 +107,7 @@ final class PositionKeeper {
         lookupChangesUnconfirmed |= messages;
         if (confirmAtOnce) {
             if (commit.walPosition() != 0) {
-                for (long[] u : unflushed) {
-                    if (u[0] == UNBOUNDED) {
-                        u[0] = commit.walPosition(); // those commits returned before this statement began
-                    }
-                }
+                unflushed.bound(commit.walPosition()); // those commits returned before this statement began
             }
             if (!forLookup) {
                 passNothingToApply(end);
@@ -127,7 +116,7 @@ final class PositionKeeper {
             } else {
                 // durable once every asynchronous commit before it is (a synchronous commit that wrote no WAL
                 // of its own flushed nothing); its bound comes with the next statement that reads one
-                unflushed.add(new long[] {UNBOUNDED, end, System.nanoTime()});
+                unflushed.add(end, System.nanoTime());
                 visible = max(visible, end);
             }
             return;
@@ -248,7 +237,7 @@ final class PositionKeeper {
 
     /** Strict: a position with nothing to apply is owed a note past every batch (its flush may be what a session waits for). */
     private boolean positionOwed() {
-        long batches = unflushed.isEmpty() ? confirmable : max(confirmable, unflushed.peekLast()[1]);
+        long batches = max(confirmable, unflushed.newestEnd(confirmable));
         return confirmAtOnce && Long.compareUnsigned(visible, batches) > 0;
     }
 
@@ -270,7 +259,7 @@ final class PositionKeeper {
             return false;
         }
         long now = System.nanoTime();
-        if (!unflushed.isEmpty() && now - unflushed.peekFirst()[2] >= ASYNC_SETTLE_NANOS) {
+        if (unflushed.oldestAgeNanos(now) >= ASYNC_SETTLE_NANOS) {
             return true;
         }
         return positionOwed() && now - owedSinceNanos >= ReplicationChannel.BRIEF_NANOS;
@@ -282,8 +271,7 @@ final class PositionKeeper {
             return 0;
         }
         long now = System.nanoTime();
-        long batch = unflushed.isEmpty() ? 0 : now - unflushed.peekFirst()[2];
-        return Math.max(batch, positionOwed() ? now - owedSinceNanos : 0);
+        return Math.max(unflushed.oldestAgeNanos(now), positionOwed() ? now - owedSinceNanos : 0);
     }
 
     /**
@@ -291,19 +279,14 @@ final class PositionKeeper {
      * past are durable — the walsender decodes only flushed WAL, so what it sends is flushed.
      */
     private void proveFlushed(long serverPosition) {
-        while (!unflushed.isEmpty() && unflushed.peekFirst()[0] != UNBOUNDED
-                && Long.compareUnsigned(unflushed.peekFirst()[0], serverPosition) <= 0) {
-            confirmable = max(confirmable, unflushed.pollFirst()[1]);
-        }
+        confirmable = max(confirmable, unflushed.takeProved(serverPosition));
     }
 
     /** Flushes the WAL past every asynchronous commit not proved durable yet; they are durable then. */
     private void flushUnflushed() throws Exception {
         if (!unflushed.isEmpty()) {
             sink.flushCommits();
-            while (!unflushed.isEmpty()) {
-                confirmable = max(confirmable, unflushed.pollFirst()[1]);
-            }
+            confirmable = max(confirmable, unflushed.takeAll());
         }
     }
 
