@@ -284,11 +284,8 @@ class BatchApplierIT {
         assertThat(strict.lastCommit().walPosition()).as("the next statement's position is past the first commit")
                 .isGreaterThanOrEqualTo(afterFirst);
         strict.flushCommits();
-        try (Connection c = db.connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT pg_current_wal_flush_lsn() - '0/0'::pg_lsn")) {
-            rs.next();
-            assertThat(rs.getLong(1)).as("flushed past both commits").isGreaterThanOrEqualTo(afterFirst);
-        }
+        assertThat(db.queryLong("SELECT (pg_current_wal_flush_lsn() - '0/0'::pg_lsn)::bigint")).as("flushed past both commits")
+                .isGreaterThanOrEqualTo(afterFirst);
         assertThat(sessionsLeftInATransaction()).isZero();
         List<Connection> all = new java.util.ArrayList<>();
         try {
@@ -314,11 +311,7 @@ class BatchApplierIT {
     }
 
     private static long walInsertPosition() throws Exception {
-        try (Connection c = db.connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return db.queryLong("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint");
     }
 
     @Test
@@ -347,12 +340,8 @@ class BatchApplierIT {
     }
 
     private static long sessionsLeftInATransaction() throws Exception {
-        try (Connection c = db.connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'batch-applier-it'"
-                     + " AND state LIKE 'idle in transaction%'")) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return db.queryLong("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'batch-applier-it'"
+                + " AND state LIKE 'idle in transaction%'");
     }
 
     /** A strict applier whose own commit is asynchronous or not, whatever the test server's fsync. */
