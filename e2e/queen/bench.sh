@@ -1,32 +1,57 @@
 #!/usr/bin/env bash
-# Push+pop through the queue's real server, with partition_lookup kept by Queen's trigger, by
-# lookupkeeper eventual and by lookupkeeper strict — one after the other in one run, each on a fresh
-# PostgreSQL and server, same load (e2e/queen/pushpop.mjs). Prints a Markdown table (also in
+# Push+pop through the queue's real server, with partition_lookup kept by nothing (`none`: Queen's
+# trigger dropped, no sidecar — the push's ceiling; pops find nothing there, the queue's pops choose
+# partitions from partition_lookup), by Queen's trigger, by lookupkeeper eventual and by lookupkeeper
+# strict — one after the other in one run, each on a fresh PostgreSQL and server, same load
+# (e2e/queen/pushpop.mjs: a warm-up, then the measured window). Prints a Markdown table (also in
 # build/e2e/pushpop.md).
 #
-#   e2e/queen/bench.sh [--modes "trigger eventual strict"] [--seconds 30] [--producers 32] [--batch 20]
-#                      [--consumers 8] [--partitions "20 1000"] [--rounds 1]
-# E2E_SIDECAR_ARGS adds options to the sidecar's `run` (e.g. "--replay-window 0 --min-batch-interval 2ms").
+#   e2e/queen/bench.sh [--modes "trigger eventual strict"] [--seconds 30] [--warmup 5] [--producers 32]
+#                      [--batch 20] [--consumers 8] [--partitions "20 1000"] [--workers N] [--rounds 1]
+# --workers: the server's NUM_WORKERS (its default 10): each push holds one worker thread from its
+# statement to its commit, so the workers bound the pushes in flight, and with them how often two
+# meet on a lookup row. E2E_SIDECAR_ARGS adds options to the sidecar's `run` (e.g. "--replay-window 0
+# --min-batch-interval 2ms").
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-modes="trigger eventual strict"; seconds=30; producers=32; batch=20; consumers=8; partition_counts="20 1000"; rounds=1
+modes="trigger eventual strict"; seconds=30; warmup=5; producers=32; batch=20; consumers=8; partition_counts="20 1000"; rounds=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --modes) modes=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    --workers) export E2E_QUEEN_WORKERS=$2; shift 2 ;;
     --producers) producers=$2; shift 2 ;;
     --batch) batch=$2; shift 2 ;;
     --consumers) consumers=$2; shift 2 ;;
     --partitions) partition_counts=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
-    -h|--help) sed -n 2,9p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
     *) echo "bench: unknown argument '$1'" >&2; exit 2 ;;
   esac
+done
+for mode in $modes; do
+  case "$mode" in none|trigger|eventual|strict) ;; *) echo "bench: unknown mode '$mode' (none, trigger, eventual, strict)" >&2; exit 2 ;; esac
 done
 # shellcheck source=e2e/queen/lib.sh
 . "$here/lib.sh"
 e2e_prepare
+
+# CPU spent so far (user + system, clock ticks) by PostgreSQL (the postmaster and its children), of
+# that by its walsenders, by the sidecar and by Queen's server: "pg walsender sidecar server"
+cpu_ticks() {
+  local pm p t pg=0 ws=0
+  pm=$(head -1 "$PG_DATA/data/postmaster.pid")
+  for p in $pm $(pgrep -P "$pm"); do
+    t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null) || continue
+    pg=$((pg + t))
+    grep -qs walsender "/proc/$p/cmdline" && ws=$((ws + t))
+  done
+  echo "$pg $ws $(proc_ticks "${SIDECAR_PID:-}") $(proc_ticks "$QUEEN_PID")"
+}
+proc_ticks() { { [ -n "$1" ] && awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null; } || echo 0; }
+clock_tick=$(getconf CLK_TCK)
 
 results=$OUT/pushpop.jsonl
 : >"$results"
@@ -34,13 +59,29 @@ for round in $(seq 1 "$rounds"); do
   for mode in $modes; do
     e2e_start_postgres
     e2e_start_queen
-    [ "$mode" = trigger ] || e2e_start_sidecar "$mode"
+    case "$mode" in
+      trigger) ;;
+      none) e2e_psql -c "DROP TRIGGER IF EXISTS trg_update_partition_lookup ON queen.messages" ;;
+      *) e2e_start_sidecar "$mode" ;;
+    esac
+    [ "$mode" = eventual ] || [ "$mode" = strict ] || SIDECAR_PID=""
     for p in $partition_counts; do
-      line=$(node "$here/pushpop.mjs" --url "http://localhost:$QUEEN_PORT" --producers "$producers" --batch "$batch" \
-        --consumers "$consumers" --partitions "$p" --seconds "$seconds" --queue "bench-$mode-$p-$round")
-      echo "{\"mode\":\"$mode\",\"round\":$round,${line#\{}" | tee -a "$results"
+      node "$here/pushpop.mjs" --url "http://localhost:$QUEEN_PORT" --producers "$producers" --batch "$batch" \
+        --consumers "$consumers" --partitions "$p" --seconds "$seconds" --warmup "$warmup" --queue "bench-$mode-$p-$round" \
+        >"$OUT/pushpop.line" &
+      load=$!
+      # the CPU of the measured window (it starts after the warm-up; the load's own start takes a moment)
+      sleep "$(awk -v w="$warmup" 'BEGIN { print w + 0.3 }')"
+      read -r pg0 ws0 lk0 qs0 < <(cpu_ticks); t0=$(date +%s%N)
+      sleep "$seconds"
+      read -r pg1 ws1 lk1 qs1 < <(cpu_ticks); t1=$(date +%s%N)
+      wait "$load"
+      line=$(cat "$OUT/pushpop.line")
+      cpu="\"cpu\":{\"window_s\":$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'),\"tick_us\":$((1000000 / clock_tick)),"
+      cpu+="\"postgres\":$((pg1 - pg0)),\"walsender\":$((ws1 - ws0)),\"sidecar\":$((lk1 - lk0)),\"server\":$((qs1 - qs0))}"
+      echo "{\"mode\":\"$mode\",\"round\":$round,$cpu,${line#\{}" | tee -a "$results"
     done
-    if [ "$mode" != trigger ]; then
+    if [ "$mode" = eventual ] || [ "$mode" = strict ]; then
       e2e_lookupkeeper verify >"$OUT/bench-verify-$mode.log" 2>&1 && echo "[bench] $mode: verify PASS" \
         || echo "[bench] $mode: verify FAILED (see $OUT/bench-verify-$mode.log)"
     fi
@@ -56,14 +97,18 @@ const byMode = {};
 for (const r of rows) (byMode[key(r)] ??= {}, byMode[key(r)][r.mode] ??= []).push(r);
 const avg = (a, f) => a.reduce((s, r) => s + Number(r[f]), 0) / a.length;
 const max = (a, f) => Math.max(...a.map(r => Number(r[f])));
-console.log("| partitions | mode | push msg/s | pop msg/s | push p99 ms | pop p99 ms | push vs trigger | pop vs trigger |");
-console.log("|---|---|---|---|---|---|---|---|");
+// CPU per message pushed in the window, in µs: PostgreSQL (of it the walsender), the sidecar, the server
+const perMsg = (rs, f) => avg(rs.map(r => ({ v: r.cpu[f] * r.cpu.tick_us / (r.push_msgs_per_s * r.cpu.window_s) })), "v").toFixed(1);
+console.log("| partitions | mode | push msg/s | pop msg/s | push p50 / p99 ms | pop p99 ms | push vs trigger | pop vs trigger | CPU µs per pushed message: PostgreSQL (walsender) / sidecar / server |");
+console.log("|---|---|---|---|---|---|---|---|---|");
 for (const [p, modes] of Object.entries(byMode)) {
   const t = modes.trigger;
   for (const [m, rs] of Object.entries(modes)) {
     const push = avg(rs, "push_msgs_per_s"), pop = avg(rs, "pop_msgs_per_s");
     const rp = t ? (push / avg(t, "push_msgs_per_s")).toFixed(2) : "-";
     const rq = t ? (pop / avg(t, "pop_msgs_per_s")).toFixed(2) : "-";
-    console.log(`| ${p} | ${m} | ${push.toFixed(0)} | ${pop.toFixed(0)} | ${max(rs, "push_p99_ms")} | ${max(rs, "pop_p99_ms")} | ${rp} | ${rq} |`);
+    const p50 = (avg(rs, "push_p50_ms")).toFixed(1);
+    const cpu = `${perMsg(rs, "postgres")} (${perMsg(rs, "walsender")}) / ${perMsg(rs, "sidecar")} / ${perMsg(rs, "server")}`;
+    console.log(`| ${p} | ${m} | ${push.toFixed(0)} | ${pop.toFixed(0)} | ${p50} / ${max(rs, "push_p99_ms")} | ${max(rs, "pop_p99_ms")} | ${rp} | ${rq} | ${cpu} |`);
   }
 }' "$results" | tee "$OUT/pushpop.md"

@@ -92,8 +92,10 @@ e2e_start_queen() {
   fi
   # a fresh file buffer: the server replays whatever an earlier run left there
   rm -rf "$OUT/buffers" && mkdir -p "$OUT/buffers"
+  # E2E_QUEEN_WORKERS: the server's NUM_WORKERS (its default 10). Each push runs on one worker
+  # thread from its statement to its commit, so the workers bound how many pushes are in flight
   (cd "$BUILD/queen/server" && PORT=$QUEEN_PORT FILE_BUFFER_DIR="$OUT/buffers" LOG_FORMAT=text \
-    exec ./bin/queen-server >"$OUT/queen-server.log" 2>&1) &
+    exec env ${E2E_QUEEN_WORKERS:+NUM_WORKERS=$E2E_QUEEN_WORKERS} ./bin/queen-server >"$OUT/queen-server.log" 2>&1) &
   E2E_PIDS+=($!)
   QUEEN_PID=$!
   for _ in $(seq 1 120); do

@@ -1,9 +1,11 @@
 // Push+pop load through Queen's HTTP API (node 20's fetch, keep-alive): producers push batches to
 // random partitions of one queue, consumers pop the queue (queue-level pops choose partitions from
-// partition_lookup) with autoAck. Prints one JSON line: throughput and latency percentiles.
+// partition_lookup) with autoAck. Prints one JSON line: throughput and latency percentiles over the
+// measured window, which starts after the warm-up (the same load, not counted: JIT compilers, caches
+// and pools settle in every mode alike).
 //
 //   node pushpop.mjs --url http://localhost:6632 --producers 32 --batch 20 --consumers 8
-//                    --partitions 20 --seconds 30 --queue bench-q
+//                    --partitions 20 --seconds 30 --warmup 5 --queue bench-q
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
   if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1]]);
   return acc;
@@ -14,6 +16,7 @@ const batch = Number(args.batch ?? 20);
 const consumers = Number(args.consumers ?? 8);
 const partitions = Number(args.partitions ?? 20);
 const seconds = Number(args.seconds ?? 30);
+const warmup = Number(args.warmup ?? 5);
 const popBatch = Number(args['pop-batch'] ?? 20);
 const queue = args.queue ?? `bench-${Date.now()}`;
 
@@ -36,7 +39,7 @@ function percentile(sorted, p) {
 await call('POST', '/api/v1/configure', { queue, options: {} });
 let running = true;
 let pushed = 0, popped = 0, pushErrors = 0, popErrors = 0, emptyPops = 0;
-const pushLat = [], popLat = [];
+let pushLat = [], popLat = [];
 let seq = 0;
 
 async function producer(id) {
@@ -75,10 +78,14 @@ async function consumer() {
   }
 }
 
-const started = performance.now();
 const all = [];
 for (let i = 0; i < producers; i++) all.push(producer(i));
 for (let i = 0; i < consumers; i++) all.push(consumer());
+await new Promise((resolve) => setTimeout(resolve, warmup * 1000));
+// the window starts here: what the warm-up did is dropped (a call in flight now counts in the window)
+pushed = 0; popped = 0; pushErrors = 0; popErrors = 0; emptyPops = 0;
+pushLat = []; popLat = [];
+const started = performance.now();
 await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 running = false;
 await Promise.all(all);
@@ -86,7 +93,7 @@ const elapsed = (performance.now() - started) / 1000;
 pushLat.sort((a, b) => a - b);
 popLat.sort((a, b) => a - b);
 console.log(JSON.stringify({
-  queue, producers, batch, consumers, partitions, seconds: Number(elapsed.toFixed(1)),
+  queue, producers, batch, consumers, partitions, warmup, seconds: Number(elapsed.toFixed(1)),
   push_msgs_per_s: Math.round(pushed / elapsed), pop_msgs_per_s: Math.round(popped / elapsed),
   push_p50_ms: percentile(pushLat, 0.5)?.toFixed(1), push_p99_ms: percentile(pushLat, 0.99)?.toFixed(1),
   pop_p50_ms: percentile(popLat, 0.5)?.toFixed(1), pop_p99_ms: percentile(popLat, 0.99)?.toFixed(1),

@@ -150,12 +150,11 @@ public final class PgOutputSource implements SlotStream {
     private void readLoop() {
         try {
             while (!stopping) {
-                ByteBuffer message;
+                ByteBuffer message = null;
                 if (!assembler.atBoundary()) {
                     // inside a transaction: the rest is on its way. With pacing, let it gather in the
                     // socket rather than waking up for every message the server sends on its own
-                    message = channel.read(Wait.NONE);
-                    if (message == null && minBatchIntervalNanos > 0) {
+                    if (minBatchIntervalNanos > 0 && (message = channel.read(Wait.NONE)) == null) {
                         LockSupport.parkNanos(Math.min(minBatchIntervalNanos, LINGER_MAX_NANOS));
                         message = channel.read(Wait.NONE);
                     }
@@ -168,15 +167,13 @@ public final class PgOutputSource implements SlotStream {
                         // writer is done, not after the next message
                         awaitInFlight();
                     }
-                    message = channel.read(Wait.NONE);
-                    if (message == null && !confirmAtOnce && !assembler.current().isEmpty()) {
-                        // eventual: the walsender sends transaction by transaction; a moment's wait for
-                        // the next lets a steady stream share lookup transactions, which PostgreSQL
-                        // decodes too (measured: applying each at once cost 13,000 lookup transactions
-                        // where 940 did, and the walsender fell seconds behind). Strict does not wait:
-                        // every commit in this batch waits for it
-                        message = channel.read(Wait.BRIEFLY);
-                    }
+                    // eventual: the walsender sends transaction by transaction; a moment's wait for
+                    // the next lets a steady stream share lookup transactions, which PostgreSQL
+                    // decodes too (measured: applying each at once cost 13,000 lookup transactions
+                    // where 940 did, and the walsender fell seconds behind). Strict does not wait:
+                    // every commit in this batch waits for it
+                    boolean gather = !confirmAtOnce && !assembler.current().isEmpty();
+                    message = channel.read(gather ? Wait.BRIEFLY : Wait.NONE);
                     if (message == null && minBatchIntervalNanos > 0 && !assembler.current().isEmpty()) {
                         // pacing: a batch at most every interval, so a steady trickle of small
                         // transactions costs the database fewer lookup transactions

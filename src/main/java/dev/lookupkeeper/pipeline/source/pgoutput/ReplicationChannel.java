@@ -163,12 +163,10 @@ final class ReplicationChannel {
      * socket that ends with the first byte, without consuming it — the socket's timeout is set for
      * this wait and put back at once (in the JDK that is a field, not a system call). Looking every
      * 100 µs instead picked a frame up as much as 100 µs late — for strict, on every waiting commit
-     * — and woke the reader ten times a millisecond for nothing.
+     * — and woke the reader ten times a millisecond for nothing. Bytes already in pgjdbc's buffer
+     * end it with no system call, bytes in the kernel's with one read.
      */
     private boolean waitingWithin(long nanos) throws SQLException {
-        if (waiting()) {
-            return true;
-        }
         connection.setNetworkTimeout(Runnable::run, (int) Math.max(1, nanos / 1_000_000));
         try {
             return input.ensureBytes(1, false);
@@ -238,15 +236,24 @@ final class ReplicationChannel {
     ByteBuffer read(Wait wait) throws SQLException {
         while (true) {
             boolean block = wait == Wait.BLOCK;
-            if (block && input != null && (encrypted || !waiting()) && !firstByteWithinInterval()) {
-                checkHeard(); // silence for a status interval: ask for a reply, or give up on a dead connection
-                return null;
-            }
-            if (wait != Wait.BLOCK && input != null && !encrypted) {
-                if (!waiting() && (wait == Wait.NONE || !waitingWithin(BRIEF_NANOS))) {
+            if (input != null && !encrypted) {
+                // one look per read: pgjdbc's buffer (no system call), else one read of what the kernel
+                // holds, waiting as long as asked (a look before a wait would only add a system call)
+                boolean there = switch (wait) {
+                    case NONE -> waiting();
+                    case BRIEFLY, BRIEFLY_OR_KEEPALIVE -> waitingWithin(BRIEF_NANOS);
+                    case BLOCK -> firstByteWithinInterval();
+                };
+                if (!there) {
+                    if (block) {
+                        checkHeard(); // silence for a status interval: ask for a reply, or give up on a dead connection
+                    }
                     return null;
                 }
                 block = true; // bytes are there: the rest of the frame, if any, is on its way
+            } else if (block && input != null && !firstByteWithinInterval()) {
+                checkHeard();
+                return null;
             }
             byte[] frame;
             try {
