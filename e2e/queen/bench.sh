@@ -39,16 +39,20 @@ done
 e2e_prepare
 
 # CPU spent so far (user + system, clock ticks) by PostgreSQL (the postmaster and its children), of
-# that by its walsenders, by the sidecar and by Queen's server: "pg walsender sidecar server"
+# that by its walsenders and by the sidecar's own sessions (its lookup statements: application_name
+# lookupkeeper-*), by the sidecar and by Queen's server: "pg walsender sessions sidecar server"
 cpu_ticks() {
-  local pm p t pg=0 ws=0
+  local pm p t pg=0 ws=0 own=0 sessions
   pm=$(head -1 "$PG_DATA/data/postmaster.pid")
+  sessions=" $(e2e_psql -c "SELECT string_agg(pid::text, ' ') FROM pg_stat_activity
+    WHERE backend_type = 'client backend' AND application_name LIKE 'lookupkeeper-%'") "
   for p in $pm $(pgrep -P "$pm"); do
     t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null) || continue
     pg=$((pg + t))
     grep -qs walsender "/proc/$p/cmdline" && ws=$((ws + t))
+    [[ $sessions == *" $p "* ]] && own=$((own + t))
   done
-  echo "$pg $ws $(proc_ticks "${SIDECAR_PID:-}") $(proc_ticks "$QUEEN_PID")"
+  echo "$pg $ws $own $(proc_ticks "${SIDECAR_PID:-}") $(proc_ticks "$QUEEN_PID")"
 }
 proc_ticks() { { [ -n "$1" ] && awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null; } || echo 0; }
 clock_tick=$(getconf CLK_TCK)
@@ -72,13 +76,13 @@ for round in $(seq 1 "$rounds"); do
       load=$!
       # the CPU of the measured window (it starts after the warm-up; the load's own start takes a moment)
       sleep "$(awk -v w="$warmup" 'BEGIN { print w + 0.3 }')"
-      read -r pg0 ws0 lk0 qs0 < <(cpu_ticks); t0=$(date +%s%N)
+      read -r pg0 ws0 own0 lk0 qs0 < <(cpu_ticks); t0=$(date +%s%N)
       sleep "$seconds"
-      read -r pg1 ws1 lk1 qs1 < <(cpu_ticks); t1=$(date +%s%N)
+      read -r pg1 ws1 own1 lk1 qs1 < <(cpu_ticks); t1=$(date +%s%N)
       wait "$load"
       line=$(cat "$OUT/pushpop.line")
       cpu="\"cpu\":{\"window_s\":$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'),\"tick_us\":$((1000000 / clock_tick)),"
-      cpu+="\"postgres\":$((pg1 - pg0)),\"walsender\":$((ws1 - ws0)),\"sidecar\":$((lk1 - lk0)),\"server\":$((qs1 - qs0))}"
+      cpu+="\"postgres\":$((pg1 - pg0)),\"walsender\":$((ws1 - ws0)),\"sidecar_sessions\":$((own1 - own0)),\"sidecar\":$((lk1 - lk0)),\"server\":$((qs1 - qs0))}"
       echo "{\"mode\":\"$mode\",\"round\":$round,$cpu,${line#\{}" | tee -a "$results"
     done
     if [ "$mode" = eventual ] || [ "$mode" = strict ]; then
@@ -96,19 +100,20 @@ const key = r => `${r.partitions}`;
 const byMode = {};
 for (const r of rows) (byMode[key(r)] ??= {}, byMode[key(r)][r.mode] ??= []).push(r);
 const avg = (a, f) => a.reduce((s, r) => s + Number(r[f]), 0) / a.length;
-const max = (a, f) => Math.max(...a.map(r => Number(r[f])));
-// CPU per message pushed in the window, in µs: PostgreSQL (of it the walsender), the sidecar, the server
+const max = (a, f) => { const m = Math.max(...a.map(r => Number(r[f] ?? NaN))); return Number.isFinite(m) ? m : "-"; };
+// CPU per message pushed in the window, in µs: PostgreSQL (of it the walsender and the sidecar sessions),
+// the sidecar, the server; on a saturated machine these follow the throughput too (the same CPU over fewer messages)
 const perMsg = (rs, f) => avg(rs.map(r => ({ v: r.cpu[f] * r.cpu.tick_us / (r.push_msgs_per_s * r.cpu.window_s) })), "v").toFixed(1);
-console.log("| partitions | mode | push msg/s | pop msg/s | push p50 / p99 ms | pop p99 ms | push vs trigger | pop vs trigger | CPU µs per pushed message: PostgreSQL (walsender) / sidecar / server |");
+console.log("| partitions | mode | push msg/s | pop msg/s | push p50 / p99 ms | pop p99 ms | push vs trigger | pop vs trigger | CPU µs per pushed message: PostgreSQL (walsender, sidecar sessions) / sidecar / server |");
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const [p, modes] of Object.entries(byMode)) {
   const t = modes.trigger;
   for (const [m, rs] of Object.entries(modes)) {
     const push = avg(rs, "push_msgs_per_s"), pop = avg(rs, "pop_msgs_per_s");
     const rp = t ? (push / avg(t, "push_msgs_per_s")).toFixed(2) : "-";
-    const rq = t ? (pop / avg(t, "pop_msgs_per_s")).toFixed(2) : "-";
+    const rq = t && avg(t, "pop_msgs_per_s") > 0 ? (pop / avg(t, "pop_msgs_per_s")).toFixed(2) : "-";
     const p50 = (avg(rs, "push_p50_ms")).toFixed(1);
-    const cpu = `${perMsg(rs, "postgres")} (${perMsg(rs, "walsender")}) / ${perMsg(rs, "sidecar")} / ${perMsg(rs, "server")}`;
+    const cpu = `${perMsg(rs, "postgres")} (${perMsg(rs, "walsender")}, ${perMsg(rs, "sidecar_sessions")}) / ${perMsg(rs, "sidecar")} / ${perMsg(rs, "server")}`;
     console.log(`| ${p} | ${m} | ${push.toFixed(0)} | ${pop.toFixed(0)} | ${p50} / ${max(rs, "push_p99_ms")} | ${max(rs, "pop_p99_ms")} | ${rp} | ${rq} | ${cpu} |`);
   }
 }' "$results" | tee "$OUT/pushpop.md"

@@ -69,11 +69,8 @@ final class ReplicationChannel {
     private boolean replyRequested;
     private boolean ended;
     private long lastStatusNanos = System.nanoTime();
-    /** When the server was last heard from: any frame. */
-    private long lastHeardNanos = System.nanoTime();
-    /** A status update asking for a reply went out in this silence, and when. */
-    private boolean probed;
-    private long probedAtNanos;
+    /** When to ask a silent server for a reply, and when to give up on it. */
+    private final SilenceWatch silence;
     /** The socket's read timeout: the status interval, or (GSS) the silence bound. */
     private final long socketTimeoutMs;
     /** TLS: the socket's byte count is of encrypted bytes, so only a timed wait for a byte tells whether one came. */
@@ -92,6 +89,7 @@ final class ReplicationChannel {
         this.copy = copy;
         this.input = input;
         this.statusIntervalNanos = statusInterval.toNanos();
+        this.silence = new SilenceWatch(statusIntervalNanos, silenceBoundNanos, System.nanoTime());
         this.lastReceived = startLsn;
         this.write = startLsn;
         this.flush = startLsn;
@@ -271,8 +269,7 @@ final class ReplicationChannel {
                 ended = block || !copy.isActive();
                 return null;
             }
-            lastHeardNanos = System.nanoTime();
-            probed = false;
+            silence.heard(System.nanoTime());
             ByteBuffer b = ByteBuffer.wrap(frame);
             switch (b.get()) {
                 case 'w' -> {
@@ -340,22 +337,9 @@ final class ReplicationChannel {
         }
     }
 
-    /**
-     * After a status interval of silence, asks the server for a reply once; after the silence bound,
-     * fails: a connection that carries nothing either way (no keepalive, no reset) is dead, and
-     * only a new one streams again.
-     */
+    /** After a status interval of silence, asks the server for a reply; after the silence bound, fails ({@link SilenceWatch}). */
     private void checkHeard() throws SQLException {
-        long now = System.nanoTime();
-        long silent = now - lastHeardNanos;
-        // dead only once asked and still unanswered: a reader busy elsewhere (a long apply) asks first
-        if (probed && silent >= silenceBoundNanos && now - probedAtNanos >= silenceBoundNanos - statusIntervalNanos) {
-            throw new SQLException("no answer from the server on the replication connection for "
-                    + silent / 1_000_000_000 + " s (asked for one): taking the connection as dead", "08006");
-        }
-        if (silent >= statusIntervalNanos && !probed) {
-            probed = true;
-            probedAtNanos = now;
+        if (silence.askNow(System.nanoTime())) {
             sendStatus(true);
         }
     }
