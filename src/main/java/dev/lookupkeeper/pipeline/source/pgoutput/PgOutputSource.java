@@ -10,10 +10,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.postgresql.core.BaseConnection;
@@ -67,16 +63,13 @@ public final class PgOutputSource implements SlotStream {
     private final long minBatchIntervalNanos;
     private final boolean confirmAtOnce;
     private final PositionKeeper positions;
+    /** Applies a batch handed over while the reader decodes the next. */
+    private final BatchWriter writer;
     private long lastHandOverNanos;
     private final PgOutputDecoder decoder = new PgOutputDecoder();
     private final CountDownLatch started = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "pgoutput-writer");
-        t.setDaemon(true);
-        return t;
-    });
     private volatile boolean stopping;
     private volatile boolean blockedIdle;
     private Connection connection;
@@ -94,9 +87,6 @@ public final class PgOutputSource implements SlotStream {
         }
     };
     private Thread reader;
-    private Future<Applied> inFlight;
-    private long inFlightEnd;
-    private boolean inFlightMessages;
 
     /**
      * @param request slot, publications and where to start
@@ -122,6 +112,7 @@ public final class PgOutputSource implements SlotStream {
         this.maxBatchEvents = maxBatchEvents;
         this.minBatchIntervalNanos = minBatchInterval.toNanos();
         this.positions = new PositionKeeper(sink, confirmAtOnce, request.startLsn());
+        this.writer = new BatchWriter(sink);
     }
 
     /** Opens the replication connection and starts streaming; throws if the server refuses. */
@@ -162,7 +153,7 @@ public final class PgOutputSource implements SlotStream {
                         message = channel.read(Wait.BLOCK);
                     }
                 } else {
-                    if (confirmAtOnce && inFlight != null && assembler.current().isEmpty()) {
+                    if (confirmAtOnce && writer.busy() && assembler.current().isEmpty()) {
                         // strict: a commit waits for the batch in flight; confirm it the moment the
                         // writer is done, not after the next message
                         awaitInFlight();
@@ -281,45 +272,32 @@ public final class PgOutputSource implements SlotStream {
         ChangeBatch batch = assembler.take();
         awaitInFlight();
         lastHandOverNanos = System.nanoTime();
-        long end = batch.endLsn();
-        inFlightEnd = end;
-        inFlightMessages = batch.events() > 0;
-        inFlight = writer.submit(() -> new Applied(sink.apply(batch), sink.lastCommit()));
+        writer.submit(batch);
     }
-
-    /** What the writer thread's {@link StreamSink#apply} returned, with how its commit stands, read on that thread. */
-    private record Applied(boolean forLookup, StreamSink.Commit commit) {}
 
     /** Waits for the batch in flight; once its transaction committed, its position is confirmed. */
     private void awaitInFlight() throws Exception {
-        Future<Applied> f = inFlight;
-        if (f == null) {
+        BatchWriter.Applied applied = writer.await();
+        if (applied == null) {
             return;
         }
-        Applied applied;
-        try {
-            applied = f.get();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception ex ? ex : e;
-        }
-        inFlight = null;
-        positions.batchDone(inFlightEnd, applied.forLookup(), inFlightMessages, applied.commit());
+        positions.batchDone(applied.end(), applied.forLookup(), applied.messages(), applied.commit());
         reportApplied();
     }
 
     /** Confirms to the server what the writer has committed, at once rather than at the next status interval. */
     private void reportApplied() throws Exception {
-        Future<Applied> f = inFlight;
-        if (f != null && f.isDone()) {
+        if (writer.finished()) {
             awaitInFlight();
             return;
         }
-        if (f == null && positions.settleDue()) {
+        boolean nothingInFlight = !writer.busy();
+        if (nothingInFlight && positions.settleDue()) {
             // strict: a long transaction is arriving after a position owed its note; sessions at
             // synchronous_commit = on wait for that note, not for the end of this transaction
             positions.settleOwed(server);
         }
-        positions.report(server, f == null);
+        positions.report(server, nothingInFlight);
     }
 
     @Override
@@ -354,7 +332,7 @@ public final class PgOutputSource implements SlotStream {
                 // the reader waits on the writer, whose statement waits on a server that does not answer:
                 // closing the sink's pool (next) ends that statement; nothing is confirmed past it
                 LOG.warn("the stream's reader did not stop within 4 s (a lookup statement waits for the server): leaving it");
-                writer.shutdownNow();
+                writer.abandon();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
