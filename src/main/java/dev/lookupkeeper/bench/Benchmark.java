@@ -15,6 +15,7 @@ import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.EmbeddedServer;
 import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.sidecar.CdcPipeline;
+import dev.lookupkeeper.sidecar.StreamSource;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -128,7 +129,9 @@ public final class Benchmark {
                 try (Statement st = c.createStatement()) {
                     st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', 'bench_raw')");
                     // the Debezium engine drains the same backlog from its own copy, side by side
-                    st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', '" + DebeziumDrain.SLOT + "')");
+                    st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', '" + CopyDrain.DEBEZIUM_SLOT + "')");
+                    // and the native reader again, over the server's Unix-domain socket
+                    st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', '" + CopyDrain.UNIX_SOCKET_SLOT + "')");
                     // the replay window's slot, as the streaming sidecar would create it: a copy of the stream's slot
                     st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', '" + settings.replaySlot() + "')");
                 }
@@ -173,8 +176,22 @@ public final class Benchmark {
                         }
                     }
                     rows.add(new String[] {"in-process run above: peak heap used (JVM default heap, lazy GC)", mb(peakHeap()) + " MB", ""});
+                    ConnectionSettings unix = UnixSocket.of(c, conn);
+                    if (unix != null) {
+                        out.println("unix socket run: the same backlog from the slot's copy, native reader over " + unix.socketPath() + "...");
+                        double[] u = CopyDrain.run(c, settings.withConnection(unix), backlog, StreamSource.PGOUTPUT, CopyDrain.UNIX_SOCKET_SLOT);
+                        rows.add(new String[] {"lookupkeeper drain, native reader over the Unix-domain socket (same backlog and sink)",
+                                fmt(u[0]) + " events/s", String.format("%.2f", u[0] / peakRate)});
+                        rows.add(new String[] {"over the Unix-domain socket: sidecar CPU per event (process CPU over the drain, start-up included)",
+                                String.format("%.2f µs", u[1]), ""});
+                        rows.add(new String[] {"over the Unix-domain socket: PostgreSQL walsender CPU per event (decode and send)",
+                                String.format("%.2f µs", u[2]), ""});
+                    } else {
+                        Slots.dropIfInactive(c, CopyDrain.UNIX_SOCKET_SLOT);
+                        out.println("unix socket run: skipped (the server listens on no Unix-domain socket)");
+                    }
                     out.println("debezium run: the same backlog from the slot's copy, through Debezium's embedded engine...");
-                    double[] dbz = DebeziumDrain.run(c, settings, backlog);
+                    double[] dbz = CopyDrain.run(c, settings, backlog, StreamSource.DEBEZIUM, CopyDrain.DEBEZIUM_SLOT);
                     rows.add(new String[] {"lookupkeeper drain, Debezium embedded engine (same backlog and sink)", fmt(dbz[0]) + " events/s",
                             String.format("%.2f", dbz[0] / peakRate)});
                     rows.add(new String[] {"Debezium: sidecar CPU per event (process CPU over the drain, start-up included)",

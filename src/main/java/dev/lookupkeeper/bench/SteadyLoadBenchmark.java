@@ -35,20 +35,28 @@ final class SteadyLoadBenchmark {
     /** @return table rows: measure, value, (empty) ratio */
     List<String[]> run(Connection c, int rate, int seconds) throws Exception {
         List<String[]> rows = new ArrayList<>();
-        // -Dlookupkeeper.bench.steady=pgoutput,debezium narrows the variants (e.g. to profile one child)
-        String variants = System.getProperty("lookupkeeper.bench.steady", "pgoutput,pgoutput:5ms,debezium");
+        // -Dlookupkeeper.bench.steady=pgoutput,debezium narrows the variants (e.g. to profile one child);
+        // pgoutput@unix: the native reader over the server's Unix-domain socket rather than TCP loopback
+        String variants = System.getProperty("lookupkeeper.bench.steady", "pgoutput,pgoutput@unix,pgoutput:5ms,debezium");
+        ConnectionSettings unix = UnixSocket.of(c, conn);
         for (String variant : variants.split(",")) {
+            boolean viaUnix = variant.contains("@unix");
+            variant = variant.replace("@unix", "");
+            if (viaUnix && unix == null) {
+                out.println("steady load over the Unix-domain socket: skipped (the server listens on no Unix-domain socket)");
+                continue;
+            }
             String source = variant.split(":")[0];
             String interval = variant.contains(":") ? variant.split(":")[1] : "0";
-            String label = source + (interval.equals("0") ? "" : " --min-batch-interval " + interval);
+            String label = source + (interval.equals("0") ? "" : " --min-batch-interval " + interval) + (viaUnix ? " over the Unix-domain socket" : "");
             out.printf("steady load: %s, %,d msg/s for %d s...%n", label, rate, seconds);
-            String slot = "bench_steady_" + source;
+            String slot = "bench_steady_" + source + (viaUnix ? "_unix" : "");
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
             cmd.addAll(jvmOptions);
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.lookupkeeper.cli.Main", "run", "--source", source,
                     "--slot", slot, "--replay-window", "0", "--http-port", "0", "--min-batch-interval", interval));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-            pb.environment().putAll(conn.libpqEnvironment());
+            pb.environment().putAll((viaUnix ? unix : conn).libpqEnvironment());
             Process child = pb.start();
             try {
                 long walsender = CpuPinning.slotHolderPidWithin(c, slot, 120_000);

@@ -210,9 +210,6 @@ public final class SettingsLoader {
         if (database == null || database.isBlank()) {
             database = user;
         }
-        if (host.startsWith("/")) {
-            throw new ConfigException("PGHOST '" + host + "' is a Unix socket directory; lookupkeeper needs TCP: set PGHOST to a host name or address");
-        }
         int portNumber;
         try {
             portNumber = Integer.parseInt(port);

@@ -30,7 +30,13 @@ public final class Database {
         // standby is the sidecar itself, which would wait on itself (and it costs no round trip here)
         p.setProperty("options", "-c synchronous_commit=local");
         p.setProperty("connectTimeout", "10");
-        p.setProperty("tcpKeepAlive", "true");
+        if (c.unixSocket()) {
+            // PGHOST names a socket directory: pgjdbc connects through junixsocket's factory to that socket
+            p.setProperty("socketFactory", "org.newsclub.net.unix.AFUNIXSocketFactory$FactoryArg");
+            p.setProperty("socketFactoryArg", c.socketPath());
+        } else {
+            p.setProperty("tcpKeepAlive", "true");
+        }
         return p;
     }
 

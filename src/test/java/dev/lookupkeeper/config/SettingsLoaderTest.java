@@ -179,4 +179,22 @@ class SettingsLoaderTest {
         assertThatThrownBy(() -> loader.connection("postgresql://db1,db2/q?target_session_attrs=whatever", null))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("target_session_attrs");
     }
+
+    /** PGHOST naming a directory, as libpq reads it: the server's Unix-domain socket in it, no TLS there. */
+    @Test
+    void aSocketDirectoryMeansTheUnixSocketInIt() {
+        ConnectionSettings c = new SettingsLoader(Map.of("PGHOST", "/var/run/postgresql", "PGPORT", "5433", "PGDATABASE", "q", "PGUSER", "u",
+                "PGSSLMODE", "require")).connection(null, null);
+        assertThat(c.unixSocket()).isTrue();
+        assertThat(c.socketPath()).isEqualTo("/var/run/postgresql/.s.PGSQL.5433");
+        assertThat(c.jdbcUrl()).isEqualTo("jdbc:postgresql://localhost:5433/q?sslmode=disable");
+        assertThat(c.describe()).isEqualTo("/var/run/postgresql/.s.PGSQL.5433/q as u");
+        assertThat(c.libpqEnvironment()).containsEntry("PGHOST", "/var/run/postgresql").containsEntry("PGPORT", "5433");
+        java.util.Properties p = dev.lookupkeeper.pg.Database.driverProperties(c, "test");
+        assertThat(p.getProperty("socketFactory")).isEqualTo("org.newsclub.net.unix.AFUNIXSocketFactory$FactoryArg");
+        assertThat(p.getProperty("socketFactoryArg")).isEqualTo("/var/run/postgresql/.s.PGSQL.5433");
+        assertThat(new SettingsLoader(Map.of("PGHOST", "db1")).connection(null, null).unixSocket()).isFalse();
+        assertThatThrownBy(() -> new SettingsLoader(Map.of("PGHOST", "/var/run/postgresql,db2")).connection(null, null))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("Unix socket directory: name it alone");
+    }
 }

@@ -43,6 +43,10 @@ public final class EngineProperties {
     /** Connection, slot and the settings every lookupkeeper engine shares. */
     public static Properties connection(Settings s, String slot) {
         var c = s.connection();
+        if (c.unixSocket()) {
+            throw new dev.lookupkeeper.config.ConfigException("PGHOST '" + c.host() + "' is a Unix socket directory: Debezium's engine"
+                    + " connects over TCP only; use --source pgoutput there, or set PGHOST to a host name or address");
+        }
         Properties p = new Properties();
         p.setProperty("name", "lookupkeeper-" + slot);
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");

@@ -1,0 +1,24 @@
+package dev.lookupkeeper.bench;
+
+import dev.lookupkeeper.config.ConnectionSettings;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/** The benchmark server's Unix-domain socket, for the suites that compare it with TCP loopback. */
+final class UnixSocket {
+    private UnixSocket() {}
+
+    /** The same server and login through its first Unix-socket directory; null when it listens on none. */
+    static ConnectionSettings of(Connection c, ConnectionSettings tcp) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT split_part(current_setting('unix_socket_directories'), ',', 1)")) {
+            String dir = rs.next() ? rs.getString(1).trim() : "";
+            if (!dir.startsWith("/")) {
+                return null; // none, or an abstract-namespace socket ('@…'), which libpq-style directories cannot name
+            }
+            return new ConnectionSettings(dir, tcp.port(), tcp.database(), tcp.user(), tcp.password(), "disable");
+        }
+    }
+}
