@@ -8,9 +8,11 @@
 #
 #   e2e/queen/bench.sh [--modes "trigger eventual strict"] [--seconds 30] [--warmup 5] [--producers 32]
 #                      [--batch 20] [--consumers 8] [--partitions "20 1000"] [--workers N] [--rounds 1]
+#                      [--sidecar-socket tcp|unix]     (modes also: eventual@unix, strict@unix)
 # --workers: the server's NUM_WORKERS (its default 10): each push holds one worker thread from its
 # statement to its commit, so the workers bound the pushes in flight, and with them how often two
-# meet on a lookup row. E2E_SIDECAR_ARGS adds options to the sidecar's `run` (e.g. "--replay-window 0
+# meet on a lookup row. --sidecar-socket unix: the sidecar on PostgreSQL's Unix-domain socket (default
+# tcp). E2E_SIDECAR_ARGS adds options to the sidecar's `run` (e.g. "--replay-window 0
 # --min-batch-interval 2ms").
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,17 +24,21 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
     --workers) export E2E_QUEEN_WORKERS=$2; shift 2 ;;
+    --sidecar-socket) export E2E_SIDECAR_SOCKET=$2; shift 2 ;;
     --producers) producers=$2; shift 2 ;;
     --batch) batch=$2; shift 2 ;;
     --consumers) consumers=$2; shift 2 ;;
     --partitions) partition_counts=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
-    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,16p "$0"; exit 0 ;;
     *) echo "bench: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
+case "${E2E_SIDECAR_SOCKET:-tcp}" in tcp|unix) ;; *) echo "bench: --sidecar-socket must be tcp or unix, not '$E2E_SIDECAR_SOCKET'" >&2; exit 2 ;; esac
 for mode in $modes; do
-  case "$mode" in none|trigger|eventual|strict) ;; *) echo "bench: unknown mode '$mode' (none, trigger, eventual, strict)" >&2; exit 2 ;; esac
+  case "$mode" in none|trigger|eventual|strict|eventual@unix|strict@unix) ;;
+    *) echo "bench: unknown mode '$mode' (none, trigger, eventual, strict; eventual@unix, strict@unix: the sidecar on the Unix socket)" >&2; exit 2 ;;
+  esac
 done
 # shellcheck source=e2e/queen/lib.sh
 . "$here/lib.sh"
@@ -66,9 +72,10 @@ for round in $(seq 1 "$rounds"); do
     case "$mode" in
       trigger) ;;
       none) e2e_psql -c "DROP TRIGGER IF EXISTS trg_update_partition_lookup ON queen.messages" ;;
+      *@unix) E2E_SIDECAR_SOCKET=unix e2e_start_sidecar "${mode%@unix}" ;;
       *) e2e_start_sidecar "$mode" ;;
     esac
-    [ "$mode" = eventual ] || [ "$mode" = strict ] || SIDECAR_PID=""
+    case "$mode" in eventual*|strict*) ;; *) SIDECAR_PID="" ;; esac
     for p in $partition_counts; do
       node "$here/pushpop.mjs" --url "http://localhost:$QUEEN_PORT" --producers "$producers" --batch "$batch" \
         --consumers "$consumers" --partitions "$p" --seconds "$seconds" --warmup "$warmup" --queue "bench-$mode-$p-$round" \
@@ -85,7 +92,7 @@ for round in $(seq 1 "$rounds"); do
       cpu+="\"postgres\":$((pg1 - pg0)),\"walsender\":$((ws1 - ws0)),\"sidecar_sessions\":$((own1 - own0)),\"sidecar\":$((lk1 - lk0)),\"server\":$((qs1 - qs0))}"
       echo "{\"mode\":\"$mode\",\"round\":$round,$cpu,${line#\{}" | tee -a "$results"
     done
-    if [ "$mode" = eventual ] || [ "$mode" = strict ]; then
+    if [ -n "$SIDECAR_PID" ]; then
       e2e_lookupkeeper verify >"$OUT/bench-verify-$mode.log" 2>&1 && echo "[bench] $mode: verify PASS" \
         || echo "[bench] $mode: verify FAILED (see $OUT/bench-verify-$mode.log)"
     fi

@@ -130,7 +130,11 @@ e2e_start_sidecar() {
     || { e2e_log "install failed: see $OUT/install.log"; cat "$OUT/install.log" >&2; exit 2; }
   # exec: $! is the JVM itself, so the clean-up's SIGTERM reaches it
   # shellcheck disable=SC2086 # E2E_SIDECAR_ARGS: extra `run` options, split on spaces
-  (exec java ${E2E_JAVA_OPTS:-} -jar "$OUT/lookupkeeper.jar" run --consistency "$consistency" --drop-queue-trigger --http-port 0 \
+  # E2E_SIDECAR_SOCKET=unix: the sidecar's `run` reaches PostgreSQL through its Unix-domain socket (PGHOST
+  # naming the socket directory), as a sidecar on the database's host would
+  local via=$PGHOST
+  [ "${E2E_SIDECAR_SOCKET:-tcp}" = unix ] && via=$PG_DATA
+  (PGHOST=$via exec java ${E2E_JAVA_OPTS:-} -jar "$OUT/lookupkeeper.jar" run --consistency "$consistency" --drop-queue-trigger --http-port 0 \
     ${E2E_SIDECAR_ARGS:-} >"$log" 2>&1) &
   E2E_PIDS+=($!)
   SIDECAR_PID=$!

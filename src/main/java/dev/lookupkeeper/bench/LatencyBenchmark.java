@@ -35,12 +35,13 @@ import org.HdrHistogram.Histogram;
  * One client pushing back to back: what a push costs in time (p50, p99) and in PostgreSQL's CPU
  * (the whole server's, walsender included) with no maintenance, the trigger, CDC eventual and CDC
  * strict (the push commits at {@code remote_apply} and so waits for its lookup row), with the sidecar's own commit
- * asynchronous ({@code --strict-sink-commit async}) and synchronous ({@code sync}) side by side. The sidecar
+ * asynchronous ({@code --strict-sink-commit async}) and synchronous ({@code sync}) side by side, and
+ * the sidecar on the server's Unix-domain socket beside TCP loopback (the pushes stay on TCP). The sidecar
  * runs in this JVM on all cores, as an operator's would on its own; modes are interleaved, their
  * order rotated every round.
  */
 public final class LatencyBenchmark {
-    enum Mode { NONE, TRIGGER, CDC, STRICT_ASYNC_SINK, STRICT_SYNC_SINK }
+    enum Mode { NONE, TRIGGER, CDC, CDC_UNIX_SOCKET, STRICT_ASYNC_SINK, STRICT_SYNC_SINK, STRICT_UNIX_SOCKET }
 
     private record Measured(long pushes, double seconds, Histogram times, long dbCpuNanos) {}
 
@@ -62,6 +63,11 @@ public final class LatencyBenchmark {
             Settings settings = new SettingsLoader(Map.of()).load(null, Map.of("strict-sink-commit", "async")).withConnection(conn);
             Settings syncSink = new SettingsLoader(Map.of()).load(null, Map.of("strict-sink-commit", "sync")).withConnection(conn);
             try (Connection c = Database.connect(conn, "lookupkeeper-bench-latency")) {
+                ConnectionSettings unix = UnixSocket.of(c, conn);
+                if (unix == null) {
+                    throw new IllegalStateException("the benchmark server listens on no Unix-domain socket");
+                }
+                Settings viaSocket = settings.withConnection(unix);
                 QueenFixture.createSchema(c);
                 List<UUID> partitions = QueenFixture.createQueues(c, "latency", 1, 1000);
                 new Installer(settings).install(c, true);
@@ -75,7 +81,12 @@ public final class LatencyBenchmark {
                             try (Statement st = c.createStatement()) {
                                 st.execute("TRUNCATE queen.messages, queen.partition_lookup");
                             }
-                            Measured m = measure(c, conn, mode == Mode.STRICT_SYNC_SINK ? syncSink : settings, cpu, partitions, rows, mode);
+                            Settings sidecar = switch (mode) {
+                                case STRICT_SYNC_SINK -> syncSink;
+                                case CDC_UNIX_SOCKET, STRICT_UNIX_SOCKET -> viaSocket;
+                                default -> settings;
+                            };
+                            Measured m = measure(c, conn, sidecar, cpu, partitions, rows, mode);
                             results.computeIfAbsent(rows, k -> new EnumMap<>(Mode.class)).computeIfAbsent(mode, k -> new ArrayList<>()).add(m);
                             out.printf("  round %d, %d row(s) per push, %s: p50 %.3f ms, %,.0f pushes/s%n", round + 1, rows, mode,
                                     m.times().getValueAtPercentile(50) / 1e6, m.pushes() / m.seconds());
@@ -150,7 +161,7 @@ public final class LatencyBenchmark {
     }
 
     private static boolean strict(Mode mode) {
-        return mode == Mode.STRICT_ASYNC_SINK || mode == Mode.STRICT_SYNC_SINK;
+        return mode == Mode.STRICT_ASYNC_SINK || mode == Mode.STRICT_SYNC_SINK || mode == Mode.STRICT_UNIX_SOCKET;
     }
 
     private static void stop(Connection c, Settings settings, CdcPipeline pipeline) throws Exception {
@@ -185,8 +196,10 @@ public final class LatencyBenchmark {
             case NONE -> "no maintenance";
             case TRIGGER -> "trigger";
             case CDC -> "CDC eventual";
+            case CDC_UNIX_SOCKET -> "CDC eventual, sidecar on the Unix socket";
             case STRICT_ASYNC_SINK -> "CDC strict (remote_apply), sink commit async";
             case STRICT_SYNC_SINK -> "CDC strict (remote_apply), sink commit sync";
+            case STRICT_UNIX_SOCKET -> "CDC strict (remote_apply), sink commit async, sidecar on the Unix socket";
         };
     }
 
