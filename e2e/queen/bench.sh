@@ -46,8 +46,13 @@ e2e_prepare
 
 # CPU spent so far (user + system, clock ticks) by PostgreSQL (the postmaster and its children), of
 # that by its walsenders and by the sidecar's own sessions (its lookup statements: application_name
-# lookupkeeper-*), by the sidecar and by Queen's server: "pg walsender sessions sidecar server"
+# lookupkeeper-*), by the sidecar and by Queen's server: "pg walsender sessions sidecar server".
+# A backend that exits between two samples takes its CPU with it: PostgreSQL's figure is a lower bound
+# (the server's pool and the sidecar's sessions live through a run). Zeros when it cannot be read.
 cpu_ticks() {
+  cpu_ticks_read 2>/dev/null || echo "0 0 0 0 0"
+}
+cpu_ticks_read() {
   local pm p t pg=0 ws=0 own=0 sessions
   pm=$(head -1 "$PG_DATA/data/postmaster.pid")
   sessions=" $(e2e_psql -c "SELECT string_agg(pid::text, ' ') FROM pg_stat_activity
@@ -81,6 +86,7 @@ for round in $(seq 1 "$rounds"); do
         --consumers "$consumers" --partitions "$p" --seconds "$seconds" --warmup "$warmup" --queue "bench-$mode-$p-$round" \
         >"$OUT/pushpop.line" &
       load=$!
+      E2E_PIDS+=("$load")
       # the CPU of the measured window (it starts after the warm-up; the load's own start takes a moment)
       sleep "$(awk -v w="$warmup" 'BEGIN { print w + 0.3 }')"
       read -r pg0 ws0 own0 lk0 qs0 < <(cpu_ticks); t0=$(date +%s%N)
@@ -90,7 +96,10 @@ for round in $(seq 1 "$rounds"); do
       line=$(cat "$OUT/pushpop.line")
       cpu="\"cpu\":{\"window_s\":$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'),\"tick_us\":$((1000000 / clock_tick)),"
       cpu+="\"postgres\":$((pg1 - pg0)),\"walsender\":$((ws1 - ws0)),\"sidecar_sessions\":$((own1 - own0)),\"sidecar\":$((lk1 - lk0)),\"server\":$((qs1 - qs0))}"
-      echo "{\"mode\":\"$mode\",\"round\":$round,$cpu,${line#\{}" | tee -a "$results"
+      label=$mode
+      # the run-wide --sidecar-socket unix shows in the label as the @unix modes do
+      case "$mode" in eventual|strict) [ "${E2E_SIDECAR_SOCKET:-tcp}" = unix ] && label=$mode@unix ;; esac
+      echo "{\"mode\":\"$label\",\"round\":$round,$cpu,${line#\{}" | tee -a "$results"
     done
     if [ -n "$SIDECAR_PID" ]; then
       e2e_lookupkeeper verify >"$OUT/bench-verify-$mode.log" 2>&1 && echo "[bench] $mode: verify PASS" \

@@ -188,7 +188,7 @@ public final class Benchmark {
                                 String.format("%.2f µs", u[2]), ""});
                     } else {
                         Slots.dropIfInactive(c, CopyDrain.UNIX_SOCKET_SLOT);
-                        out.println("unix socket run: skipped (the server listens on no Unix-domain socket)");
+                        out.println("unix socket run: skipped (no Unix-domain socket of the server is reachable here)");
                     }
                     out.println("debezium run: the same backlog from the slot's copy, through Debezium's embedded engine...");
                     double[] dbz = CopyDrain.run(c, settings, backlog, StreamSource.DEBEZIUM, CopyDrain.DEBEZIUM_SLOT);

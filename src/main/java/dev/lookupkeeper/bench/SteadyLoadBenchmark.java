@@ -43,7 +43,7 @@ final class SteadyLoadBenchmark {
             boolean viaUnix = variant.contains("@unix");
             variant = variant.replace("@unix", "");
             if (viaUnix && unix == null) {
-                out.println("steady load over the Unix-domain socket: skipped (the server listens on no Unix-domain socket)");
+                out.println("steady load over the Unix-domain socket: skipped (no Unix-domain socket of the server is reachable here)");
                 continue;
             }
             String source = variant.split(":")[0];

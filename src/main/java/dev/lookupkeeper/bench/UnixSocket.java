@@ -18,7 +18,9 @@ final class UnixSocket {
             if (!dir.startsWith("/")) {
                 return null; // none, or an abstract-namespace socket ('@…'), which libpq-style directories cannot name
             }
-            return new ConnectionSettings(dir, tcp.port(), tcp.database(), tcp.user(), tcp.password(), "disable");
+            ConnectionSettings unix = new ConnectionSettings(dir, tcp.port(), tcp.database(), tcp.user(), tcp.password(), "disable");
+            // the server may run elsewhere (a container): its socket must be here too
+            return java.nio.file.Files.exists(java.nio.file.Path.of(unix.socketPath())) ? unix : null;
         }
     }
 }

@@ -155,6 +155,12 @@ final class RunCommand implements Callable<Integer> {
         StreamOptions.put(options.extra, "failover-slot", failoverSlot);
         boolean kafkaSource = "kafka".equals(source);
         StreamSource slotSource = kafkaSource ? StreamSource.PGOUTPUT : StreamSource.parse(source);
+        if (slotSource == StreamSource.DEBEZIUM && options.settings().connection().unixSocket()) {
+            // refused before anything starts: the engine would fail only when a CDC stream starts
+            throw new dev.lookupkeeper.config.ConfigException("PGHOST '" + options.settings().connection().host()
+                    + "' is a Unix socket directory: Debezium's engine connects over TCP only; use --source pgoutput there,"
+                    + " or set PGHOST to a host name or address");
+        }
         SidecarOptions sidecar = new SidecarOptions(new dev.lookupkeeper.http.HttpOptions(httpPort, httpBind,
                 dev.lookupkeeper.http.BearerToken.load(httpTokenFile, System.getenv("LOOKUPKEEPER_HTTP_TOKEN"))), heartbeat, maxRetainedWalMb * 1024 * 1024,
                 "memory".equals(selectionMode), dev.lookupkeeper.config.Durations.parse("--replay-window", replayWindow),

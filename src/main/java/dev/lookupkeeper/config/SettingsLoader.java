@@ -202,6 +202,9 @@ public final class SettingsLoader {
             if (h.isEmpty()) {
                 throw new ConfigException("an empty host in '" + host + "' (PGHOST or --db-url)");
             }
+            if (h.startsWith("/")) {
+                throw new ConfigException("PGHOST '" + h + "' is a Unix socket directory: name it alone, not with other hosts");
+            }
             checkPort(p);
             others.add((h.contains(":") && !h.startsWith("[") ? "[" + h + "]" : h) + ":" + p);
         }

@@ -39,7 +39,8 @@ public final class PgErrors {
 
     /**
      * What the network said underneath a driver's generic "The connection attempt failed": an
-     * unknown host, a refused or unreachable address, a timeout. Null when there is nothing below.
+     * unknown host, a refused or unreachable address, a timeout, a socket's own complaint. Null when
+     * there is nothing below.
      */
     static String networkCause(Throwable e) {
         for (Throwable x = e.getCause(); x != null; x = x.getCause() == x ? null : x.getCause()) {
@@ -51,6 +52,10 @@ public final class PgErrors {
             }
             if (x instanceof java.net.ConnectException || x instanceof java.net.NoRouteToHostException) {
                 return x.getMessage() == null ? x.getClass().getSimpleName() : x.getMessage();
+            }
+            if (x instanceof java.net.SocketException && x.getMessage() != null) {
+                // e.g. a Unix socket's "No such file or directory" or "Permission denied"
+                return x.getMessage();
             }
         }
         return null;

@@ -196,5 +196,7 @@ class SettingsLoaderTest {
         assertThat(new SettingsLoader(Map.of("PGHOST", "db1")).connection(null, null).unixSocket()).isFalse();
         assertThatThrownBy(() -> new SettingsLoader(Map.of("PGHOST", "/var/run/postgresql,db2")).connection(null, null))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("Unix socket directory: name it alone");
+        assertThatThrownBy(() -> new SettingsLoader(Map.of("PGHOST", "db1,/var/run/postgresql")).connection(null, null))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'/var/run/postgresql' is a Unix socket directory: name it alone");
     }
 }

@@ -52,19 +52,25 @@ final class BatchWriter {
         return inFlight != null && inFlight.isDone();
     }
 
-    /** Waits for the batch in flight; null when there is none. A failed apply is rethrown as it was thrown. */
+    /**
+     * Waits for the batch in flight; null when there is none. A failed apply is rethrown as it was
+     * thrown, and the batch is then over. An interrupted wait leaves the batch in flight: it may
+     * still commit or fail, and nothing after it may be confirmed before it is known.
+     */
     Applied await() throws Exception {
         Future<Applied> f = inFlight;
         if (f == null) {
             return null;
         }
+        Applied applied;
         try {
-            return f.get();
+            applied = f.get();
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception ex ? ex : e;
-        } finally {
             inFlight = null;
+            throw e.getCause() instanceof Exception ex ? ex : e;
         }
+        inFlight = null;
+        return applied;
     }
 
     /** No more batches; one in flight finishes. */

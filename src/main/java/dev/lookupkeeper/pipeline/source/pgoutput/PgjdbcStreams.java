@@ -29,6 +29,22 @@ final class PgjdbcStreams {
         }
     }
 
+    /**
+     * Whether changing the socket's read timeout costs nothing: the JDK's own socket keeps it in a
+     * field; junixsocket's (a Unix-domain socket) sets it with system calls.
+     */
+    static boolean freeTimeouts(Connection connection) {
+        try {
+            Object executor = connection.unwrap(BaseConnection.class).getQueryExecutor();
+            Field stream = QueryExecutorBase.class.getDeclaredField("pgStream");
+            stream.setAccessible(true);
+            Class<?> socket = ((PGStream) stream.get(executor)).getSocket().getClass();
+            return socket == java.net.Socket.class || javax.net.ssl.SSLSocket.class.isAssignableFrom(socket);
+        } catch (ReflectiveOperationException | SQLException | RuntimeException e) {
+            return false; // unknown: look before changing it
+        }
+    }
+
     /** pgjdbc's buffered input stream of the connection; null when it cannot be reached (the poll then is pgjdbc's). */
     static VisibleBufferedInputStream bufferedInput(Connection connection) {
         try {

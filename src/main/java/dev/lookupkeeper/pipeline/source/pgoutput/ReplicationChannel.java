@@ -75,6 +75,8 @@ final class ReplicationChannel {
     private final long socketTimeoutMs;
     /** TLS: the socket's byte count is of encrypted bytes, so only a timed wait for a byte tells whether one came. */
     private final boolean encrypted;
+    /** Whether a change of the socket's timeout is free (the JDK's socket) or two system calls (junixsocket's). */
+    private final boolean freeTimeouts;
     private long write;
     private long flush;
     private long apply;
@@ -83,6 +85,7 @@ final class ReplicationChannel {
                                Duration statusInterval, Duration silenceBound, boolean writeIsReceived) {
         this.connection = connection;
         this.encrypted = encrypted;
+        this.freeTimeouts = PgjdbcStreams.freeTimeouts(connection);
         this.socketTimeoutMs = (input != null ? statusInterval : silenceBound).toMillis();
         this.writeIsReceived = writeIsReceived;
         this.silenceBoundNanos = silenceBound.toNanos();
@@ -161,10 +164,15 @@ final class ReplicationChannel {
      * socket that ends with the first byte, without consuming it — the socket's timeout is set for
      * this wait and put back at once (in the JDK that is a field, not a system call). Looking every
      * 100 µs instead picked a frame up as much as 100 µs late — for strict, on every waiting commit
-     * — and woke the reader ten times a millisecond for nothing. Bytes already in pgjdbc's buffer
-     * end it with no system call, bytes in the kernel's with one read.
+     * — and woke the reader ten times a millisecond for nothing. On the JDK's socket bytes already
+     * in pgjdbc's buffer end it with no system call, bytes in the kernel's with one read. On a Unix
+     * socket (junixsocket) a timeout change is two system calls (and applies to writes too, for the
+     * moment of the wait), so the buffer and the kernel's count are looked at first.
      */
     private boolean waitingWithin(long nanos) throws SQLException {
+        if (!freeTimeouts && waiting()) {
+            return true;
+        }
         connection.setNetworkTimeout(Runnable::run, (int) Math.max(1, nanos / 1_000_000));
         try {
             return input.ensureBytes(1, false);

@@ -5,9 +5,10 @@ import java.sql.SQLException;
 /**
  * Tells a quiet replication connection from a dead one. A connection that a NAT or a load balancer
  * forgot carries neither a byte nor a reset, so silence is all there is to go on: after a status
- * interval of it the reader asks the server for a reply once; only when that question, too, has
- * gone unanswered for the silence bound is the connection taken as dead (SQLSTATE 08006) — a
- * reader that was busy elsewhere (a long apply) asks before it judges. Times are {@code
+ * interval of it the reader asks the server for a reply once; the connection is taken as dead
+ * (SQLSTATE 08006) only when the server has been silent for the silence bound and the question has
+ * gone unanswered for the bound less one interval — a reader that was busy elsewhere (a long
+ * apply) asks before it judges. Times are {@code
  * System.nanoTime()} values, passed in so the rule can be tested without waiting.
  */
 final class SilenceWatch {

@@ -114,6 +114,18 @@ class BatchWriterTest {
     }
 
     @Test
+    void anInterruptedWaitLeavesTheBatchInFlight() throws Exception {
+        writer.submit(batch(0x10, true));
+        Thread.currentThread().interrupt();
+        assertThatThrownBy(writer::await).isInstanceOf(InterruptedException.class);
+        assertThat(writer.busy()).as("the batch may still commit or fail").isTrue();
+        assertThatIllegalStateException().isThrownBy(() -> writer.submit(batch(0x20, true)));
+        sink.go.countDown();
+        assertThat(writer.await().end()).isEqualTo(0x10);
+        assertThat(writer.busy()).isFalse();
+    }
+
+    @Test
     void aFailedApplyIsRethrownAsThrownAndLeavesNothingInFlight() {
         sink.failWith = new SQLException("the server went away", "08006");
         sink.go.countDown();
