@@ -44,9 +44,7 @@ class StrictConsistencyIT {
 
     @AfterEach
     void relaxForTheNextTest() throws SQLException {
-        // synchronous_standby_names is the whole cluster's: never leave it set for other tests
-        db.execute("ALTER SYSTEM RESET synchronous_standby_names");
-        db.execute("SELECT pg_reload_conf()");
+        db.resetSynchronousStandbys();
     }
 
     @Test

@@ -40,8 +40,7 @@ class StrictRemoteApplyIT {
 
     @AfterEach
     void relax() throws SQLException {
-        db.execute("ALTER SYSTEM RESET synchronous_standby_names");
-        db.execute("SELECT pg_reload_conf()");
+        db.resetSynchronousStandbys();
     }
 
     @Test
@@ -62,27 +61,11 @@ class StrictRemoteApplyIT {
             run.awaitOutput("strict consistency in effect");
             Sidecar.Result verify = Sidecar.run(env, "verify");
             assertThat(verify.output()).contains("the queue's sessions commit at remote_apply (database)");
-            try (Connection client = queueClient(); Connection other = queueClient();
-                 PreparedStatement push = client.prepareStatement("INSERT INTO queen.messages (transaction_id, partition_id, payload)"
-                         + " VALUES (?, ?, '{}') RETURNING id");
-                 PreparedStatement look = other.prepareStatement("SELECT last_message_id FROM queen.partition_lookup WHERE partition_id = ?")) {
+            try (Connection client = queueClient()) {
                 assertThat(setting(client)).as("a new session of the queue's commits at the level install set").isEqualTo("remote_apply");
-                for (UUID partition : partitions) {
-                    push.setString(1, "ra-" + partition);
-                    push.setObject(2, partition);
-                    UUID id;
-                    try (ResultSet rs = push.executeQuery()) {
-                        rs.next();
-                        id = (UUID) rs.getObject(1);
-                    }
-                    pushed.put(partition, id);
-                    look.setObject(1, partition);
-                    try (ResultSet rs = look.executeQuery()) {
-                        if (!rs.next() || !id.equals(rs.getObject(1))) {
-                            misses++;
-                        }
-                    }
-                }
+                PgDatabase.StrictPushes pushes = db.pushEachAndLook(client, partitions, "ra");
+                pushed.putAll(pushes.pushed());
+                misses = pushes.misses();
             }
             // at once after the last commit returned: nothing may write the lookup after this, and nothing
             // not yet written to the WAL (the WAL writer runs every 200 ms) may survive

@@ -9,8 +9,6 @@ import dev.lookupkeeper.testing.Sidecar;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -33,9 +31,7 @@ class UnixSocketIT {
 
     @AfterEach
     void relax() throws SQLException {
-        // synchronous_standby_names is the whole cluster's: never leave it set for other tests
-        db.execute("ALTER SYSTEM RESET synchronous_standby_names");
-        db.execute("SELECT pg_reload_conf()");
+        db.resetSynchronousStandbys();
     }
 
     /** The test database's environment with PGHOST set to the server's Unix-socket directory. */
@@ -84,25 +80,8 @@ class UnixSocketIT {
             run.awaitOutput("strict consistency in effect");
             assertThat(db.queryLong("SELECT count(*) FROM pg_stat_replication WHERE application_name = '" + db.name()
                     + "' AND client_addr IS NULL AND sync_state = 'sync'")).as("the synchronous standby is the sidecar, on the socket").isEqualTo(1);
-            try (Connection client = db.queueClient(); Connection other = db.connect();
-                 PreparedStatement push = client.prepareStatement("INSERT INTO queen.messages (transaction_id, partition_id, payload)"
-                         + " VALUES (?, ?, '{}') RETURNING id");
-                 PreparedStatement look = other.prepareStatement("SELECT last_message_id FROM queen.partition_lookup WHERE partition_id = ?")) {
-                for (UUID partition : partitions) {
-                    push.setString(1, "uxs-" + partition);
-                    push.setObject(2, partition);
-                    UUID id;
-                    try (ResultSet rs = push.executeQuery()) {
-                        rs.next();
-                        id = (UUID) rs.getObject(1);
-                    }
-                    look.setObject(1, partition);
-                    try (ResultSet rs = look.executeQuery()) {
-                        if (!rs.next() || !id.equals(rs.getObject(1))) {
-                            misses++;
-                        }
-                    }
-                }
+            try (Connection client = db.queueClient()) {
+                misses = db.pushEachAndLook(client, partitions, "uxs").misses();
             }
         }
         assertThat(misses).as("strict pushes over TCP not in the lookup when their COMMIT returned, the sidecar on the socket").isZero();

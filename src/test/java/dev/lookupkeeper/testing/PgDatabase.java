@@ -169,6 +169,47 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
         }
     }
 
+    /** synchronous_standby_names is the whole cluster's: strict tests put it back after each test. */
+    public void resetSynchronousStandbys() throws SQLException {
+        execute("ALTER SYSTEM RESET synchronous_standby_names");
+        execute("SELECT pg_reload_conf()");
+    }
+
+    /** Pushes made one by one, each looked up in the lookup the moment its COMMIT returned. */
+    public record StrictPushes(java.util.Map<UUID, UUID> pushed, int misses) {}
+
+    /**
+     * One one-message push per partition through {@code client} (a session of the queue's, at the
+     * commit level it was given), each followed at once by a look at its partition's lookup row from
+     * another session: a miss is a push not there when its COMMIT returned.
+     */
+    public StrictPushes pushEachAndLook(Connection client, List<UUID> partitions, String prefix) throws SQLException {
+        java.util.Map<UUID, UUID> pushed = new java.util.LinkedHashMap<>();
+        int misses = 0;
+        try (Connection other = connect();
+             java.sql.PreparedStatement push = client.prepareStatement("INSERT INTO queen.messages (transaction_id, partition_id, payload)"
+                     + " VALUES (?, ?, '{}') RETURNING id");
+             java.sql.PreparedStatement look = other.prepareStatement("SELECT last_message_id FROM queen.partition_lookup WHERE partition_id = ?")) {
+            for (UUID partition : partitions) {
+                push.setString(1, prefix + "-" + partition);
+                push.setObject(2, partition);
+                UUID id;
+                try (ResultSet rs = push.executeQuery()) {
+                    rs.next();
+                    id = (UUID) rs.getObject(1);
+                }
+                pushed.put(partition, id);
+                look.setObject(1, partition);
+                try (ResultSet rs = look.executeQuery()) {
+                    if (!rs.next() || !id.equals(rs.getObject(1))) {
+                        misses++;
+                    }
+                }
+            }
+        }
+        return new StrictPushes(pushed, misses);
+    }
+
     public long queryLong(String sql) throws SQLException {
         try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
