@@ -105,6 +105,14 @@ public final class Benchmark {
         return this;
     }
 
+    private boolean sidecarOnSocket;
+
+    /** Insert runs: the sidecar connects through the server's Unix-domain socket (the writers stay on TCP). */
+    public Benchmark sidecarOnSocket(boolean value) {
+        this.sidecarOnSocket = value;
+        return this;
+    }
+
     /** Pinned insert runs: the slot's walsender on PostgreSQL's CPU (default) or on the sidecar's. */
     public Benchmark walsenderWithSidecar(boolean value) {
         this.walsenderWithSidecar = value;
@@ -233,8 +241,12 @@ public final class Benchmark {
                             : "insert benchmark: PostgreSQL and writers on CPU 0, the sidecar (child JVM) on CPU 1, the slot's walsender on CPU "
                               + (walsenderWithSidecar ? "1" : "0")
                               + (remoteReceive ? "; loopback receive processing on CPU 1 (clients as if remote)" : ""));
+                    ConnectionSettings sidecarConn = sidecarOnSocket ? UnixSocket.required(c, conn) : conn;
+                    if (sidecarOnSocket) {
+                        out.println("insert benchmark: the sidecar over the Unix-domain socket " + sidecarConn.socketPath() + ", the writers over TCP");
+                    }
                     insertTable = new InsertBenchmark(conn, settings, partitions, insertRounds, insertSeconds, pinned, sidecarJvmOptions, out)
-                            .walsenderWithSidecar(walsenderWithSidecar).remoteReceive(remoteReceive && pinned).run();
+                            .sidecarConnection(sidecarConn).walsenderWithSidecar(walsenderWithSidecar).remoteReceive(remoteReceive && pinned).run();
                 }
             }
         }

@@ -37,7 +37,10 @@ import java.util.UUID;
  * p50/p99, sessions waiting on row locks (sampled every 100 ms from pg_stat_activity; "on the
  * lookup": the waited-for lock or transaction is the lookup's), PostgreSQL's CPU per push and, for
  * CDC, the lookup's lag (the worst round's p50 and p99): a walsender starved of CPU shows there,
- * not in the pushes' rate.
+ * not in the pushes' rate. So for CDC the load then stops and the time the lookup takes to apply
+ * what the window added to its backlog is added to the window ("its backlog applied"), and the
+ * database's CPU of that catch-up to the window's: a rate the walsender cannot keep up with is not
+ * one a queue can sustain.
  */
 public final class ContendedBenchmark {
     enum Mode { NONE, TRIGGER, CDC, STRICT }
@@ -53,8 +56,13 @@ public final class ContendedBenchmark {
         }
     }
 
-    /** @param lagP50Ms,lagP99Ms commit → lookup commit of the events applied in the window (CDC modes; -1 otherwise) */
-    private record Measured(ContendedLoad.Window window, long cpuNanos, long lagP50Ms, long lagP99Ms) {
+    /**
+     * @param lagP50Ms,lagP99Ms commit → lookup commit of the events applied in the window (CDC modes; -1 otherwise)
+     * @param owedSeconds CDC: the time the lookup then took to apply what the window added to its backlog
+     *                    (the load stopped; 0 for the other modes) — work a saturated walsender put off, which a
+     *                    window's rate alone would not pay for
+     */
+    private record Measured(ContendedLoad.Window window, long cpuNanos, long lagP50Ms, long lagP99Ms, double owedSeconds) {
         double pushesPerSecond() {
             return window.pushes() / window.seconds();
         }
@@ -64,12 +72,19 @@ public final class ContendedBenchmark {
     private final int rounds;
     private final int seconds;
     private final PrintStream out;
+    private boolean sidecarOnSocket;
 
     public ContendedBenchmark(List<Cell> cells, int rounds, int seconds, PrintStream out) {
         this.cells = List.copyOf(cells);
         this.rounds = rounds;
         this.seconds = seconds;
         this.out = out;
+    }
+
+    /** The CDC modes' sidecar connects through the server's Unix-domain socket (the clients stay on TCP). */
+    public ContendedBenchmark sidecarOnSocket(boolean value) {
+        this.sidecarOnSocket = value;
+        return this;
     }
 
     public void run() throws Exception {
@@ -92,18 +107,21 @@ public final class ContendedBenchmark {
                 }
                 new Installer(settings).install(c, true);
                 DatabaseCpu cpu = DatabaseCpu.of(c);
-                out.printf("contended benchmark: %d rounds of %d cells x %d modes, %d s each, everything on this machine's cores%n",
-                        rounds, cells.size(), Mode.values().length, seconds);
+                Settings sidecar = sidecarOnSocket ? settings.withConnection(UnixSocket.required(c, conn)) : settings;
+                out.printf("contended benchmark: %d rounds of %d cells x %d modes, %d s each, everything on this machine's cores;"
+                        + " the sidecar over %s%n", rounds, cells.size(), Mode.values().length, seconds,
+                        sidecarOnSocket ? "the Unix-domain socket " + sidecar.connection().socketPath() : "TCP loopback");
                 for (int round = 0; round < rounds; round++) {
                     for (int ci = 0; ci < cells.size(); ci++) {
                         Cell cell = cells.get(ci);
                         for (int i = 0; i < Mode.values().length; i++) {
                             Mode mode = Mode.values()[(i + round + ci) % Mode.values().length];
                             truncate(c);
-                            Measured m = measure(c, conn, settings, cpu, cell, mode, partitionsBySize.get(cell.partitions()));
+                            Measured m = measure(c, conn, settings, sidecar, cpu, cell, mode, partitionsBySize.get(cell.partitions()));
                             results.computeIfAbsent(cell, k -> new EnumMap<>(Mode.class)).computeIfAbsent(mode, k -> new ArrayList<>()).add(m);
-                            out.printf("  round %d, %s, %s: %,.0f pushes/s, p50 %.2f ms%n", round + 1, cell.label(), mode,
-                                    m.pushesPerSecond(), m.window().p50Nanos() / 1e6);
+                            out.printf("  round %d, %s, %s: %,.0f pushes/s, p50 %.2f ms%s%n", round + 1, cell.label(), mode,
+                                    m.pushesPerSecond(), m.window().p50Nanos() / 1e6,
+                                    m.owedSeconds() > 0 ? String.format(", %.2f s owed after the window", m.owedSeconds()) : "");
                         }
                     }
                 }
@@ -122,7 +140,8 @@ public final class ContendedBenchmark {
         }
     }
 
-    private Measured measure(Connection c, ConnectionSettings conn, Settings settings, DatabaseCpu cpu, Cell cell, Mode mode,
+    /** @param sidecar the settings the CDC modes' sidecar runs with (TCP as the clients, or the Unix socket) */
+    private Measured measure(Connection c, ConnectionSettings conn, Settings settings, Settings sidecar, DatabaseCpu cpu, Cell cell, Mode mode,
                              List<UUID> partitions) throws Exception {
         TriggerMode trigger = new TriggerMode(settings);
         CdcPipeline pipeline = null;
@@ -134,7 +153,7 @@ public final class ContendedBenchmark {
             if (mode == Mode.TRIGGER) {
                 trigger.create(c);
             } else if (mode != Mode.NONE) {
-                pipeline = new CdcPipeline(settings, StreamTarget.main(settings), stats, new CdcPipeline.Options(
+                pipeline = new CdcPipeline(sidecar, StreamTarget.main(settings), stats, new CdcPipeline.Options(
                         StreamSource.PGOUTPUT, true, null, Duration.ZERO, mode == Mode.STRICT));
                 pipeline.start(Bootstrapper.ProgressSink.none());
             }
@@ -159,23 +178,49 @@ public final class ContendedBenchmark {
 
     private Measured measureLoad(ConnectionSettings conn, DatabaseCpu cpu, Mode mode, PipelineStats stats, List<UUID> partitions,
                                  ContendedLoad.Options options) throws Exception {
+        boolean cdc = mode == Mode.CDC || mode == Mode.STRICT;
         try (ContendedLoad load = new ContendedLoad(conn, partitions, options).start()) {
             Thread.sleep(1500); // warm-up: connections, plans, the sidecar's JIT
             load.measure();
             stats.lagInterval();
             long cpu0 = cpu.nanos();
+            // strict applies a push before its client sees the COMMIT return: no backlog then (clamped at 0)
+            long backlog0 = Math.max(0, load.messagesCommitted() - stats.events());
             long t0 = System.nanoTime();
             Thread.sleep(seconds * 1000L);
             long t1 = System.nanoTime();
-            long cpu1 = cpu.nanos();
+            long backlog1 = Math.max(0, load.messagesCommitted() - stats.events());
             ContendedLoad.Window w = load.window(t1 - t0);
+            var lag = stats.lagInterval();
+            load.close(); // the clients stop; what they committed is what the lookup must catch up with
             if (load.failure() != null) {
                 throw new IllegalStateException("a client failed: " + load.failure().getMessage(), load.failure());
             }
-            var lag = stats.lagInterval();
-            boolean cdc = mode == Mode.CDC || mode == Mode.STRICT;
-            return new Measured(w, cpu1 - cpu0, cdc ? lag.getValueAtPercentile(50) : -1, cdc ? lag.getValueAtPercentile(99) : -1);
+            double owed = 0;
+            if (cdc) {
+                // the backlog the window added, applied at the rate the whole backlog drained at once the load stopped
+                double drain = awaitCaughtUp(stats, load.messagesCommitted());
+                owed = backlog1 <= 0 ? 0 : drain * Math.max(0, backlog1 - backlog0) / backlog1;
+                if (mode == Mode.CDC) {
+                    out.printf("    %s: backlog %,d events at the window's start, %,d at its end, applied in %.2f s once the load stopped%n",
+                            mode, backlog0, backlog1, drain);
+                }
+            }
+            long cpu1 = cpu.nanos(); // after the catch-up: the decode a walsender put off is paid for here
+            return new Measured(w, cpu1 - cpu0, cdc ? lag.getValueAtPercentile(50) : -1, cdc ? lag.getValueAtPercentile(99) : -1, owed);
         }
+    }
+
+    /** Seconds until the sidecar has applied every committed message (one event each). */
+    private static double awaitCaughtUp(PipelineStats stats, long messages) throws InterruptedException {
+        long start = System.nanoTime();
+        while (stats.events() < messages) {
+            if (System.nanoTime() - start > 300_000_000_000L) {
+                throw new IllegalStateException("the sidecar applied " + stats.events() + " of " + messages + " events in 300 s after the load stopped");
+            }
+            Thread.sleep(5);
+        }
+        return (System.nanoTime() - start) / 1e9;
     }
 
     /** A walsender deep in a backlog notices its client gone only at its next send: give it time. */
@@ -192,21 +237,25 @@ public final class ContendedBenchmark {
     private void print(Map<Cell, EnumMap<Mode, List<Measured>>> results) {
         out.println();
         out.println("| clients | partitions | partitions per push | round trip | pops | none (pushes/s) | trigger (ratio to none)"
-                + " | CDC eventual | CDC strict | eventual ÷ trigger | strict ÷ trigger |");
-        out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+                + " | CDC eventual | CDC strict | eventual ÷ trigger | strict ÷ trigger | eventual, its backlog applied"
+                + " (÷ trigger) | strict, its backlog applied (÷ trigger) |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Map.Entry<Cell, EnumMap<Mode, List<Measured>>> e : results.entrySet()) {
             double none = rate(e.getValue().get(Mode.NONE));
             double trig = rate(e.getValue().get(Mode.TRIGGER));
             double cdc = rate(e.getValue().get(Mode.CDC));
             double strict = rate(e.getValue().get(Mode.STRICT));
-            out.printf("| %s | %,.0f | %,.0f (%.2f) | %,.0f (%.2f) | %,.0f (%.2f) | **%.2f** | **%.2f** |%n", e.getKey().label(), none,
-                    trig, trig / none, cdc, cdc / none, strict, strict / none, cdc / trig, strict / trig);
+            double cdcPaid = paidRate(e.getValue().get(Mode.CDC));
+            double strictPaid = paidRate(e.getValue().get(Mode.STRICT));
+            out.printf("| %s | %,.0f | %,.0f (%.2f) | %,.0f (%.2f) | %,.0f (%.2f) | **%.2f** | **%.2f** | %,.0f (**%.2f**) | %,.0f (**%.2f**) |%n",
+                    e.getKey().label(), none, trig, trig / none, cdc, cdc / none, strict, strict / none, cdc / trig, strict / trig,
+                    cdcPaid, cdcPaid / trig, strictPaid, strictPaid / trig);
         }
         out.println();
         out.println("| clients | partitions | partitions per push | round trip | pops | mode | p50 / p99 (ms) | pops/s"
                 + " | Lock/tuple waiting (mean sessions) | Lock/transactionid | of them on the lookup | deadlocks | PostgreSQL CPU per push"
-                + " | lookup lag p50 / p99 (ms) |");
-        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+                + " | lookup lag p50 / p99 (ms) | owed after the window (s per round) |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Map.Entry<Cell, EnumMap<Mode, List<Measured>>> e : results.entrySet()) {
             for (Mode mode : Mode.values()) {
                 List<Measured> ms = e.getValue().get(mode);
@@ -215,16 +264,22 @@ public final class ContendedBenchmark {
                 double secs = ms.stream().mapToDouble(m -> m.window().seconds()).sum();
                 long lagP50 = ms.stream().mapToLong(Measured::lagP50Ms).max().orElse(-1);
                 long lagP99 = ms.stream().mapToLong(Measured::lagP99Ms).max().orElse(-1);
-                out.printf("| %s | %s | %.2f / %.2f | %,.0f | %.1f | %.1f | %.1f | %d | %.0f µs | %s |%n", e.getKey().label(), mode.name().toLowerCase(),
+                out.printf("| %s | %s | %.2f / %.2f | %,.0f | %.1f | %.1f | %.1f | %d | %.0f µs | %s | %.2f |%n", e.getKey().label(), mode.name().toLowerCase(),
                         median(ms, true) / 1e6, median(ms, false) / 1e6, ms.stream().mapToLong(m -> m.window().pops()).sum() / secs,
                         ms.stream().mapToLong(m -> m.window().tupleWaits()).sum() / Math.max(1, samples),
                         ms.stream().mapToLong(m -> m.window().transactionWaits()).sum() / Math.max(1, samples),
                         ms.stream().mapToLong(m -> m.window().lookupWaits()).sum() / Math.max(1, samples),
                         ms.stream().mapToLong(m -> m.window().deadlocks()).sum(),
                         ms.stream().mapToLong(Measured::cpuNanos).sum() / 1000.0 / Math.max(1, pushes),
-                        lagP50 < 0 ? "—" : lagP50 + " / " + lagP99);
+                        lagP50 < 0 ? "—" : lagP50 + " / " + lagP99, ms.stream().mapToDouble(Measured::owedSeconds).average().orElse(0));
             }
         }
+    }
+
+    /** Pushes over the window plus the time the lookup took to apply what the window left owed. */
+    private static double paidRate(List<Measured> ms) {
+        return ms.stream().mapToLong(m -> m.window().pushes()).sum()
+                / ms.stream().mapToDouble(m -> m.window().seconds() + m.owedSeconds()).sum();
     }
 
     private static double rate(List<Measured> ms) {

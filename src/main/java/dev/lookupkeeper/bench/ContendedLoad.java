@@ -69,6 +69,8 @@ final class ContendedLoad implements AutoCloseable {
     private final List<long[]> latencies = new ArrayList<>();
     private final int[] counts;
     private final AtomicLong pushes = new AtomicLong();
+    /** Every committed push since the start, never reset: what the lookup must have caught up with. */
+    private final AtomicLong committed = new AtomicLong();
     private final AtomicLong pops = new AtomicLong();
     private final AtomicLong deadlocks = new AtomicLong();
     private final AtomicLong tupleWaits = new AtomicLong();
@@ -200,6 +202,7 @@ final class ContendedLoad implements AutoCloseable {
                         }
                         throw e;
                     }
+                    committed.incrementAndGet();
                     if (measuring) {
                         int n = counts[id];
                         mine[n & (mine.length - 1)] = System.nanoTime() - start;
@@ -281,6 +284,11 @@ final class ContendedLoad implements AutoCloseable {
                 samples.incrementAndGet();
             }
         }
+    }
+
+    /** Messages committed since the start (every push has {@value #ROWS}). */
+    long messagesCommitted() {
+        return committed.get() * ROWS;
     }
 
     @Override

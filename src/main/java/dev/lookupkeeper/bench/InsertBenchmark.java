@@ -62,6 +62,7 @@ final class InsertBenchmark {
         this.pin = pin;
         this.sidecarJvmOptions = sidecarJvmOptions;
         this.conn = conn;
+        this.sidecarConn = conn;
         this.settings = settings;
         this.partitions = partitions;
         this.rounds = rounds;
@@ -70,6 +71,13 @@ final class InsertBenchmark {
     }
 
     private boolean remoteReceive;
+    private ConnectionSettings sidecarConn;
+
+    /** How the sidecar reaches the server (TCP loopback as the writers, or the Unix-domain socket). */
+    InsertBenchmark sidecarConnection(ConnectionSettings value) {
+        this.sidecarConn = value;
+        return this;
+    }
 
     /**
      * Pinned runs: steer the receive half of loopback TCP to the sidecar's CPU, as if the clients
@@ -181,14 +189,14 @@ final class InsertBenchmark {
             trigger.create(c);
         } else if (mode != Mode.NONE && pin) {
             child = mode == Mode.STRICT
-                    ? CpuPinning.startSidecar(conn, sidecarJvmOptions, "1", "--replay-window", "0", "--consistency", "strict", "--strict-guard", "none")
-                    : CpuPinning.startSidecar(conn, sidecarJvmOptions, "1", "--replay-window", mode == Mode.CDC_WINDOW ? "15m" : "0");
+                    ? CpuPinning.startSidecar(sidecarConn, sidecarJvmOptions, "1", "--replay-window", "0", "--consistency", "strict", "--strict-guard", "none")
+                    : CpuPinning.startSidecar(sidecarConn, sidecarJvmOptions, "1", "--replay-window", mode == Mode.CDC_WINDOW ? "15m" : "0");
             awaitStreaming(c, child);
             if (walsenderWithSidecar) {
                 CpuPinning.pinSlotHolder(c, settings.slot(), "1");
             }
         } else if (mode != Mode.NONE) {
-            pipeline = new CdcPipeline(settings, StreamTarget.main(settings), new PipelineStats(), new CdcPipeline.Options(
+            pipeline = new CdcPipeline(settings.withConnection(sidecarConn), StreamTarget.main(settings), new PipelineStats(), new CdcPipeline.Options(
                     dev.lookupkeeper.sidecar.StreamSource.PGOUTPUT, true, null, java.time.Duration.ZERO, mode == Mode.STRICT));
             pipeline.start(Bootstrapper.ProgressSink.none());
         }

@@ -23,4 +23,14 @@ final class UnixSocket {
             return java.nio.file.Files.exists(java.nio.file.Path.of(unix.socketPath())) ? unix : null;
         }
     }
+
+    /** As {@link #of}, for a run that was asked for the socket: none is an error. */
+    static ConnectionSettings required(Connection c, ConnectionSettings tcp) throws SQLException {
+        ConnectionSettings unix = of(c, tcp);
+        if (unix == null) {
+            throw new dev.lookupkeeper.config.ConfigException("--sidecar-socket unix: the benchmark server has no Unix-domain socket reachable"
+                    + " here (unix_socket_directories names none, or an abstract one); run with --sidecar-socket tcp");
+        }
+        return unix;
+    }
 }

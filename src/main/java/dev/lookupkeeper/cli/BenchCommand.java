@@ -88,8 +88,15 @@ final class BenchCommand implements Callable<Integer> {
             + " then costs a write, not a flush to the disk) or on, as a production server runs — what a WAL flush costs each mode")
     String fsync = "off";
 
+    @Option(names = "--sidecar-socket", paramLabel = "tcp|unix", description = "Insert and contended suites: the sidecar reaches the"
+            + " benchmark server over TCP loopback (default) or its Unix-domain socket; the writers stay on TCP")
+    String sidecarSocket = "tcp";
+
     @Override
     public Integer call() throws Exception {
+        if (!sidecarSocket.equals("tcp") && !sidecarSocket.equals("unix")) {
+            throw new dev.lookupkeeper.config.ConfigException("--sidecar-socket must be tcp or unix, not '" + sidecarSocket + "'");
+        }
         if (postgresBin != null && !java.nio.file.Files.isExecutable(postgresBin.resolve("initdb"))) {
             throw new dev.lookupkeeper.config.ConfigException("--postgres-bin " + postgresBin + ": no initdb there; give a PostgreSQL bin"
                     + " directory such as /usr/lib/postgresql/15/bin");
@@ -114,7 +121,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         boolean all = suite.equals("all");
         new Benchmark(backlog, lagRate, lagSeconds, sidecarJvmOptions, all || suite.equals("drain"), all || suite.equals("insert"),
-                insertRounds, insertSeconds, System.out).pin(!noPin).walsenderWithSidecar(walsenderOnSidecarCpu && !walsenderOnPgCpu).remoteReceive(remoteReceive).steadyOnly(suite.equals("steady"))
+                insertRounds, insertSeconds, System.out).pin(!noPin).walsenderWithSidecar(walsenderOnSidecarCpu && !walsenderOnPgCpu).remoteReceive(remoteReceive).sidecarOnSocket(sidecarSocket.equals("unix")).steadyOnly(suite.equals("steady"))
                 .selectSizes(all || suite.equals("select") ? selectSizes : java.util.List.of())
                 .rebuildSizes(all || suite.equals("rebuild") ? new int[][] {{1_000_000, 10_000}, {10_000_000, 100_000}} : new int[0][]).run();
         if (all) {
@@ -147,6 +154,6 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        new ContendedBenchmark(cells, contendedRounds, seconds, System.out).run();
+        new ContendedBenchmark(cells, contendedRounds, seconds, System.out).sidecarOnSocket(sidecarSocket.equals("unix")).run();
     }
 }

@@ -46,6 +46,13 @@ class SmallEdgesIT {
     }
 
     @Test
+    void benchRefusesASidecarSocketNeitherTcpNorUnix() throws Exception {
+        Sidecar.Result r = Sidecar.run(db.env(), "bench", "--suite", "contended", "--sidecar-socket", "pipe");
+        assertThat(r.exitCode()).as(r.output()).isEqualTo(2);
+        assertThat(r.output()).contains("--sidecar-socket must be tcp or unix, not 'pipe'").doesNotContain("\tat ");
+    }
+
+    @Test
     void benchSuitesAreNamed() throws Exception {
         Sidecar.Result r = Sidecar.run(db.env(), "bench", "--suite", "fastest");
         assertThat(r.exitCode()).as(r.output()).isEqualTo(2);

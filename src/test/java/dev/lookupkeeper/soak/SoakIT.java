@@ -53,6 +53,8 @@ class SoakIT {
     private final boolean strict = "strict".equals(System.getProperty("soak.consistency", "eventual"));
     private final int switches = strict ? 0 : Integer.getInteger("soak.switches", Math.max(1, kills / 50));
     private final long seed = Long.getLong("soak.seed", System.nanoTime());
+    /** unix: the sidecar connects through the server's Unix-socket directory (PGHOST), the writers stay on TCP. */
+    private final boolean viaSocket = "unix".equals(System.getProperty("soak.socket", "tcp"));
 
     @Test
     void nothingIsLost() throws Exception {
@@ -97,6 +99,12 @@ class SoakIT {
         Files.deleteIfExists(logs);
         try {
             Sidecar sidecar = Sidecar.start(env, run);
+            if (viaSocket) {
+                sidecar.awaitStreaming();
+                assertThat(db.queryLong("SELECT count(*) FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid"
+                        + " WHERE s.slot_name = '" + db.slot(source) + "' AND r.client_addr IS NULL"))
+                        .as("the stream's walsender serves a Unix-socket client (no client address)").isEqualTo(1);
+            }
             for (int k = 1; k <= kills; k++) {
                 if (k % switchEvery == 0 && !"kafka".equals(source)) {
                     // a switch both ways needs a streaming sidecar; the kill follows it at a random moment
@@ -162,7 +170,7 @@ class SoakIT {
             long wrong = db.oracle().entrySet().stream().filter(e -> !e.getValue().equals(lookup.get(e.getKey()))).count();
             Duration took = Duration.between(started, Instant.now());
             long partitions = db.queryLong("SELECT count(*) FROM queen.partitions p WHERE EXISTS (SELECT 1 FROM queen.messages m WHERE m.partition_id = p.id)");
-            String line = String.format("| %s | %s | %d | %d | %d | %d | %d | %d | %d | %d s |", Instant.now(), source + (strict ? ", strict" : ""), killsDone, restartsDone,
+            String line = String.format("| %s | %s | %d | %d | %d | %d | %d | %d | %d | %d s |", Instant.now(), source + (strict ? ", strict" : "") + (viaSocket ? ", Unix socket" : ""), killsDone, restartsDone,
                     switchesDone, committed(writers), partitions, missing, wrong, took.toSeconds());
             System.err.println("[soak] " + line);
             Path out = Path.of("build", "soak", "results.md");
@@ -213,8 +221,14 @@ class SoakIT {
         return writers.stream().mapToLong(RetryingPusher::committed).sum();
     }
 
-    private Map<String, String> sidecarEnv() {
+    private Map<String, String> sidecarEnv() throws SQLException {
         Map<String, String> env = db.env("kafka".equals(source) ? "pgoutput" : source);
+        if (viaSocket) {
+            String dir = db.socketDirectory();
+            assumeTrue(dir != null, "-Dsoak.socket=unix: the soak cluster's Unix socket is not reachable from here");
+            assumeTrue("pgoutput".equals(source), "-Dsoak.socket=unix: only the native reader connects over a Unix socket");
+            env.put("PGHOST", dir);
+        }
         if ("kafka".equals(source)) {
             env.put("LOOKUPKEEPER_KAFKA_BOOTSTRAP", KafkaBroker.bootstrapServers());
         }

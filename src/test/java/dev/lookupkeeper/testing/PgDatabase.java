@@ -152,6 +152,16 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
         return env;
     }
 
+    /**
+     * The server's first Unix-socket directory when its socket is reachable from here (libpq's PGHOST
+     * for a sidecar on the database's host), else null: none configured, an abstract one, or the
+     * server in a container.
+     */
+    public String socketDirectory() throws SQLException {
+        String dir = queryText("SELECT split_part(current_setting('unix_socket_directories'), ',', 1)").trim();
+        return dir.startsWith("/") && java.nio.file.Files.exists(java.nio.file.Path.of(dir, ".s.PGSQL." + connection.port())) ? dir : null;
+    }
+
     /** The slot a sidecar with this source streams from (see {@link #env(String)}). */
     public String slot(String source) {
         return "pgoutput".equals(source) ? name : name + "_" + source;

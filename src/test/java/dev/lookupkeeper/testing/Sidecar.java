@@ -28,8 +28,7 @@ public final class Sidecar implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.addAll(ClassData.options());
         cmd.add("dev.lookupkeeper.cli.Main");
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile("sidecar-", ".log");
@@ -42,16 +41,89 @@ public final class Sidecar implements AutoCloseable {
     /** Runs a CLI command to completion and returns its exit code and combined output. */
     public static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
         // a command that runs to completion: the client compiler and the serial collector start it ~25 % faster
-        try (Sidecar s = startWithJvm(List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), env, args)) {
+        List<String> jvm = new ArrayList<>(List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        boolean archiving = ClassData.claimArchiving();
+        if (archiving) {
+            jvm.add(ClassData.archiveAtExit()); // a command that exits normally writes the class archive the next children map
+        }
+        try (Sidecar s = startWithJvm(jvm, env, args)) {
             if (!s.process.waitFor(120, TimeUnit.SECONDS)) {
                 s.process.destroyForcibly();
                 throw new IllegalStateException("lookupkeeper " + String.join(" ", args) + " did not finish in 120 s:\n" + s.output());
             }
             return new Result(s.process.exitValue(), s.output());
+        } finally {
+            if (archiving) {
+                ClassData.archivingDone();
+            }
         }
     }
 
     public record Result(int exitCode, String output) {}
+
+    /**
+     * What a child JVM loads its classes from. The shaded jar `package` built — what operators run —
+     * when it is there, and then a class-data archive of it (AppCDS): some 300 children start in a
+     * run of the suite, and mapping the archive spares each one loading and verifying the same classes
+     * again. Its JVM logging of the archive stays off, so no child prints anything it would not print
+     * in production. Without the jar (a test run before `package`), the test's own class path.
+     */
+    static final class ClassData {
+        private static final Path JAR = Path.of("target", "lookupkeeper.jar");
+        private static final Path ARCHIVE = Path.of("target", "lookupkeeper-children.jsa");
+        private static final Object LOCK = new Object();
+        private static boolean archiving;
+
+        static {
+            try {
+                // an archive of an older jar is refused by the JVM (with a warning): drop it
+                if (Files.exists(ARCHIVE) && (!Files.exists(JAR)
+                        || Files.getLastModifiedTime(ARCHIVE).compareTo(Files.getLastModifiedTime(JAR)) < 0)) {
+                    Files.delete(ARCHIVE);
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        private ClassData() {}
+
+        static List<String> options() {
+            if (!Files.isRegularFile(JAR)) {
+                return List.of("-cp", System.getProperty("java.class.path"));
+            }
+            List<String> options = new ArrayList<>(List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-Xlog:class+path=off"));
+            synchronized (LOCK) {
+                if (!archiving && Files.isRegularFile(ARCHIVE)) { // never one being written
+                    options.add("-XX:SharedArchiveFile=" + ARCHIVE.toAbsolutePath());
+                }
+            }
+            options.addAll(List.of("-cp", JAR.toAbsolutePath().toString()));
+            return options;
+        }
+
+        /** True for the one caller that should write the archive now (none is written yet, nobody is writing it). */
+        static boolean claimArchiving() {
+            synchronized (LOCK) {
+                if (archiving || !Files.isRegularFile(JAR) || Files.exists(ARCHIVE)) {
+                    return false;
+                }
+                archiving = true;
+                return true;
+            }
+        }
+
+        static String archiveAtExit() {
+            return "-XX:ArchiveClassesAtExit=" + ARCHIVE.toAbsolutePath();
+        }
+
+        /** The writer exited: if it wrote no archive (it failed), the next command tries. */
+        static void archivingDone() {
+            synchronized (LOCK) {
+                archiving = false;
+            }
+        }
+    }
 
     public long pid() {
         return process.pid();
