@@ -37,9 +37,9 @@ import java.util.UUID;
  * p50/p99, sessions waiting on row locks (sampled every 100 ms from pg_stat_activity; "on the
  * lookup": the waited-for lock or transaction is the lookup's), PostgreSQL's CPU per push and, for
  * CDC, the lookup's lag (the worst round's p50 and p99): a walsender starved of CPU shows there,
- * not in the pushes' rate. So for CDC the load then stops and the time the lookup takes to apply
- * what the window added to its backlog is added to the window ("its backlog applied"), and the
- * database's CPU of that catch-up to the window's: a rate the walsender cannot keep up with is not
+ * not in the pushes' rate. So for CDC the load then stops and the share of the catch-up that the
+ * window's growth of the backlog accounts for is added to the window ("its backlog applied"), its
+ * database CPU in the same share to the window's: a rate the walsender cannot keep up with is not
  * one a queue can sustain.
  */
 public final class ContendedBenchmark {
@@ -160,7 +160,7 @@ public final class ContendedBenchmark {
             if (mode == Mode.STRICT) {
                 SynchronousStream.await(c, settings.consistency().applicationName(), true);
             }
-            return measureLoad(conn, cpu, mode, stats, partitions, options);
+            return measureLoad(conn, cpu, mode, pipeline, stats, partitions, options);
         } finally {
             if (mode == Mode.STRICT) {
                 SynchronousStandbys.relax(c);
@@ -176,8 +176,8 @@ public final class ContendedBenchmark {
         }
     }
 
-    private Measured measureLoad(ConnectionSettings conn, DatabaseCpu cpu, Mode mode, PipelineStats stats, List<UUID> partitions,
-                                 ContendedLoad.Options options) throws Exception {
+    private Measured measureLoad(ConnectionSettings conn, DatabaseCpu cpu, Mode mode, CdcPipeline pipeline, PipelineStats stats,
+                                 List<UUID> partitions, ContendedLoad.Options options) throws Exception {
         boolean cdc = mode == Mode.CDC || mode == Mode.STRICT;
         try (ContendedLoad load = new ContendedLoad(conn, partitions, options).start()) {
             Thread.sleep(1500); // warm-up: connections, plans, the sidecar's JIT
@@ -189,6 +189,7 @@ public final class ContendedBenchmark {
             long t0 = System.nanoTime();
             Thread.sleep(seconds * 1000L);
             long t1 = System.nanoTime();
+            long cpu1 = cpu.nanos();
             long backlog1 = Math.max(0, load.messagesCommitted() - stats.events());
             ContendedLoad.Window w = load.window(t1 - t0);
             var lag = stats.lagInterval();
@@ -197,24 +198,32 @@ public final class ContendedBenchmark {
                 throw new IllegalStateException("a client failed: " + load.failure().getMessage(), load.failure());
             }
             double owed = 0;
-            if (cdc) {
-                // the backlog the window added, applied at the rate the whole backlog drained at once the load stopped
-                double drain = awaitCaughtUp(stats, load.messagesCommitted());
-                owed = backlog1 <= 0 ? 0 : drain * Math.max(0, backlog1 - backlog0) / backlog1;
+            long owedCpu = 0;
+            if (cdc && backlog1 > backlog0) {
+                // what the window added to the backlog, applied at the rate the whole backlog drained at
+                // once the load stopped; the database's CPU of the catch-up in the same share
+                long remaining = load.messagesCommitted() - stats.events();
+                long cpuStop = cpu.nanos();
+                double drain = awaitCaughtUp(pipeline, stats, load.messagesCommitted());
+                double share = remaining <= 0 ? 0 : Math.min(1.0, (double) (backlog1 - backlog0) / remaining);
+                owed = drain * share;
+                owedCpu = (long) ((cpu.nanos() - cpuStop) * share);
                 if (mode == Mode.CDC) {
-                    out.printf("    %s: backlog %,d events at the window's start, %,d at its end, applied in %.2f s once the load stopped%n",
-                            mode, backlog0, backlog1, drain);
+                    out.printf("    %s: backlog %,d events at the window's start, %,d at its end, %,d left when the clients had stopped,"
+                            + " applied in %.2f s%n", mode, backlog0, backlog1, Math.max(0, remaining), drain);
                 }
             }
-            long cpu1 = cpu.nanos(); // after the catch-up: the decode a walsender put off is paid for here
-            return new Measured(w, cpu1 - cpu0, cdc ? lag.getValueAtPercentile(50) : -1, cdc ? lag.getValueAtPercentile(99) : -1, owed);
+            return new Measured(w, cpu1 - cpu0 + owedCpu, cdc ? lag.getValueAtPercentile(50) : -1, cdc ? lag.getValueAtPercentile(99) : -1, owed);
         }
     }
 
     /** Seconds until the sidecar has applied every committed message (one event each). */
-    private static double awaitCaughtUp(PipelineStats stats, long messages) throws InterruptedException {
+    private static double awaitCaughtUp(CdcPipeline pipeline, PipelineStats stats, long messages) throws InterruptedException {
         long start = System.nanoTime();
         while (stats.events() < messages) {
+            if (!pipeline.isStreaming()) {
+                throw new IllegalStateException("the sidecar stopped streaming while it caught up (" + stats.events() + " of " + messages + " events applied)");
+            }
             if (System.nanoTime() - start > 300_000_000_000L) {
                 throw new IllegalStateException("the sidecar applied " + stats.events() + " of " + messages + " events in 300 s after the load stopped");
             }

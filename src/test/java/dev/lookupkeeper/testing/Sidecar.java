@@ -46,15 +46,18 @@ public final class Sidecar implements AutoCloseable {
         if (archiving) {
             jvm.add(ClassData.archiveAtExit()); // a command that exits normally writes the class archive the next children map
         }
+        boolean clean = false;
         try (Sidecar s = startWithJvm(jvm, env, args)) {
             if (!s.process.waitFor(120, TimeUnit.SECONDS)) {
                 s.process.destroyForcibly();
+                s.process.waitFor(30, TimeUnit.SECONDS);
                 throw new IllegalStateException("lookupkeeper " + String.join(" ", args) + " did not finish in 120 s:\n" + s.output());
             }
+            clean = s.process.exitValue() == 0;
             return new Result(s.process.exitValue(), s.output());
         } finally {
             if (archiving) {
-                ClassData.archivingDone();
+                ClassData.archivingDone(clean);
             }
         }
     }
@@ -63,38 +66,60 @@ public final class Sidecar implements AutoCloseable {
 
     /**
      * What a child JVM loads its classes from. The shaded jar `package` built — what operators run —
-     * when it is there, and then a class-data archive of it (AppCDS): some 300 children start in a
-     * run of the suite, and mapping the archive spares each one loading and verifying the same classes
-     * again. Its JVM logging of the archive stays off, so no child prints anything it would not print
-     * in production. Without the jar (a test run before `package`), the test's own class path.
+     * when it is there and not older than the compiled classes, and then a class-data archive of it
+     * (AppCDS): some 300 children start in a run of the suite, and mapping the archive spares each one
+     * loading and verifying the same classes again. The JVM's logging of the archive stays off, so no
+     * child prints anything it would not print in production. Otherwise (a test run before `package`,
+     * or classes compiled after it) the test's own class path, as before.
      */
     static final class ClassData {
         private static final Path JAR = Path.of("target", "lookupkeeper.jar");
-        private static final Path ARCHIVE = Path.of("target", "lookupkeeper-children.jsa");
+        /** One archive per JDK: an archive only maps into the JVM build that wrote it. */
+        private static final Path ARCHIVE = Path.of("target", "lookupkeeper-children-" + Runtime.version() + ".jsa");
+        private static final Path WRITING = Path.of(ARCHIVE + ".tmp");
+        private static final boolean USE_JAR = jarIsCurrent();
         private static final Object LOCK = new Object();
         private static boolean archiving;
 
         static {
             try {
-                // an archive of an older jar is refused by the JVM (with a warning): drop it
-                if (Files.exists(ARCHIVE) && (!Files.exists(JAR)
-                        || Files.getLastModifiedTime(ARCHIVE).compareTo(Files.getLastModifiedTime(JAR)) < 0)) {
+                // an archive of an older jar would be refused by the JVM: drop it
+                if (Files.exists(ARCHIVE) && (!USE_JAR || Files.getLastModifiedTime(ARCHIVE).compareTo(Files.getLastModifiedTime(JAR)) < 0)) {
                     Files.delete(ARCHIVE);
                 }
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                // no archive then: children start without it
             }
         }
 
         private ClassData() {}
 
-        static List<String> options() {
+        /** The jar, unless a class under target/classes is newer (compiled after `package`: the jar would run old code). */
+        private static boolean jarIsCurrent() {
             if (!Files.isRegularFile(JAR)) {
+                return false;
+            }
+            try (var files = Files.walk(Path.of("target", "classes"))) {
+                long jar = Files.getLastModifiedTime(JAR).toMillis();
+                return files.filter(Files::isRegularFile).noneMatch(f -> {
+                    try {
+                        return Files.getLastModifiedTime(f).toMillis() > jar;
+                    } catch (IOException e) {
+                        return true;
+                    }
+                });
+            } catch (IOException | java.io.UncheckedIOException e) {
+                return false;
+            }
+        }
+
+        static List<String> options() {
+            if (!USE_JAR) {
                 return List.of("-cp", System.getProperty("java.class.path"));
             }
-            List<String> options = new ArrayList<>(List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-Xlog:class+path=off"));
+            List<String> options = new ArrayList<>(List.of("-Xlog:cds*=off", "-Xlog:class+path=off"));
             synchronized (LOCK) {
-                if (!archiving && Files.isRegularFile(ARCHIVE)) { // never one being written
+                if (!archiving && Files.isRegularFile(ARCHIVE)) {
                     options.add("-XX:SharedArchiveFile=" + ARCHIVE.toAbsolutePath());
                 }
             }
@@ -105,7 +130,7 @@ public final class Sidecar implements AutoCloseable {
         /** True for the one caller that should write the archive now (none is written yet, nobody is writing it). */
         static boolean claimArchiving() {
             synchronized (LOCK) {
-                if (archiving || !Files.isRegularFile(JAR) || Files.exists(ARCHIVE)) {
+                if (archiving || !USE_JAR || Files.exists(ARCHIVE)) {
                     return false;
                 }
                 archiving = true;
@@ -113,13 +138,23 @@ public final class Sidecar implements AutoCloseable {
             }
         }
 
+        /** Written aside and moved into place only by a child that exited 0: never a partial archive in use. */
         static String archiveAtExit() {
-            return "-XX:ArchiveClassesAtExit=" + ARCHIVE.toAbsolutePath();
+            return "-XX:ArchiveClassesAtExit=" + WRITING.toAbsolutePath();
         }
 
-        /** The writer exited: if it wrote no archive (it failed), the next command tries. */
-        static void archivingDone() {
+        /** The writer exited: its archive goes into place if it finished; if not, the next command tries again. */
+        static void archivingDone(boolean exitedCleanly) {
             synchronized (LOCK) {
+                try {
+                    if (exitedCleanly && Files.size(WRITING) > 0) {
+                        Files.move(WRITING, ARCHIVE, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    } else {
+                        Files.deleteIfExists(WRITING);
+                    }
+                } catch (IOException e) {
+                    // none written (a command that failed early): the next one tries
+                }
                 archiving = false;
             }
         }
@@ -150,7 +185,7 @@ public final class Sidecar implements AutoCloseable {
 
     /** Waits until the output contains the text; fails with the output if the process died first. */
     public Sidecar awaitOutput(String text) {
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(90)).pollInterval(java.time.Duration.ofMillis(100))
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(90)).pollInterval(java.time.Duration.ofMillis(25))
                 .until(() -> output().contains(text) || !isAlive());
         if (!output().contains(text)) {
             throw new AssertionError("lookupkeeper exited before printing '" + text + "':\n" + output());
