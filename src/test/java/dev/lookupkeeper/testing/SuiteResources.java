@@ -22,13 +22,6 @@ public final class SuiteResources implements LauncherSessionListener {
     }
 
     @Override
-    public void launcherSessionOpened(LauncherSession session) {
-        // an await looks at its condition at once rather than after one poll interval: the same
-        // condition, met sooner (hundreds of awaits in a run)
-        org.awaitility.Awaitility.setDefaultPollDelay(java.time.Duration.ZERO);
-    }
-
-    @Override
     public void launcherSessionClosed(LauncherSession session) {
         List<AutoCloseable> all;
         synchronized (SuiteResources.class) {

@@ -1,7 +1,5 @@
 package dev.lookupkeeper.pipeline.source.pgoutput;
 
-import dev.lookupkeeper.core.Lsns;
-import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -24,7 +22,7 @@ import org.postgresql.core.VisibleBufferedInputStream;
  * <p>The poll: pgjdbc's own non-blocking read ({@code readFromCopy(false)}) looks at its buffer and
  * the socket's byte count, and when both are empty reads the socket with a 1 ms timeout — and does
  * so again on every empty poll (measured: 14,000 empty polls took 15.8 s). So the channel asks
- * pgjdbc's buffered input stream itself ({@code available()}: pgjdbc's buffer, else the kernel's
+ * pgjdbc's buffered input stream itself ({@link IncomingBytes}: pgjdbc's buffer, else the kernel's
  * count) and reads only when something is there. That stream is private to pgjdbc and reached by
  * reflection once; where that fails, and with TLS or GSS encryption (the kernel's count is of
  * encrypted bytes and may say 0 while a record waits), the poll is pgjdbc's.
@@ -53,14 +51,9 @@ final class ReplicationChannel {
     /** A brief wait: long enough for the walsender's next transaction under load, short against the lag target. */
     static final long BRIEF_NANOS = 1_000_000;
 
-    /** The least silence taken as a dead connection, whatever the server's wal_sender_timeout. */
-    static final Duration MIN_SILENCE_BOUND = Duration.ofSeconds(15);
-
     private final CopyDual copy;
-    /** The connection the copy runs on: its socket timeout is what a brief wait changes for a moment. */
-    private final Connection connection;
-    /** pgjdbc's buffered input of this connection, to see whether anything waits (null: unreachable). */
-    private final VisibleBufferedInputStream input;
+    /** What has come in on the connection, without consuming it (null: pgjdbc's stream unreachable, GSS). */
+    private final IncomingBytes incoming;
     private final long statusIntervalNanos;
     private final long silenceBoundNanos;
     private final boolean writeIsReceived;
@@ -73,24 +66,18 @@ final class ReplicationChannel {
     private final SilenceWatch silence;
     /** The socket's read timeout: the status interval, or (GSS) the silence bound. */
     private final long socketTimeoutMs;
-    /** TLS: the socket's byte count is of encrypted bytes, so only a timed wait for a byte tells whether one came. */
-    private final boolean encrypted;
-    /** Whether a change of the socket's timeout is free (the JDK's socket) or two system calls (junixsocket's). */
-    private final boolean freeTimeouts;
     private long write;
     private long flush;
     private long apply;
 
     private ReplicationChannel(Connection connection, CopyDual copy, VisibleBufferedInputStream input, boolean encrypted, long startLsn,
                                Duration statusInterval, Duration silenceBound, boolean writeIsReceived) {
-        this.connection = connection;
-        this.encrypted = encrypted;
-        this.freeTimeouts = PgjdbcStreams.freeTimeouts(connection);
         this.socketTimeoutMs = (input != null ? statusInterval : silenceBound).toMillis();
+        this.incoming = input == null ? null
+                : new IncomingBytes(connection, input, encrypted, PgjdbcStreams.freeTimeouts(connection), socketTimeoutMs, statusInterval.toNanos());
         this.writeIsReceived = writeIsReceived;
         this.silenceBoundNanos = silenceBound.toNanos();
         this.copy = copy;
-        this.input = input;
         this.statusIntervalNanos = statusInterval.toNanos();
         this.silence = new SilenceWatch(statusIntervalNanos, silenceBoundNanos, System.nanoTime());
         this.lastReceived = startLsn;
@@ -104,7 +91,7 @@ final class ReplicationChannel {
      * returns empty-handed after {@code statusInterval} of silence, so the caller can send a status
      * update (the server's own keepalives come only at half its {@code wal_sender_timeout}). After a
      * status interval of silence the status update asks the server for a reply; after
-     * {@link #silenceBound} of silence the connection is taken as dead (a NAT or load balancer that
+     * {@link SilenceWatch#bound} of silence the connection is taken as dead (a NAT or load balancer that
      * forgot the flow sends neither a byte nor a reset) and the read fails with SQLSTATE 08006.
      *
      * @param writeIsReceived report "write" as the last position received (an eventual stream: no
@@ -115,7 +102,7 @@ final class ReplicationChannel {
      */
     static ReplicationChannel start(Connection connection, StreamRequest request, Duration statusInterval, boolean writeIsReceived)
             throws SQLException {
-        return start(connection, request, statusInterval, silenceBound(connection), writeIsReceived);
+        return start(connection, request, statusInterval, SilenceWatch.bound(connection), writeIsReceived);
     }
 
     /** As above, with the silence bound given rather than derived from the server's wal_sender_timeout. */
@@ -126,32 +113,9 @@ final class ReplicationChannel {
         // what times out every status interval (without consuming anything); pgjdbc's read then finds the
         // frame there. Where pgjdbc's stream cannot be reached (GSS), its read times out at the silence bound
         connection.setNetworkTimeout(Runnable::run, (int) (input != null ? statusInterval : silence).toMillis());
-        CopyDual copy = connection.unwrap(PGConnection.class).getCopyAPI().copyDual(startCommand(request));
+        CopyDual copy = connection.unwrap(PGConnection.class).getCopyAPI().copyDual(request.startCommand());
         return new ReplicationChannel(connection, copy, input, PgjdbcStreams.isTls(connection), request.startLsn(), statusInterval, silence,
                 writeIsReceived);
-    }
-
-    /**
-     * How long a silent server is waited for before its connection is taken as dead: at least
-     * {@link #MIN_SILENCE_BOUND}, and longer than half the server's {@code wal_sender_timeout} plus
-     * a margin — a walsender replaying one very large transaction it filters out answers a request
-     * for a reply only when it checks its client, at half that timeout; a shorter bound would end
-     * such a stream and start it again at the same transaction, forever.
-     */
-    static Duration silenceBound(Connection connection) throws SQLException {
-        long walSenderTimeoutMs = 60_000;
-        try (var st = connection.createStatement();
-             var rs = st.executeQuery("SELECT setting::bigint FROM pg_settings WHERE name = 'wal_sender_timeout'")) {
-            if (rs.next()) {
-                walSenderTimeoutMs = rs.getLong(1);
-            }
-        }
-        return silenceBound(walSenderTimeoutMs);
-    }
-
-    static Duration silenceBound(long walSenderTimeoutMs) {
-        Duration server = Duration.ofMillis(Math.max(0, walSenderTimeoutMs) / 2).plusSeconds(5);
-        return server.compareTo(MIN_SILENCE_BOUND) > 0 ? server : MIN_SILENCE_BOUND;
     }
 
     /** How long this channel waits for a silent server before it takes the connection as dead. */
@@ -159,77 +123,9 @@ final class ReplicationChannel {
         return Duration.ofNanos(silenceBoundNanos);
     }
 
-    /**
-     * Whether bytes arrive within {@code nanos} (whole milliseconds, at least one): one wait in the
-     * socket that ends with the first byte, without consuming it — the socket's timeout is set for
-     * this wait and put back at once (in the JDK that is a field, not a system call). Looking every
-     * 100 µs instead picked a frame up as much as 100 µs late — for strict, on every waiting commit
-     * — and woke the reader ten times a millisecond for nothing. On the JDK's socket bytes already
-     * in pgjdbc's buffer end it with no system call, bytes in the kernel's with one read. On a Unix
-     * socket (junixsocket) a timeout change is two system calls (and applies to writes too, for the
-     * moment of the wait), so the buffer and the kernel's count are looked at first.
-     */
-    private boolean waitingWithin(long nanos) throws SQLException {
-        if (!freeTimeouts && waiting()) {
-            return true;
-        }
-        connection.setNetworkTimeout(Runnable::run, (int) Math.max(1, nanos / 1_000_000));
-        try {
-            return input.ensureBytes(1, false);
-        } catch (IOException e) {
-            throw new SQLException("replication connection: " + e.getMessage(), "08006", e);
-        } finally {
-            connection.setNetworkTimeout(Runnable::run, (int) socketTimeoutMs);
-        }
-    }
-
-    /**
-     * Waits up to the socket's timeout (the status interval) for a byte, without consuming it:
-     * pgjdbc's buffered stream returns false on a timeout in a non-blocking fill, and leaves the
-     * copy as it was (a timeout inside pgjdbc's copy read would end the copy).
-     */
-    private boolean firstByteWithinInterval() throws SQLException {
-        long started = System.nanoTime();
-        boolean got;
-        try {
-            got = input.ensureBytes(1, false);
-        } catch (IOException e) {
-            throw new SQLException("replication connection: " + e.getMessage(), "08006", e);
-        }
-        if (!got && System.nanoTime() - started < statusIntervalNanos / 2) {
-            // false well before the socket's timeout: not a timeout but the end of the stream (the server or
-            // something on the way closed the connection without a word)
-            throw new SQLException("the server closed the replication connection", "08006");
-        }
-        return got;
-    }
-
-    /** Whether a frame (or part of one) is waiting: pgjdbc's buffer or the socket holds bytes. */
-    private boolean waiting() throws SQLException {
-        try {
-            return input.available() > 0;
-        } catch (IOException e) {
-            throw new SQLException("replication connection: " + e.getMessage(), "08006", e);
-        }
-    }
-
-    /** START_REPLICATION for a logical slot: identifiers are validated by {@link StreamRequest}. */
-    static String startCommand(StreamRequest request) {
-        StringBuilder options = new StringBuilder("proto_version '1', publication_names '")
-                .append(request.publicationNames()).append('\'');
-        if (request.logicalMessages()) {
-            options.append(", messages 'true'");
-        }
-        if (request.binary()) {
-            options.append(", binary 'true'");
-        }
-        return "START_REPLICATION SLOT \"" + request.slot() + "\" LOGICAL " + Lsns.format(request.startLsn())
-                + " (" + options + ")";
-    }
-
     /** Whether a brief wait can block until a byte comes (not on TLS, where the socket's count is of encrypted bytes). */
     boolean waitsBriefly() {
-        return input != null && !encrypted;
+        return incoming != null && incoming.waitsBriefly();
     }
 
     /**
@@ -242,13 +138,13 @@ final class ReplicationChannel {
     ByteBuffer read(Wait wait) throws SQLException {
         while (true) {
             boolean block = wait == Wait.BLOCK;
-            if (input != null && !encrypted) {
+            if (incoming != null && incoming.waitsBriefly()) {
                 // one look per read: pgjdbc's buffer (no system call), else one read of what the kernel
                 // holds, waiting as long as asked (a look before a wait would only add a system call)
                 boolean there = switch (wait) {
-                    case NONE -> waiting();
-                    case BRIEFLY, BRIEFLY_OR_KEEPALIVE -> waitingWithin(BRIEF_NANOS);
-                    case BLOCK -> firstByteWithinInterval();
+                    case NONE -> incoming.waiting();
+                    case BRIEFLY, BRIEFLY_OR_KEEPALIVE -> incoming.within(BRIEF_NANOS);
+                    case BLOCK -> incoming.withinInterval();
                 };
                 if (!there) {
                     if (block) {
@@ -257,7 +153,7 @@ final class ReplicationChannel {
                     return null;
                 }
                 block = true; // bytes are there: the rest of the frame, if any, is on its way
-            } else if (block && input != null && !firstByteWithinInterval()) {
+            } else if (block && incoming != null && !incoming.withinInterval()) {
                 checkHeard();
                 return null;
             }

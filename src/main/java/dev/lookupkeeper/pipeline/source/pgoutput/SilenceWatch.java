@@ -1,6 +1,8 @@
 package dev.lookupkeeper.pipeline.source.pgoutput;
 
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 
 /**
  * Tells a quiet replication connection from a dead one. A connection that a NAT or a load balancer
@@ -12,6 +14,32 @@ import java.sql.SQLException;
  * System.nanoTime()} values, passed in so the rule can be tested without waiting.
  */
 final class SilenceWatch {
+    /** The least silence taken as a dead connection, whatever the server's wal_sender_timeout. */
+    static final Duration MIN_SILENCE_BOUND = Duration.ofSeconds(15);
+
+    /**
+     * How long a silent server is waited for before its connection is taken as dead: at least
+     * {@link #MIN_SILENCE_BOUND}, and longer than half the server's {@code wal_sender_timeout} plus
+     * a margin — a walsender replaying one very large transaction it filters out answers a request
+     * for a reply only when it checks its client, at half that timeout; a shorter bound would end
+     * such a stream and start it again at the same transaction, forever.
+     */
+    static Duration bound(Connection connection) throws SQLException {
+        long walSenderTimeoutMs = 60_000;
+        try (var st = connection.createStatement();
+             var rs = st.executeQuery("SELECT setting::bigint FROM pg_settings WHERE name = 'wal_sender_timeout'")) {
+            if (rs.next()) {
+                walSenderTimeoutMs = rs.getLong(1);
+            }
+        }
+        return bound(walSenderTimeoutMs);
+    }
+
+    static Duration bound(long walSenderTimeoutMs) {
+        Duration server = Duration.ofMillis(Math.max(0, walSenderTimeoutMs) / 2).plusSeconds(5);
+        return server.compareTo(MIN_SILENCE_BOUND) > 0 ? server : MIN_SILENCE_BOUND;
+    }
+
     private final long statusIntervalNanos;
     private final long silenceBoundNanos;
     private long lastHeardNanos;

@@ -1,6 +1,7 @@
 package dev.lookupkeeper.pipeline.source.pgoutput;
 
 import dev.lookupkeeper.config.Identifiers;
+import dev.lookupkeeper.core.Lsns;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -38,5 +39,17 @@ public record StreamRequest(String slot, List<String> publications, long startLs
     /** pgoutput's publication_names: a comma-separated list of (quoted) identifiers. */
     String publicationNames() {
         return publications.stream().map(p -> "\"" + p + "\"").collect(Collectors.joining(","));
+    }
+
+    /** START_REPLICATION for this logical slot (identifiers validated above). */
+    String startCommand() {
+        StringBuilder options = new StringBuilder("proto_version '1', publication_names '").append(publicationNames()).append('\'');
+        if (logicalMessages) {
+            options.append(", messages 'true'");
+        }
+        if (binary) {
+            options.append(", binary 'true'");
+        }
+        return "START_REPLICATION SLOT \"" + slot + "\" LOGICAL " + Lsns.format(startLsn) + " (" + options + ")";
     }
 }

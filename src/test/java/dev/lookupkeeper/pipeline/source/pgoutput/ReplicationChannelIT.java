@@ -220,14 +220,6 @@ class ReplicationChannelIT {
         return false;
     }
 
-    /** The silence bound outlasts half the server's wal_sender_timeout, and never falls below 15 s. */
-    @Test
-    void theSilenceBoundFollowsTheServersTimeout() {
-        assertThat(ReplicationChannel.silenceBound(60_000)).isEqualTo(Duration.ofSeconds(35));
-        assertThat(ReplicationChannel.silenceBound(20_000)).isEqualTo(Duration.ofSeconds(15));
-        assertThat(ReplicationChannel.silenceBound(0)).isEqualTo(Duration.ofSeconds(15));
-    }
-
     private static void readOneTransaction(ReplicationChannel ch, Collector into) throws SQLException {
         PgOutputDecoder decoder = new PgOutputDecoder();
         long deadline = System.nanoTime() + 20_000_000_000L;

@@ -51,4 +51,12 @@ class SilenceWatchTest {
     void theBoundMustBeLongerThanTheInterval() {
         assertThatIllegalArgumentException().isThrownBy(() -> new SilenceWatch(5 * S, 5 * S, 0));
     }
+
+    /** The silence bound outlasts half the server's wal_sender_timeout, and never falls below 15 s. */
+    @Test
+    void theBoundFollowsTheServersTimeout() {
+        assertThat(SilenceWatch.bound(60_000)).isEqualTo(java.time.Duration.ofSeconds(35));
+        assertThat(SilenceWatch.bound(20_000)).isEqualTo(java.time.Duration.ofSeconds(15));
+        assertThat(SilenceWatch.bound(0)).isEqualTo(java.time.Duration.ofSeconds(15));
+    }
 }
