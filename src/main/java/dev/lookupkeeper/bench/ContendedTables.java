@@ -1,0 +1,72 @@
+package dev.lookupkeeper.bench;
+
+import dev.lookupkeeper.bench.ContendedBenchmark.Cell;
+import dev.lookupkeeper.bench.ContendedBenchmark.Measured;
+import dev.lookupkeeper.bench.ContendedBenchmark.Mode;
+import java.io.PrintStream;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/** The contended suite's two Markdown tables: rates and ratios per cell, then every mode's detail. */
+final class ContendedTables {
+    private ContendedTables() {}
+
+    static void print(PrintStream out, Map<Cell, EnumMap<Mode, List<Measured>>> results) {
+        out.println();
+        out.println("| clients | partitions | partitions per push | round trip | pops | none (pushes/s) | trigger (ratio to none)"
+                + " | CDC eventual | CDC strict | eventual ÷ trigger | strict ÷ trigger | eventual, its backlog applied"
+                + " (÷ trigger) | strict, its backlog applied (÷ trigger) |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for (Map.Entry<Cell, EnumMap<Mode, List<Measured>>> e : results.entrySet()) {
+            double none = rate(e.getValue().get(Mode.NONE));
+            double trig = rate(e.getValue().get(Mode.TRIGGER));
+            double cdc = rate(e.getValue().get(Mode.CDC));
+            double strict = rate(e.getValue().get(Mode.STRICT));
+            double cdcPaid = paidRate(e.getValue().get(Mode.CDC));
+            double strictPaid = paidRate(e.getValue().get(Mode.STRICT));
+            out.printf("| %s | %,.0f | %,.0f (%.2f) | %,.0f (%.2f) | %,.0f (%.2f) | **%.2f** | **%.2f** | %,.0f (**%.2f**) | %,.0f (**%.2f**) |%n",
+                    e.getKey().label(), none, trig, trig / none, cdc, cdc / none, strict, strict / none, cdc / trig, strict / trig,
+                    cdcPaid, cdcPaid / trig, strictPaid, strictPaid / trig);
+        }
+        out.println();
+        out.println("| clients | partitions | partitions per push | round trip | pops | mode | p50 / p99 (ms) | pops/s"
+                + " | Lock/tuple waiting (mean sessions) | Lock/transactionid | of them on the lookup | deadlocks | PostgreSQL CPU per push"
+                + " | lookup lag p50 / p99 (ms) | owed after the window (s per round) |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for (Map.Entry<Cell, EnumMap<Mode, List<Measured>>> e : results.entrySet()) {
+            for (Mode mode : Mode.values()) {
+                List<Measured> ms = e.getValue().get(mode);
+                double samples = ms.stream().mapToInt(m -> m.window().samples()).sum();
+                double pushes = ms.stream().mapToLong(m -> m.window().pushes()).sum();
+                double secs = ms.stream().mapToDouble(m -> m.window().seconds()).sum();
+                long lagP50 = ms.stream().mapToLong(Measured::lagP50Ms).max().orElse(-1);
+                long lagP99 = ms.stream().mapToLong(Measured::lagP99Ms).max().orElse(-1);
+                out.printf("| %s | %s | %.2f / %.2f | %,.0f | %.1f | %.1f | %.1f | %d | %.0f µs | %s | %.2f |%n", e.getKey().label(), mode.name().toLowerCase(),
+                        median(ms, true) / 1e6, median(ms, false) / 1e6, ms.stream().mapToLong(m -> m.window().pops()).sum() / secs,
+                        ms.stream().mapToLong(m -> m.window().tupleWaits()).sum() / Math.max(1, samples),
+                        ms.stream().mapToLong(m -> m.window().transactionWaits()).sum() / Math.max(1, samples),
+                        ms.stream().mapToLong(m -> m.window().lookupWaits()).sum() / Math.max(1, samples),
+                        ms.stream().mapToLong(m -> m.window().deadlocks()).sum(),
+                        ms.stream().mapToLong(Measured::cpuNanos).sum() / 1000.0 / Math.max(1, pushes),
+                        lagP50 < 0 ? "—" : lagP50 + " / " + lagP99, ms.stream().mapToDouble(Measured::owedSeconds).average().orElse(0));
+            }
+        }
+    }
+
+    /** Pushes over the window plus the time the lookup took to apply what the window left owed. */
+    private static double paidRate(List<Measured> ms) {
+        return ms.stream().mapToLong(m -> m.window().pushes()).sum()
+                / ms.stream().mapToDouble(m -> m.window().seconds() + m.owedSeconds()).sum();
+    }
+
+    private static double rate(List<Measured> ms) {
+        return ms.stream().mapToLong(m -> m.window().pushes()).sum() / ms.stream().mapToDouble(m -> m.window().seconds()).sum();
+    }
+
+    /** The median over rounds of each round's p50 (or p99). */
+    private static double median(List<Measured> ms, boolean p50) {
+        double[] v = ms.stream().mapToDouble(m -> p50 ? m.window().p50Nanos() : m.window().p99Nanos()).sorted().toArray();
+        return v[v.length / 2];
+    }
+}
