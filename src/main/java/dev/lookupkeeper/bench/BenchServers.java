@@ -27,6 +27,11 @@ public final class BenchServers {
         return bin == null ? EmbeddedServer.start(maxConnections, fsync) : EmbeddedServer.startLocal(bin, maxConnections, fsync);
     }
 
+    /** The local installation's bin directory (`--postgres-bin`), or null for the bundled server. */
+    static Path localBin() {
+        return postgresBin;
+    }
+
     /** What the figures were measured on, for the report's heading. */
     static String describe() {
         Path bin = postgresBin;

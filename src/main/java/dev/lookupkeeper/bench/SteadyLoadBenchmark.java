@@ -36,8 +36,10 @@ final class SteadyLoadBenchmark {
     List<String[]> run(Connection c, int rate, int seconds) throws Exception {
         List<String[]> rows = new ArrayList<>();
         // -Dlookupkeeper.bench.steady=pgoutput,debezium narrows the variants (e.g. to profile one child);
-        // pgoutput@unix: the native reader over the server's Unix-domain socket rather than TCP loopback
-        String variants = System.getProperty("lookupkeeper.bench.steady", "pgoutput,pgoutput@unix,pgoutput:5ms,debezium");
+        // pgoutput@unix: the native reader over the server's Unix-domain socket rather than TCP loopback;
+        // pg_recvlogical: PostgreSQL's own client on the same publication, writing to /dev/null (the floor
+        // any client of the walsender can reach at this load)
+        String variants = System.getProperty("lookupkeeper.bench.steady", "pgoutput,pgoutput@unix,pgoutput:5ms,pg_recvlogical@unix,debezium");
         ConnectionSettings unix = UnixSocket.of(c, conn);
         for (String variant : variants.split(",")) {
             boolean viaUnix = variant.contains("@unix");
@@ -46,49 +48,47 @@ final class SteadyLoadBenchmark {
                 out.println("steady load over the Unix-domain socket: skipped (no Unix-domain socket of the server is reachable here)");
                 continue;
             }
+            ConnectionSettings target = viaUnix ? unix : conn;
             String source = variant.split(":")[0];
             String interval = variant.contains(":") ? variant.split(":")[1] : "0";
-            String label = source + (interval.equals("0") ? "" : " --min-batch-interval " + interval) + (viaUnix ? " over the Unix-domain socket" : "");
-            out.printf("steady load: %s, %,d msg/s for %d s...%n", label, rate, seconds);
+            String transport = viaUnix ? " over the Unix-domain socket" : "";
             String slot = "bench_steady_" + source + (viaUnix ? "_unix" : "");
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-            cmd.addAll(jvmOptions);
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.lookupkeeper.cli.Main", "run", "--source", source,
-                    "--slot", slot, "--replay-window", "0", "--http-port", "0", "--min-batch-interval", interval));
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-            pb.environment().putAll((viaUnix ? unix : conn).libpqEnvironment());
+            String label;
+            ProcessBuilder pb;
+            if (source.equals("pg_recvlogical")) {
+                Path client = RecvLogical.find();
+                if (client == null) {
+                    out.println("steady load with pg_recvlogical: skipped (" + RecvLogical.WHERE + ")");
+                    continue;
+                }
+                Slots.dropIfInactive(c, slot);
+                RecvLogical.createSlot(c, slot);
+                label = "pg_recvlogical (PostgreSQL's own client, output to /dev/null)" + transport;
+                pb = new ProcessBuilder(RecvLogical.command(client, target.database(), slot, settings.publication()));
+            } else {
+                label = source + (interval.equals("0") ? "" : " --min-batch-interval " + interval) + transport;
+                List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+                cmd.addAll(jvmOptions);
+                cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.lookupkeeper.cli.Main", "run", "--source", source,
+                        "--slot", slot, "--replay-window", "0", "--http-port", "0", "--min-batch-interval", interval));
+                pb = new ProcessBuilder(cmd);
+            }
+            out.printf("steady load: %s, %,d msg/s for %d s...%n", label, rate, seconds);
+            Path log = java.nio.file.Files.createTempFile("lookupkeeper-steady-", ".log");
+            pb.redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().putAll(target.libpqEnvironment());
+            if (target.password() != null) {
+                pb.environment().put("PGPASSWORD", target.password()); // the child's environment, never its command line
+            }
             Process child = pb.start();
             try {
                 long walsender = CpuPinning.slotHolderPidWithin(c, slot, 120_000);
                 if (walsender < 0) {
-                    throw new IllegalStateException("the " + source + " sidecar did not start streaming");
+                    List<String> said = java.nio.file.Files.readAllLines(log);
+                    throw new IllegalStateException("the " + source + " client did not start streaming"
+                            + (said.isEmpty() ? "" : "; it said: " + said.get(said.size() - 1)));
                 }
-                // warm-up under load (JIT), then the idle rate, then the measured window under load
-                try (PushLoad warm = new PushLoad(conn, partitions, new PushLoad.Options(4, rate, 10, 0, 22)).start()) {
-                    Thread.sleep(10_000);
-                }
-                Thread.sleep(2_000);
-                long idle0 = CpuPinning.cpuNanos(child.pid());
-                Thread.sleep(5_000);
-                double idlePerSecond = (CpuPinning.cpuNanos(child.pid()) - idle0) / 5.0;
-                try (PushLoad load = new PushLoad(conn, partitions, new PushLoad.Options(4, rate, 10, 0, 23)).start()) {
-                    Thread.sleep(1000);
-                    long w0 = load.written();
-                    long t0 = System.nanoTime();
-                    long child0 = CpuPinning.cpuNanos(child.pid());
-                    long sender0 = CpuPinning.cpuNanos(walsender);
-                    Thread.sleep(seconds * 1000L);
-                    long events = load.written() - w0;
-                    double window = (System.nanoTime() - t0) / 1e9;
-                    long childCpu = CpuPinning.cpuNanos(child.pid()) - child0;
-                    long senderCpu = CpuPinning.cpuNanos(walsender) - sender0;
-                    rows.add(new String[] {String.format("steady %,d msg/s, %s: sidecar CPU per event (child JVM, /proc; idle %.1f %% of a core"
-                            + " subtracted)", rate, label, idlePerSecond / 1e7),
-                            String.format("%.2f µs (%.2f µs with idle)", (childCpu - idlePerSecond * window) / 1000.0 / events,
-                                    childCpu / 1000.0 / events), ""});
-                    rows.add(new String[] {String.format("steady %,d msg/s, %s: PostgreSQL walsender CPU per event", rate, label),
-                            String.format("%.2f µs", senderCpu / 1000.0 / events), ""});
-                }
+                rows.addAll(measure(child, walsender, rate, seconds, label));
             } finally {
                 child.destroy();
                 if (!child.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
@@ -96,8 +96,40 @@ final class SteadyLoadBenchmark {
                 }
                 Thread.sleep(500);
                 Slots.dropIfInactive(c, slot);
+                java.nio.file.Files.deleteIfExists(log);
             }
         }
         return rows;
+    }
+
+    /** Warm-up under load (JIT), the child's idle rate, then the measured window under load. */
+    private List<String[]> measure(Process child, long walsender, int rate, int seconds, String label) throws Exception {
+        try (PushLoad warm = new PushLoad(conn, partitions, new PushLoad.Options(4, rate, 10, 0, 22)).start()) {
+            Thread.sleep(10_000);
+        }
+        Thread.sleep(2_000);
+        long idle0 = CpuPinning.cpuNanos(child.pid());
+        Thread.sleep(5_000);
+        double idlePerSecond = (CpuPinning.cpuNanos(child.pid()) - idle0) / 5.0;
+        try (PushLoad load = new PushLoad(conn, partitions, new PushLoad.Options(4, rate, 10, 0, 23)).start()) {
+            Thread.sleep(1000);
+            long w0 = load.written();
+            long t0 = System.nanoTime();
+            long child0 = CpuPinning.cpuNanos(child.pid());
+            long sender0 = CpuPinning.cpuNanos(walsender);
+            Thread.sleep(seconds * 1000L);
+            long events = load.written() - w0;
+            double window = (System.nanoTime() - t0) / 1e9;
+            long childCpu = CpuPinning.cpuNanos(child.pid()) - child0;
+            long senderCpu = CpuPinning.cpuNanos(walsender) - sender0;
+            String who = label.startsWith("pg_recvlogical") ? "client" : "sidecar";
+            return List.of(
+                    new String[] {String.format("steady %,d msg/s, %s: %s CPU per event (child process, /proc; idle %.1f %% of a core"
+                            + " subtracted)", rate, label, who, idlePerSecond / 1e7),
+                            String.format("%.2f µs (%.2f µs with idle)", (childCpu - idlePerSecond * window) / 1000.0 / events,
+                                    childCpu / 1000.0 / events), ""},
+                    new String[] {String.format("steady %,d msg/s, %s: PostgreSQL walsender CPU per event", rate, label),
+                            String.format("%.2f µs", senderCpu / 1000.0 / events), ""});
+        }
     }
 }

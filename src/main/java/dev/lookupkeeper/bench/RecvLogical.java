@@ -1,0 +1,58 @@
+package dev.lookupkeeper.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * PostgreSQL's own logical replication client, {@code pg_recvlogical}, as a yardstick: on a
+ * pgoutput slot of its own and the sidecar's publication, it writes what it receives to /dev/null
+ * and reports its position only every 10 s. What its walsender spends per event is what serving
+ * that load costs the server with a client that does no work at all.
+ */
+final class RecvLogical {
+    static final String WHERE = "no pg_recvlogical in --postgres-bin's directory, /usr/lib/postgresql/*/bin or PATH";
+
+    private RecvLogical() {}
+
+    /** The client: next to `--postgres-bin`'s server, else a Debian installation, else on PATH; null when none is. */
+    static Path find() throws java.io.IOException {
+        Path bin = BenchServers.localBin();
+        if (bin != null && Files.isExecutable(bin.resolve("pg_recvlogical"))) {
+            return bin.resolve("pg_recvlogical");
+        }
+        Path debian = Path.of("/usr/lib/postgresql");
+        if (Files.isDirectory(debian)) {
+            try (var versions = Files.list(debian)) {
+                Path newest = versions.map(v -> v.resolve("bin/pg_recvlogical")).filter(Files::isExecutable)
+                        .max(java.util.Comparator.comparing(Path::toString)).orElse(null);
+                if (newest != null) {
+                    return newest;
+                }
+            }
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "pg_recvlogical"))) {
+                return Path.of(dir, "pg_recvlogical");
+            }
+        }
+        return null;
+    }
+
+    static void createSlot(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
+            ps.setString(1, slot);
+            ps.execute();
+        }
+    }
+
+    /** The command line: the database named (it insists), the rest from the libpq variables of its environment. */
+    static List<String> command(Path client, String database, String slot, String publication) {
+        return List.of(client.toString(), "--dbname", database, "--slot", slot, "--start", "--no-loop", "--file", "/dev/null",
+                "--status-interval", "10", "--fsync-interval", "10",
+                "--option", "proto_version=1", "--option", "publication_names=" + publication);
+    }
+}
