@@ -40,10 +40,12 @@ import java.util.UUID;
  * not in the pushes' rate. So for CDC the load then stops and the share of the catch-up that the
  * window's growth of the backlog accounts for is added to the window ("its backlog applied"), its
  * database CPU in the same share to the window's: a rate the walsender cannot keep up with is not
- * one a queue can sustain.
+ * one a queue can sustain. Where pg_recvlogical is installed, a fifth mode runs it on the stream's
+ * slot ("walsender alone": PostgreSQL decodes and sends, nothing is applied), accounted the same way
+ * by the WAL its walsender had still to send: the most any CDC client could keep here.
  */
 public final class ContendedBenchmark {
-    enum Mode { NONE, TRIGGER, CDC, STRICT }
+    enum Mode { NONE, TRIGGER, CDC, STRICT, WALSENDER_ALONE }
 
     /** One shape of load. */
     public record Cell(int clients, int partitions, int spread, double roundTripMs, boolean pops) {
@@ -108,16 +110,20 @@ public final class ContendedBenchmark {
                 new Installer(settings).install(c, true);
                 DatabaseCpu cpu = DatabaseCpu.of(c);
                 Settings sidecar = sidecarOnSocket ? settings.withConnection(UnixSocket.required(c, conn)) : settings;
+                java.nio.file.Path recvLogical = RecvLogical.find();
+                Mode[] modes = java.util.Arrays.stream(Mode.values())
+                        .filter(m -> m != Mode.WALSENDER_ALONE || recvLogical != null).toArray(Mode[]::new);
                 out.printf("contended benchmark: %d rounds of %d cells x %d modes, %d s each, everything on this machine's cores;"
-                        + " the sidecar over %s%n", rounds, cells.size(), Mode.values().length, seconds,
-                        sidecarOnSocket ? "the Unix-domain socket " + sidecar.connection().socketPath() : "TCP loopback");
+                        + " the sidecar over %s%s%n", rounds, cells.size(), modes.length, seconds,
+                        sidecarOnSocket ? "the Unix-domain socket " + sidecar.connection().socketPath() : "TCP loopback",
+                        recvLogical == null ? "; walsender alone skipped (" + RecvLogical.WHERE + ")" : "");
                 for (int round = 0; round < rounds; round++) {
                     for (int ci = 0; ci < cells.size(); ci++) {
                         Cell cell = cells.get(ci);
-                        for (int i = 0; i < Mode.values().length; i++) {
-                            Mode mode = Mode.values()[(i + round + ci) % Mode.values().length];
+                        for (int i = 0; i < modes.length; i++) {
+                            Mode mode = modes[(i + round + ci) % modes.length];
                             truncate(c);
-                            Measured m = measure(c, conn, settings, sidecar, cpu, cell, mode, partitionsBySize.get(cell.partitions()));
+                            Measured m = measure(c, conn, settings, sidecar, cpu, cell, mode, partitionsBySize.get(cell.partitions()), recvLogical);
                             results.computeIfAbsent(cell, k -> new EnumMap<>(Mode.class)).computeIfAbsent(mode, k -> new ArrayList<>()).add(m);
                             out.printf("  round %d, %s, %s: %,.0f pushes/s, p50 %.2f ms%s%n", round + 1, cell.label(), mode,
                                     m.pushesPerSecond(), m.window().p50Nanos() / 1e6,
@@ -142,16 +148,22 @@ public final class ContendedBenchmark {
 
     /** @param sidecar the settings the CDC modes' sidecar runs with (TCP as the clients, or the Unix socket) */
     private Measured measure(Connection c, ConnectionSettings conn, Settings settings, Settings sidecar, DatabaseCpu cpu, Cell cell, Mode mode,
-                             List<UUID> partitions) throws Exception {
+                             List<UUID> partitions, java.nio.file.Path recvLogical) throws Exception {
         TriggerMode trigger = new TriggerMode(settings);
         CdcPipeline pipeline = null;
+        Process client = null;
         PipelineStats stats = new PipelineStats();
         String queue = "contended" + cell.partitions() + "-0";
         ContendedLoad.Options options = new ContendedLoad.Options(cell.clients(), cell.spread(), (long) (cell.roundTripMs() * 1e6),
                 cell.pops() ? popClients(cell) : 0, queue, mode == Mode.STRICT ? QueueCommitLevel.STRICT_LEVEL : "on");
         try {
+            Backlog backlog = null;
             if (mode == Mode.TRIGGER) {
                 trigger.create(c);
+            } else if (mode == Mode.WALSENDER_ALONE) {
+                client = RecvLogical.start(c, recvLogical, sidecar.connection(), settings.slot(), settings.publication(), null);
+                RecvLogical.awaitStreaming(c, settings.slot(), client);
+                backlog = Backlog.ofWalsender(c, settings.slot());
             } else if (mode != Mode.NONE) {
                 pipeline = new CdcPipeline(sidecar, StreamTarget.main(settings), stats, new CdcPipeline.Options(
                         StreamSource.PGOUTPUT, true, null, Duration.ZERO, mode == Mode.STRICT));
@@ -160,7 +172,7 @@ public final class ContendedBenchmark {
             if (mode == Mode.STRICT) {
                 SynchronousStream.await(c, settings.consistency().applicationName(), true);
             }
-            return measureLoad(conn, cpu, mode, pipeline, stats, partitions, options);
+            return measureLoad(conn, cpu, mode, pipeline, backlog, stats, partitions, options);
         } finally {
             if (mode == Mode.STRICT) {
                 SynchronousStandbys.relax(c);
@@ -173,63 +185,59 @@ public final class ContendedBenchmark {
                 awaitSlotReleased(c, settings.slot());
                 Switcher.dropSlot(c, settings, StreamTarget.main(settings));
             }
+            if (client != null) {
+                RecvLogical.stop(client);
+                awaitSlotReleased(c, settings.slot());
+                Slots.dropIfInactive(c, settings.slot());
+            }
         }
     }
 
-    private Measured measureLoad(ConnectionSettings conn, DatabaseCpu cpu, Mode mode, CdcPipeline pipeline, PipelineStats stats,
-                                 List<UUID> partitions, ContendedLoad.Options options) throws Exception {
-        boolean cdc = mode == Mode.CDC || mode == Mode.STRICT;
+    /**
+     * @param pipeline the sidecar (CDC modes), else null
+     * @param walsender walsender alone: the WAL its walsender has still to send, else null
+     */
+    private Measured measureLoad(ConnectionSettings conn, DatabaseCpu cpu, Mode mode, CdcPipeline pipeline, Backlog walsender,
+                                 PipelineStats stats, List<UUID> partitions, ContendedLoad.Options options) throws Exception {
+        boolean cdc = pipeline != null;
         try (ContendedLoad load = new ContendedLoad(conn, partitions, options).start()) {
+            // the sidecar's backlog: the load's committed messages against the events it applied
+            Backlog owes = cdc ? Backlog.ofSidecar(load::messagesCommitted, stats::events, pipeline::isStreaming) : walsender;
             Thread.sleep(1500); // warm-up: connections, plans, the sidecar's JIT
             load.measure();
             stats.lagInterval();
             long cpu0 = cpu.nanos();
             // strict applies a push before its client sees the COMMIT return: no backlog then (clamped at 0)
-            long backlog0 = Math.max(0, load.messagesCommitted() - stats.events());
+            long backlog0 = owes == null ? 0 : owes.size();
             long t0 = System.nanoTime();
             Thread.sleep(seconds * 1000L);
             long t1 = System.nanoTime();
             long cpu1 = cpu.nanos();
-            long backlog1 = Math.max(0, load.messagesCommitted() - stats.events());
+            long backlog1 = owes == null ? 0 : owes.size();
             ContendedLoad.Window w = load.window(t1 - t0);
             var lag = stats.lagInterval();
-            load.close(); // the clients stop; what they committed is what the lookup must catch up with
+            load.close(); // the clients stop; what they committed is what the stream must catch up with
             if (load.failure() != null) {
                 throw new IllegalStateException("a client failed: " + load.failure().getMessage(), load.failure());
             }
             double owed = 0;
             long owedCpu = 0;
-            if (cdc && backlog1 > backlog0) {
-                // what the window added to the backlog, applied at the rate the whole backlog drained at
+            if (owes != null && backlog1 > backlog0) {
+                // what the window added to the backlog, consumed at the rate the whole backlog drained at
                 // once the load stopped; the database's CPU of the catch-up in the same share
-                long remaining = load.messagesCommitted() - stats.events();
+                long remaining = owes.size();
                 long cpuStop = cpu.nanos();
-                double drain = awaitCaughtUp(pipeline, stats, load.messagesCommitted());
+                double drain = owes.awaitCaughtUp();
                 double share = remaining <= 0 ? 0 : Math.min(1.0, (double) (backlog1 - backlog0) / remaining);
                 owed = drain * share;
                 owedCpu = (long) ((cpu.nanos() - cpuStop) * share);
-                if (mode == Mode.CDC) {
-                    out.printf("    %s: backlog %,d events at the window's start, %,d at its end, %,d left when the clients had stopped,"
-                            + " applied in %.2f s%n", mode, backlog0, backlog1, Math.max(0, remaining), drain);
+                if (mode != Mode.STRICT) {
+                    out.printf("    %s: backlog %,d %s at the window's start, %,d at its end, %,d left when the clients had stopped,"
+                            + " consumed in %.2f s%n", mode, backlog0, mode == Mode.CDC ? "events" : "WAL bytes", backlog1, Math.max(0, remaining), drain);
                 }
             }
             return new Measured(w, cpu1 - cpu0 + owedCpu, cdc ? lag.getValueAtPercentile(50) : -1, cdc ? lag.getValueAtPercentile(99) : -1, owed);
         }
-    }
-
-    /** Seconds until the sidecar has applied every committed message (one event each). */
-    private static double awaitCaughtUp(CdcPipeline pipeline, PipelineStats stats, long messages) throws InterruptedException {
-        long start = System.nanoTime();
-        while (stats.events() < messages) {
-            if (!pipeline.isStreaming()) {
-                throw new IllegalStateException("the sidecar stopped streaming while it caught up (" + stats.events() + " of " + messages + " events applied)");
-            }
-            if (System.nanoTime() - start > 300_000_000_000L) {
-                throw new IllegalStateException("the sidecar applied " + stats.events() + " of " + messages + " events in 300 s after the load stopped");
-            }
-            Thread.sleep(5);
-        }
-        return (System.nanoTime() - start) / 1e9;
     }
 
     /** A walsender deep in a backlog notices its client gone only at its next send: give it time. */

@@ -13,11 +13,13 @@ final class ContendedTables {
     private ContendedTables() {}
 
     static void print(PrintStream out, Map<Cell, EnumMap<Mode, List<Measured>>> results) {
+        boolean alone = results.values().stream().anyMatch(m -> m.containsKey(Mode.WALSENDER_ALONE));
         out.println();
         out.println("| clients | partitions | partitions per push | round trip | pops | none (pushes/s) | trigger (ratio to none)"
                 + " | CDC eventual | CDC strict | eventual ÷ trigger | strict ÷ trigger | eventual, its backlog applied"
-                + " (÷ trigger) | strict, its backlog applied (÷ trigger) |");
-        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+                + " (÷ trigger) | strict, its backlog applied (÷ trigger) |"
+                + (alone ? " walsender alone (pg_recvlogical), its backlog sent (÷ trigger) |" : ""));
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|" + (alone ? "---|" : ""));
         for (Map.Entry<Cell, EnumMap<Mode, List<Measured>>> e : results.entrySet()) {
             double none = rate(e.getValue().get(Mode.NONE));
             double trig = rate(e.getValue().get(Mode.TRIGGER));
@@ -25,9 +27,14 @@ final class ContendedTables {
             double strict = rate(e.getValue().get(Mode.STRICT));
             double cdcPaid = paidRate(e.getValue().get(Mode.CDC));
             double strictPaid = paidRate(e.getValue().get(Mode.STRICT));
-            out.printf("| %s | %,.0f | %,.0f (%.2f) | %,.0f (%.2f) | %,.0f (%.2f) | **%.2f** | **%.2f** | %,.0f (**%.2f**) | %,.0f (**%.2f**) |%n",
+            String floor = "";
+            if (alone) {
+                double alonePaid = paidRate(e.getValue().get(Mode.WALSENDER_ALONE));
+                floor = String.format(" %,.0f (%.2f) |", alonePaid, alonePaid / trig);
+            }
+            out.printf("| %s | %,.0f | %,.0f (%.2f) | %,.0f (%.2f) | %,.0f (%.2f) | **%.2f** | **%.2f** | %,.0f (**%.2f**) | %,.0f (**%.2f**) |%s%n",
                     e.getKey().label(), none, trig, trig / none, cdc, cdc / none, strict, strict / none, cdc / trig, strict / trig,
-                    cdcPaid, cdcPaid / trig, strictPaid, strictPaid / trig);
+                    cdcPaid, cdcPaid / trig, strictPaid, strictPaid / trig, floor);
         }
         out.println();
         out.println("| clients | partitions | partitions per push | round trip | pops | mode | p50 / p99 (ms) | pops/s"
@@ -35,14 +42,15 @@ final class ContendedTables {
                 + " | lookup lag p50 / p99 (ms) | owed after the window (s per round) |");
         out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Map.Entry<Cell, EnumMap<Mode, List<Measured>>> e : results.entrySet()) {
-            for (Mode mode : Mode.values()) {
-                List<Measured> ms = e.getValue().get(mode);
+            for (Map.Entry<Mode, List<Measured>> byMode : e.getValue().entrySet()) {
+                Mode mode = byMode.getKey();
+                List<Measured> ms = byMode.getValue();
                 double samples = ms.stream().mapToInt(m -> m.window().samples()).sum();
                 double pushes = ms.stream().mapToLong(m -> m.window().pushes()).sum();
                 double secs = ms.stream().mapToDouble(m -> m.window().seconds()).sum();
                 long lagP50 = ms.stream().mapToLong(Measured::lagP50Ms).max().orElse(-1);
                 long lagP99 = ms.stream().mapToLong(Measured::lagP99Ms).max().orElse(-1);
-                out.printf("| %s | %s | %.2f / %.2f | %,.0f | %.1f | %.1f | %.1f | %d | %.0f µs | %s | %.2f |%n", e.getKey().label(), mode.name().toLowerCase(),
+                out.printf("| %s | %s | %.2f / %.2f | %,.0f | %.1f | %.1f | %.1f | %d | %.0f µs | %s | %.2f |%n", e.getKey().label(), mode.name().toLowerCase().replace('_', ' '),
                         median(ms, true) / 1e6, median(ms, false) / 1e6, ms.stream().mapToLong(m -> m.window().pops()).sum() / secs,
                         ms.stream().mapToLong(m -> m.window().tupleWaits()).sum() / Math.max(1, samples),
                         ms.stream().mapToLong(m -> m.window().transactionWaits()).sum() / Math.max(1, samples),

@@ -32,9 +32,11 @@ import java.util.UUID;
 final class InsertBenchmark {
     /**
      * CDC: the sidecar streaming, no replay window; CDC_WINDOW: the same with the replay window (its
-     * slot advanced every 5 s); STRICT: CDC with strict consistency (every push waits for its lookup row).
+     * slot advanced every 5 s); STRICT: CDC with strict consistency (every push waits for its lookup row);
+     * WALSENDER_ALONE: pg_recvlogical on a pgoutput slot, writing to /dev/null — the walsender's work
+     * with nothing applied, the most any CDC client could keep (run only where pg_recvlogical is installed).
      */
-    enum Mode { NONE, TRIGGER, CDC, CDC_WINDOW, STRICT }
+    enum Mode { NONE, TRIGGER, CDC, CDC_WINDOW, STRICT, WALSENDER_ALONE }
 
     record Cell(int clients, int rows, boolean hot) {
         String label() {
@@ -106,7 +108,12 @@ final class InsertBenchmark {
         }
         Map<Cell, EnumMap<Mode, Long>> rowsDone = new LinkedHashMap<>();
         Map<Cell, EnumMap<Mode, Double>> secondsDone = new LinkedHashMap<>();
-        Mode[] modes = Mode.values();
+        java.nio.file.Path recvLogical = RecvLogical.find();
+        Mode[] modes = java.util.Arrays.stream(Mode.values())
+                .filter(m -> m != Mode.WALSENDER_ALONE || recvLogical != null).toArray(Mode[]::new);
+        if (recvLogical == null) {
+            out.println("insert benchmark: the walsender-alone column skipped (" + RecvLogical.WHERE + ")");
+        }
         try (Connection c = Database.connect(conn, "lookupkeeper-bench-insert")) {
             if (pin) {
                 CpuPinning.pinPostgresAndSelf(c, "0");
@@ -120,7 +127,7 @@ final class InsertBenchmark {
                 for (Cell cell : cells) {
                     for (int i = 0; i < modes.length; i++) {
                         Mode mode = modes[(i + round + cells.indexOf(cell)) % modes.length]; // rotate the order
-                        long[] measured = measure(c, cell, mode);
+                        long[] measured = measure(c, cell, mode, recvLogical);
                         rowsDone.computeIfAbsent(cell, k -> new EnumMap<>(Mode.class)).merge(mode, measured[0], Long::sum);
                         secondsDone.computeIfAbsent(cell, k -> new EnumMap<>(Mode.class)).merge(mode, measured[1] / 1e9, Double::sum);
                     }
@@ -135,16 +142,22 @@ final class InsertBenchmark {
         }
         List<String> table = new ArrayList<>();
         table.add("| clients | rows per push | partitions | no maintenance (rows/s) | trigger (rows/s, ratio) | CDC running (rows/s, ratio)"
-                + " | CDC + replay window (rows/s, ratio) | CDC strict (rows/s, ratio) |");
-        table.add("|---|---|---|---|---|---|---|---|");
+                + " | CDC + replay window (rows/s, ratio) | CDC strict (rows/s, ratio)"
+                + (recvLogical != null ? " | walsender alone: pg_recvlogical, nothing applied (rows/s, ratio) |" : " |"));
+        table.add("|---|---|---|---|---|---|---|---|" + (recvLogical != null ? "---|" : ""));
         for (Cell cell : cells) {
             double none = rate(rowsDone, secondsDone, cell, Mode.NONE);
             double trig = rate(rowsDone, secondsDone, cell, Mode.TRIGGER);
             double cdc = rate(rowsDone, secondsDone, cell, Mode.CDC);
             double window = rate(rowsDone, secondsDone, cell, Mode.CDC_WINDOW);
             double strict = rate(rowsDone, secondsDone, cell, Mode.STRICT);
-            table.add(String.format("| %s | %,.0f | %,.0f (%.2f) | %,.0f (%.2f) | %,.0f (%.2f) | %,.0f (%.2f) |", cell.label(), none, trig,
-                    trig / none, cdc, cdc / none, window, window / none, strict, strict / none));
+            String alone = "";
+            if (recvLogical != null) {
+                double floor = rate(rowsDone, secondsDone, cell, Mode.WALSENDER_ALONE);
+                alone = String.format(" %,.0f (%.2f) |", floor, floor / none);
+            }
+            table.add(String.format("| %s | %,.0f | %,.0f (%.2f) | %,.0f (%.2f) | %,.0f (%.2f) | %,.0f (%.2f) |%s", cell.label(), none, trig,
+                    trig / none, cdc, cdc / none, window, window / none, strict, strict / none, alone));
         }
         Cell single = new Cell(1, 1, false);
         table.add("");
@@ -181,12 +194,18 @@ final class InsertBenchmark {
     }
 
     /** @return rows pushed and nanoseconds measured */
-    private long[] measure(Connection c, Cell cell, Mode mode) throws Exception {
+    private long[] measure(Connection c, Cell cell, Mode mode, java.nio.file.Path recvLogical) throws Exception {
         TriggerMode trigger = new TriggerMode(settings);
         CdcPipeline pipeline = null;
         Process child = null;
         if (mode == Mode.TRIGGER) {
             trigger.create(c);
+        } else if (mode == Mode.WALSENDER_ALONE) {
+            child = RecvLogical.start(c, recvLogical, sidecarConn, settings.slot(), settings.publication(), pin ? "1" : null);
+            awaitStreaming(c, child);
+            if (pin && walsenderWithSidecar) {
+                CpuPinning.pinSlotHolder(c, settings.slot(), "1");
+            }
         } else if (mode != Mode.NONE && pin) {
             child = mode == Mode.STRICT
                     ? CpuPinning.startSidecar(sidecarConn, sidecarJvmOptions, "1", "--replay-window", "0", "--consistency", "strict", "--strict-guard", "none")
@@ -237,7 +256,11 @@ final class InsertBenchmark {
                     awaitSlotReleased(c);
                 }
                 // no slot between CDC cells: the next CDC cell must not drain the other modes' inserts
-                Switcher.dropSlot(c, settings, StreamTarget.main(settings));
+                if (mode == Mode.WALSENDER_ALONE) {
+                    Slots.dropIfInactive(c, settings.slot());
+                } else {
+                    Switcher.dropSlot(c, settings, StreamTarget.main(settings));
+                }
                 Slots.dropIfInactive(c, settings.replaySlot());
             }
         }

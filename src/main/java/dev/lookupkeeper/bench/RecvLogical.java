@@ -55,4 +55,47 @@ final class RecvLogical {
                 "--status-interval", "10", "--fsync-interval", "10",
                 "--option", "proto_version=1", "--option", "publication_names=" + publication);
     }
+
+    /**
+     * Creates the slot (dropping an idle one of that name) and starts the client on it, its
+     * connection from the libpq variables of its environment (the password too: never on its
+     * command line).
+     *
+     * @param cpus pin it to these CPUs (taskset), or null
+     */
+    static Process start(Connection c, Path client, dev.lookupkeeper.config.ConnectionSettings conn, String slot, String publication,
+                         String cpus) throws Exception {
+        dev.lookupkeeper.pg.Slots.dropIfInactive(c, slot);
+        createSlot(c, slot);
+        List<String> cmd = new java.util.ArrayList<>();
+        if (cpus != null) {
+            cmd.addAll(List.of("taskset", "-c", cpus));
+        }
+        cmd.addAll(command(client, conn.database(), slot, publication));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().putAll(conn.libpqEnvironment());
+        if (conn.password() != null) {
+            pb.environment().put("PGPASSWORD", conn.password());
+        }
+        return pb.start();
+    }
+
+    /** Waits until the client streams from the slot (60 s at most). */
+    static void awaitStreaming(Connection c, String slot, Process client) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (dev.lookupkeeper.pg.Slots.activePid(c, slot) == null) {
+            if (!client.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("pg_recvlogical did not start streaming from slot " + slot
+                        + (client.isAlive() ? " within 60 s" : " (it exited with " + client.exitValue() + ")"));
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    static void stop(Process client) throws InterruptedException {
+        client.destroy();
+        if (!client.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
+            client.destroyForcibly();
+        }
+    }
 }

@@ -104,7 +104,12 @@ public final class PushLoad implements AutoCloseable {
                         }
                         c.commit();
                     } catch (SQLException e) {
-                        c.rollback();
+                        try {
+                            c.rollback();
+                        } catch (SQLException lost) {
+                            e.addSuppressed(lost); // a lost connection: the push's own error is the one to report
+                            throw e;
+                        }
                         if ("23503".equals(e.getSQLState())) {
                             continue; // the partition was deleted under us: the queue would drop the push too
                         }

@@ -160,12 +160,24 @@ final class LocalBinariesCluster implements PgCluster {
         return "local binaries " + bin;
     }
 
+    /**
+     * Stops the server and deletes its directory (the soak's clusters grow to gigabytes: left behind,
+     * a few runs fill the disk, and PostgreSQL then fails its writes). Closing twice is harmless.
+     */
     @Override
     public void close() {
         try {
             exec(List.of(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "immediate", "-w", "stop"), 60);
         } catch (IOException | InterruptedException e) {
             // already stopped
+        }
+        Path dir = dataDir.getParent();
+        if (dir != null && Files.isDirectory(dir) && dir.getFileName().toString().startsWith("lookupkeeper-")) {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException | RuntimeException e) {
+                // best effort: a leftover directory in the temporary directory is all it costs
+            }
         }
     }
 }
