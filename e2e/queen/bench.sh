@@ -3,12 +3,15 @@
 # trigger dropped, no sidecar — the push's ceiling; pops find nothing there, the queue's pops choose
 # partitions from partition_lookup), by Queen's trigger, by lookupkeeper eventual and by lookupkeeper
 # strict — one after the other in one run, each on a fresh PostgreSQL and server, same load
-# (e2e/queen/pushpop.mjs: a warm-up, then the measured window). Prints a Markdown table (also in
-# build/e2e/pushpop.md).
+# (e2e/queen/pushpop.mjs: a warm-up, then the measured window). Mode `walsender`: Queen's trigger
+# dropped and PostgreSQL's own client, pg_recvlogical, streaming pgoutput from a slot of its own over
+# the Unix socket into /dev/null — the walsender's cost with nothing applied, the most any CDC could
+# keep (its pops find nothing, as none's; its CPU shows in the sidecar column). Prints a Markdown
+# table (also in build/e2e/pushpop.md).
 #
 #   e2e/queen/bench.sh [--modes "trigger eventual strict"] [--seconds 30] [--warmup 5] [--producers 32]
 #                      [--batch 20] [--consumers 8] [--partitions "20 1000"] [--workers N] [--rounds 1]
-#                      [--sidecar-socket tcp|unix]     (modes also: eventual@unix, strict@unix)
+#                      [--sidecar-socket tcp|unix]     (modes also: eventual@unix, strict@unix, walsender, none)
 # --workers: the server's NUM_WORKERS (its default 10): each push holds one worker thread from its
 # statement to its commit, so the workers bound the pushes in flight, and with them how often two
 # meet on a lookup row. --sidecar-socket unix: the sidecar on PostgreSQL's Unix-domain socket (default
@@ -30,14 +33,15 @@ while [ $# -gt 0 ]; do
     --consumers) consumers=$2; shift 2 ;;
     --partitions) partition_counts=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
-    -h|--help) sed -n 2,16p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,19p "$0"; exit 0 ;;
     *) echo "bench: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
 case "${E2E_SIDECAR_SOCKET:-tcp}" in tcp|unix) ;; *) echo "bench: --sidecar-socket must be tcp or unix, not '$E2E_SIDECAR_SOCKET'" >&2; exit 2 ;; esac
 for mode in $modes; do
-  case "$mode" in none|trigger|eventual|strict|eventual@unix|strict@unix) ;;
-    *) echo "bench: unknown mode '$mode' (none, trigger, eventual, strict; eventual@unix, strict@unix: the sidecar on the Unix socket)" >&2; exit 2 ;;
+  case "$mode" in none|trigger|eventual|strict|eventual@unix|strict@unix|walsender) ;;
+    *) echo "bench: unknown mode '$mode' (none, trigger, eventual, strict; eventual@unix, strict@unix: the sidecar on the Unix socket;"\
+" walsender: pg_recvlogical alone)" >&2; exit 2 ;;
   esac
 done
 # shellcheck source=e2e/queen/lib.sh
@@ -65,6 +69,25 @@ cpu_ticks_read() {
   done
   echo "$pg $ws $own $(proc_ticks "${SIDECAR_PID:-}") $(proc_ticks "$QUEEN_PID")"
 }
+# `walsender`: pg_recvlogical on a pgoutput slot and a publication like lookupkeeper's (the same column
+# list), over the cluster's Unix socket; sets RECV_PID once it streams
+start_walsender_alone() {
+  e2e_psql -c "DROP TRIGGER IF EXISTS trg_update_partition_lookup ON queen.messages"
+  e2e_psql -c "CREATE PUBLICATION bench_walsender_alone FOR TABLE queen.messages (id, partition_id, created_at)
+    WITH (publish = 'insert, delete, truncate')"
+  e2e_psql -c "SELECT pg_create_logical_replication_slot('bench_walsender_alone', 'pgoutput')" >/dev/null
+  PGHOST=$PG_DATA "$PG_BIN_DIR/pg_recvlogical" --dbname "$PGDATABASE" --slot bench_walsender_alone --start --no-loop \
+    --file /dev/null --status-interval 10 --fsync-interval 10 \
+    --option proto_version=1 --option publication_names=bench_walsender_alone >"$OUT/pg_recvlogical.log" 2>&1 &
+  RECV_PID=$!
+  E2E_PIDS+=("$RECV_PID")
+  for _ in $(seq 1 100); do
+    [ "$(e2e_psql -c "SELECT active FROM pg_replication_slots WHERE slot_name = 'bench_walsender_alone'")" = t ] && return 0
+    kill -0 "$RECV_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  e2e_log "pg_recvlogical did not start streaming: see $OUT/pg_recvlogical.log"; exit 2
+}
 proc_ticks() { { [ -n "$1" ] && awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null; } || echo 0; }
 clock_tick=$(getconf CLK_TCK)
 
@@ -77,10 +100,11 @@ for round in $(seq 1 "$rounds"); do
     case "$mode" in
       trigger) ;;
       none) e2e_psql -c "DROP TRIGGER IF EXISTS trg_update_partition_lookup ON queen.messages" ;;
+      walsender) start_walsender_alone ;;
       *@unix) E2E_SIDECAR_SOCKET=unix e2e_start_sidecar "${mode%@unix}" ;;
       *) e2e_start_sidecar "$mode" ;;
     esac
-    case "$mode" in eventual*|strict*) ;; *) SIDECAR_PID="" ;; esac
+    case "$mode" in eventual*|strict*) ;; walsender) SIDECAR_PID=$RECV_PID ;; *) SIDECAR_PID="" ;; esac
     for p in $partition_counts; do
       node "$here/pushpop.mjs" --url "http://localhost:$QUEEN_PORT" --producers "$producers" --batch "$batch" \
         --consumers "$consumers" --partitions "$p" --seconds "$seconds" --warmup "$warmup" --queue "bench-$mode-$p-$round" \
@@ -101,7 +125,7 @@ for round in $(seq 1 "$rounds"); do
       case "$mode" in eventual|strict) [ "${E2E_SIDECAR_SOCKET:-tcp}" = unix ] && label=$mode@unix ;; esac
       echo "{\"mode\":\"$label\",\"round\":$round,$cpu,${line#\{}" | tee -a "$results"
     done
-    if [ -n "$SIDECAR_PID" ]; then
+    if [ -n "$SIDECAR_PID" ] && [ "$mode" != walsender ]; then
       e2e_lookupkeeper verify >"$OUT/bench-verify-$mode.log" 2>&1 && echo "[bench] $mode: verify PASS" \
         || echo "[bench] $mode: verify FAILED (see $OUT/bench-verify-$mode.log)"
     fi
