@@ -202,7 +202,7 @@ final class InsertBenchmark {
             trigger.create(c);
         } else if (mode == Mode.WALSENDER_ALONE) {
             child = RecvLogical.start(c, recvLogical, sidecarConn, settings.slot(), settings.publication(), pin ? "1" : null);
-            awaitStreaming(c, child);
+            RecvLogical.awaitStreaming(c, settings.slot(), child);
             if (pin && walsenderWithSidecar) {
                 CpuPinning.pinSlotHolder(c, settings.slot(), "1");
             }

@@ -42,7 +42,7 @@ final class RecvLogical {
         return null;
     }
 
-    static void createSlot(Connection c, String slot) throws SQLException {
+    private static void createSlot(Connection c, String slot) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
             ps.setString(1, slot);
             ps.execute();
@@ -56,28 +56,37 @@ final class RecvLogical {
                 "--option", "proto_version=1", "--option", "publication_names=" + publication);
     }
 
+    /** Drops an idle slot of that name and creates it anew for pgoutput. */
+    static void freshSlot(Connection c, String slot) throws SQLException {
+        dev.lookupkeeper.pg.Slots.dropIfInactive(c, slot);
+        createSlot(c, slot);
+    }
+
     /**
-     * Creates the slot (dropping an idle one of that name) and starts the client on it, its
-     * connection from the libpq variables of its environment (the password too: never on its
-     * command line).
+     * The client's process on the slot: its connection from the libpq variables of its environment,
+     * the password too (never on its command line).
      *
      * @param cpus pin it to these CPUs (taskset), or null
      */
-    static Process start(Connection c, Path client, dev.lookupkeeper.config.ConnectionSettings conn, String slot, String publication,
-                         String cpus) throws Exception {
-        dev.lookupkeeper.pg.Slots.dropIfInactive(c, slot);
-        createSlot(c, slot);
+    static ProcessBuilder process(Path client, dev.lookupkeeper.config.ConnectionSettings conn, String slot, String publication, String cpus) {
         List<String> cmd = new java.util.ArrayList<>();
         if (cpus != null) {
             cmd.addAll(List.of("taskset", "-c", cpus));
         }
         cmd.addAll(command(client, conn.database(), slot, publication));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(conn.libpqEnvironment());
         if (conn.password() != null) {
             pb.environment().put("PGPASSWORD", conn.password());
         }
-        return pb.start();
+        return pb;
+    }
+
+    /** A fresh slot and the client streaming from it, its output discarded. */
+    static Process start(Connection c, Path client, dev.lookupkeeper.config.ConnectionSettings conn, String slot, String publication,
+                         String cpus) throws Exception {
+        freshSlot(c, slot);
+        return process(client, conn, slot, publication, cpus).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     }
 
     /** Waits until the client streams from the slot (60 s at most). */

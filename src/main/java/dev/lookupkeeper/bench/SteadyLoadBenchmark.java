@@ -61,10 +61,9 @@ final class SteadyLoadBenchmark {
                     out.println("steady load with pg_recvlogical: skipped (" + RecvLogical.WHERE + ")");
                     continue;
                 }
-                Slots.dropIfInactive(c, slot);
-                RecvLogical.createSlot(c, slot);
+                RecvLogical.freshSlot(c, slot);
                 label = "pg_recvlogical (PostgreSQL's own client, output to /dev/null)" + transport;
-                pb = new ProcessBuilder(RecvLogical.command(client, target.database(), slot, settings.publication()));
+                pb = RecvLogical.process(client, target, slot, settings.publication(), null);
             } else {
                 label = source + (interval.equals("0") ? "" : " --min-batch-interval " + interval) + transport;
                 List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -72,14 +71,11 @@ final class SteadyLoadBenchmark {
                 cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.lookupkeeper.cli.Main", "run", "--source", source,
                         "--slot", slot, "--replay-window", "0", "--http-port", "0", "--min-batch-interval", interval));
                 pb = new ProcessBuilder(cmd);
+                pb.environment().putAll(target.libpqEnvironment());
             }
             out.printf("steady load: %s, %,d msg/s for %d s...%n", label, rate, seconds);
             Path log = java.nio.file.Files.createTempFile("lookupkeeper-steady-", ".log");
             pb.redirectErrorStream(true).redirectOutput(log.toFile());
-            pb.environment().putAll(target.libpqEnvironment());
-            if (target.password() != null) {
-                pb.environment().put("PGPASSWORD", target.password()); // the child's environment, never its command line
-            }
             Process child = pb.start();
             try {
                 long walsender = CpuPinning.slotHolderPidWithin(c, slot, 120_000);
