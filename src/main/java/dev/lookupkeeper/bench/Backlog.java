@@ -91,7 +91,11 @@ interface Backlog {
                         if (!rs.next()) {
                             throw new IllegalStateException("slot " + slot + " has no walsender: its client stopped");
                         }
-                        return rs.getLong(1);
+                        long sent = rs.getLong(1);
+                        if (rs.wasNull()) {
+                            throw new IllegalStateException("slot " + slot + "'s walsender has sent nothing yet (no sent_lsn)");
+                        }
+                        return sent;
                     }
                 }
             }

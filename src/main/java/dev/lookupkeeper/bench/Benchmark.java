@@ -144,7 +144,8 @@ public final class Benchmark {
                 }
                 if (insert) {
                     Switcher.dropSlot(c, settings, StreamTarget.main(settings));
-                    out.printf("insert benchmark: %d rounds of %d cells x %d modes, %d s each...%n", insertRounds, 8, InsertBenchmark.Mode.values().length, insertSeconds);
+                    out.printf("insert benchmark: %d rounds of %d cells x %d modes, %d s each...%n", insertRounds, 8,
+                            InsertBenchmark.Mode.values().length - (RecvLogical.find() == null ? 1 : 0), insertSeconds);
                     boolean pinned = pin && CpuPinning.available();
                     out.println(!pinned ? "insert benchmark: all processes share all CPUs, the sidecar runs in this JVM"
                             : "insert benchmark: PostgreSQL and writers on CPU 0, the sidecar (child JVM) on CPU 1, the slot's walsender on CPU "

@@ -200,13 +200,7 @@ final class InsertBenchmark {
         Process child = null;
         if (mode == Mode.TRIGGER) {
             trigger.create(c);
-        } else if (mode == Mode.WALSENDER_ALONE) {
-            child = RecvLogical.start(c, recvLogical, sidecarConn, settings.slot(), settings.publication(), pin ? "1" : null);
-            RecvLogical.awaitStreaming(c, settings.slot(), child);
-            if (pin && walsenderWithSidecar) {
-                CpuPinning.pinSlotHolder(c, settings.slot(), "1");
-            }
-        } else if (mode != Mode.NONE && pin) {
+        } else if (mode != Mode.NONE && mode != Mode.WALSENDER_ALONE && pin) {
             child = mode == Mode.STRICT
                     ? CpuPinning.startSidecar(sidecarConn, sidecarJvmOptions, "1", "--replay-window", "0", "--consistency", "strict", "--strict-guard", "none")
                     : CpuPinning.startSidecar(sidecarConn, sidecarJvmOptions, "1", "--replay-window", mode == Mode.CDC_WINDOW ? "15m" : "0");
@@ -214,7 +208,7 @@ final class InsertBenchmark {
             if (walsenderWithSidecar) {
                 CpuPinning.pinSlotHolder(c, settings.slot(), "1");
             }
-        } else if (mode != Mode.NONE) {
+        } else if (mode != Mode.NONE && mode != Mode.WALSENDER_ALONE) {
             pipeline = new CdcPipeline(settings.withConnection(sidecarConn), StreamTarget.main(settings), new PipelineStats(), new CdcPipeline.Options(
                     dev.lookupkeeper.sidecar.StreamSource.PGOUTPUT, true, null, java.time.Duration.ZERO, mode == Mode.STRICT));
             pipeline.start(Bootstrapper.ProgressSink.none());
@@ -223,6 +217,14 @@ final class InsertBenchmark {
             SynchronousStream.await(c, settings.consistency().applicationName(), !pin);
         }
         try {
+            if (mode == Mode.WALSENDER_ALONE) {
+                // inside the try: a client that does not stream is stopped and its slot dropped below
+                child = RecvLogical.start(c, recvLogical, sidecarConn, settings.slot(), settings.publication(), pin ? "1" : null);
+                RecvLogical.awaitStreaming(c, settings.slot(), child);
+                if (pin && walsenderWithSidecar) {
+                    CpuPinning.pinSlotHolder(c, settings.slot(), "1");
+                }
+            }
             List<UUID> set = cell.hot() ? partitions.subList(0, 10) : partitions;
             // strict: the pushes commit at remote_apply, as `install --consistency strict` sets the queue's sessions
             PushLoad load = new PushLoad(conn, set, new PushLoad.Options(cell.clients(), 0, cell.rows(), 0, 17, true))
@@ -249,18 +251,12 @@ final class InsertBenchmark {
                     pipeline.close();
                 }
                 if (child != null) {
-                    child.destroy();
-                    if (!child.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
-                        child.destroyForcibly();
-                    }
+                    RecvLogical.stop(child); // SIGTERM, then SIGKILL after 15 s: the sidecar child as pg_recvlogical
                     awaitSlotReleased(c);
                 }
-                // no slot between CDC cells: the next CDC cell must not drain the other modes' inserts
-                if (mode == Mode.WALSENDER_ALONE) {
-                    Slots.dropIfInactive(c, settings.slot());
-                } else {
-                    Switcher.dropSlot(c, settings, StreamTarget.main(settings));
-                }
+                // no slot between CDC cells: the next CDC cell must not drain the other modes' inserts (a slot
+                // still held fails here, loudly)
+                Switcher.dropSlot(c, settings, StreamTarget.main(settings));
                 Slots.dropIfInactive(c, settings.replaySlot());
             }
         }

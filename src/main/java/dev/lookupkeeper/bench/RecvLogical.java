@@ -27,8 +27,8 @@ final class RecvLogical {
         Path debian = Path.of("/usr/lib/postgresql");
         if (Files.isDirectory(debian)) {
             try (var versions = Files.list(debian)) {
-                Path newest = versions.map(v -> v.resolve("bin/pg_recvlogical")).filter(Files::isExecutable)
-                        .max(java.util.Comparator.comparing(Path::toString)).orElse(null);
+                Path newest = versions.filter(v -> Files.isExecutable(v.resolve("bin/pg_recvlogical")))
+                        .max(java.util.Comparator.comparingDouble(RecvLogical::version)).map(v -> v.resolve("bin/pg_recvlogical")).orElse(null);
                 if (newest != null) {
                     return newest;
                 }
@@ -40,6 +40,15 @@ final class RecvLogical {
             }
         }
         return null;
+    }
+
+    /** A Debian installation's directory name as a number (9.6 below 17); -1 when it is not one. */
+    private static double version(Path dir) {
+        try {
+            return Double.parseDouble(dir.getFileName().toString());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static void createSlot(Connection c, String slot) throws SQLException {
@@ -101,6 +110,7 @@ final class RecvLogical {
         }
     }
 
+    /** SIGTERM, then SIGKILL if it has not exited within 15 s (any child process of the suites). */
     static void stop(Process client) throws InterruptedException {
         client.destroy();
         if (!client.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {

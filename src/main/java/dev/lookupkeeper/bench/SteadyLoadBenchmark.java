@@ -55,15 +55,16 @@ final class SteadyLoadBenchmark {
             String slot = "bench_steady_" + source + (viaUnix ? "_unix" : "");
             String label;
             ProcessBuilder pb;
-            if (source.equals("pg_recvlogical")) {
-                Path client = RecvLogical.find();
-                if (client == null) {
+            boolean client = source.equals("pg_recvlogical");
+            if (client) {
+                Path recvLogical = RecvLogical.find();
+                if (recvLogical == null) {
                     out.println("steady load with pg_recvlogical: skipped (" + RecvLogical.WHERE + ")");
                     continue;
                 }
                 RecvLogical.freshSlot(c, slot);
                 label = "pg_recvlogical (PostgreSQL's own client, output to /dev/null)" + transport;
-                pb = RecvLogical.process(client, target, slot, settings.publication(), null);
+                pb = RecvLogical.process(recvLogical, target, slot, settings.publication(), null);
             } else {
                 label = source + (interval.equals("0") ? "" : " --min-batch-interval " + interval) + transport;
                 List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -75,20 +76,22 @@ final class SteadyLoadBenchmark {
             }
             out.printf("steady load: %s, %,d msg/s for %d s...%n", label, rate, seconds);
             Path log = java.nio.file.Files.createTempFile("lookupkeeper-steady-", ".log");
-            pb.redirectErrorStream(true).redirectOutput(log.toFile());
-            Process child = pb.start();
+            Process child = null;
             try {
+                child = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                if (client) {
+                    RecvLogical.awaitStreaming(c, slot, child); // fails at once if it exits
+                }
                 long walsender = CpuPinning.slotHolderPidWithin(c, slot, 120_000);
                 if (walsender < 0) {
                     List<String> said = java.nio.file.Files.readAllLines(log);
                     throw new IllegalStateException("the " + source + " client did not start streaming"
                             + (said.isEmpty() ? "" : "; it said: " + said.get(said.size() - 1)));
                 }
-                rows.addAll(measure(child, walsender, rate, seconds, label));
+                rows.addAll(measure(child, walsender, rate, seconds, label, client ? "client" : "sidecar"));
             } finally {
-                child.destroy();
-                if (!child.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
-                    child.destroyForcibly();
+                if (child != null) {
+                    RecvLogical.stop(child);
                 }
                 Thread.sleep(500);
                 Slots.dropIfInactive(c, slot);
@@ -99,7 +102,8 @@ final class SteadyLoadBenchmark {
     }
 
     /** Warm-up under load (JIT), the child's idle rate, then the measured window under load. */
-    private List<String[]> measure(Process child, long walsender, int rate, int seconds, String label) throws Exception {
+    /** @param who what the child is, for the table: "sidecar" or "client" */
+    private List<String[]> measure(Process child, long walsender, int rate, int seconds, String label, String who) throws Exception {
         try (PushLoad warm = new PushLoad(conn, partitions, new PushLoad.Options(4, rate, 10, 0, 22)).start()) {
             Thread.sleep(10_000);
         }
@@ -118,7 +122,6 @@ final class SteadyLoadBenchmark {
             double window = (System.nanoTime() - t0) / 1e9;
             long childCpu = CpuPinning.cpuNanos(child.pid()) - child0;
             long senderCpu = CpuPinning.cpuNanos(walsender) - sender0;
-            String who = label.startsWith("pg_recvlogical") ? "client" : "sidecar";
             return List.of(
                     new String[] {String.format("steady %,d msg/s, %s: %s CPU per event (child process, /proc; idle %.1f %% of a core"
                             + " subtracted)", rate, label, who, idlePerSecond / 1e7),

@@ -25,7 +25,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--suite", paramLabel = "all|drain|insert|select|rebuild|steady|contended|latency",
             description = "drain: drain, lag, memory and steady-load CPU per event; insert: write-path throughput with no maintenance vs"
-                    + " trigger vs CDC; select: selection latency at growing queue sizes and the model's heap; rebuild: rebuild time and push"
+                    + " trigger vs CDC (and the walsender alone, pg_recvlogical, where installed); select: selection latency at growing queue sizes and the model's heap; rebuild: rebuild time and push"
                     + " latency; steady: only the steady-load CPU per event of each source, next to"
                     + " pg_recvlogical's (PostgreSQL's own client: the walsender's floor) where one is installed; contended: many clients pushing micro-batches"
                     + " with a round trip before the commit, none vs trigger vs CDC eventual vs CDC strict; latency: one client's push"

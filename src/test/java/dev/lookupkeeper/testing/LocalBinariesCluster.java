@@ -172,7 +172,9 @@ final class LocalBinariesCluster implements PgCluster {
             // already stopped
         }
         Path dir = dataDir.getParent();
-        if (dir != null && Files.isDirectory(dir) && dir.getFileName().toString().startsWith("lookupkeeper-")) {
+        // never under a server that is still running (a stop that timed out): its pid file says so
+        if (dir != null && Files.isDirectory(dir) && dir.getFileName().toString().startsWith("lookupkeeper-")
+                && !Files.exists(dataDir.resolve("postmaster.pid"))) {
             try (var paths = Files.walk(dir)) {
                 paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             } catch (IOException | RuntimeException e) {
