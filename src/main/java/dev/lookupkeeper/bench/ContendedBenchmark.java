@@ -242,12 +242,8 @@ public final class ContendedBenchmark {
 
     /** A walsender deep in a backlog notices its client gone only at its next send: give it time. */
     private static void awaitSlotReleased(Connection c, String slot) throws Exception {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (Slots.activePid(c, slot) != null) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the stream's walsender still holds slot " + slot + " 60 s after the sidecar stopped");
-            }
-            Thread.sleep(50);
+        if (!SlotHolder.awaitReleased(c, slot, Duration.ofSeconds(60))) {
+            throw new IllegalStateException("the stream's walsender still holds slot " + slot + " 60 s after the sidecar stopped");
         }
     }
 }

@@ -35,7 +35,7 @@ final class CopyDrain {
         try (CdcPipeline pipeline = new CdcPipeline(settings, target, stats, new CdcPipeline.Options(source, false, null))) {
             pipeline.start(Bootstrapper.ProgressSink.none());
             long tStream = System.nanoTime();
-            long walsender = CpuPinning.slotHolderPid(c, slot);
+            long walsender = SlotHolder.walsenderPid(c, slot, 2_000);
             long walsenderCpu0 = CpuPinning.cpuNanos(walsender);
             while (stats.events() < backlog) {
                 if (!pipeline.isStreaming()) {

@@ -66,33 +66,6 @@ final class CpuPinning {
         return pb.start();
     }
 
-    /** The server process streaming from the slot (its walsender), waiting up to 2 s; -1 when none. */
-    static long slotHolderPid(Connection c, String slot) throws java.sql.SQLException {
-        return slotHolderPidWithin(c, slot, 2_000);
-    }
-
-    static long slotHolderPidWithin(Connection c, String slot, long waitMs) throws java.sql.SQLException {
-        for (long i = 0; i <= waitMs / 20; i++) {
-            // the walsender: while a slot is being created, the creating backend holds it for a moment
-            try (var ps = c.prepareStatement("SELECT s.active_pid FROM pg_replication_slots s JOIN pg_stat_replication r ON r.pid = s.active_pid"
-                    + " WHERE s.slot_name = ?")) {
-                ps.setString(1, slot);
-                try (var rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        return rs.getLong(1);
-                    }
-                }
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return -1;
-            }
-        }
-        return -1;
-    }
-
     /** CPU time of this JVM so far. */
     static long ownCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();

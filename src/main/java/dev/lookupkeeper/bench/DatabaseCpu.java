@@ -7,14 +7,31 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * The CPU the whole PostgreSQL server spent (postmaster, every backend and walsender, background
  * workers), from /proc: the postmaster's own and reaped children's time plus every live child's.
  * A backend that exits between two readings is counted through the postmaster's reaped time.
+ * {@link #byRole} splits the same total by whose work it was.
  */
 final class DatabaseCpu {
+    /** Whose work a server process does, from pg_stat_activity. */
+    enum Role {
+        /** The benchmark's pushing sessions ({@code lookupkeeper-pushload}): the push, the trigger's upsert inside it, a strict commit's wait. */
+        PUSHES,
+        /** Walsenders: decoding the WAL and sending it, reading the client's status updates, releasing synchronous commits. */
+        WALSENDER,
+        /** The sidecar's own sessions (lookup upserts, position notes, its guard and control connections). */
+        SIDECAR,
+        /** Everything else: background processes, the postmaster, the benchmark's own session, processes gone since the roles were read. */
+        REST
+    }
+
+    private static final long TICK_NANOS = 10_000_000L;
     private final long postmaster;
 
     private DatabaseCpu(long postmaster) {
@@ -37,22 +54,53 @@ final class DatabaseCpu {
 
     /** CPU nanoseconds so far (clock ticks of 10 ms). */
     long nanos() {
+        return byRole(Map.of()).values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /**
+     * The server's processes by role, as pg_stat_activity names them now: read once while the
+     * sessions to tell apart are connected, then passed to {@link #byRole(Map)} at each reading.
+     */
+    static Map<Long, Role> roles(Connection c) throws SQLException {
+        Map<Long, Role> roles = new HashMap<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pid, backend_type, coalesce(application_name, '') FROM pg_stat_activity")) {
+            while (rs.next()) {
+                String app = rs.getString(3);
+                Role role = "walsender".equals(rs.getString(2)) ? Role.WALSENDER
+                        : app.equals("lookupkeeper-pushload") ? Role.PUSHES
+                        : app.startsWith("lookupkeeper") && !app.startsWith("lookupkeeper-bench") ? Role.SIDECAR
+                        : Role.REST;
+                roles.put(rs.getLong(1), role);
+            }
+        }
+        return roles;
+    }
+
+    /** CPU nanoseconds so far by role (clock ticks of 10 ms); a process the roles do not name is {@link Role#REST}. */
+    EnumMap<Role, Long> byRole(Map<Long, Role> roles) {
+        EnumMap<Role, Long> ticks = new EnumMap<>(Role.class);
+        for (Role r : Role.values()) {
+            ticks.put(r, 0L);
+        }
         long[] own = stat(postmaster);
-        long ticks = own == null ? 0 : own[1] + own[2] + own[3] + own[4];
+        ticks.merge(Role.REST, own == null ? 0 : own[1] + own[2] + own[3] + own[4], Long::sum);
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
             for (Path p : (Iterable<Path>) procs::iterator) {
                 String name = p.getFileName().toString();
                 if (!name.isEmpty() && Character.isDigit(name.charAt(0))) {
-                    long[] s = stat(Long.parseLong(name));
+                    long pid = Long.parseLong(name);
+                    long[] s = stat(pid);
                     if (s != null && s[0] == postmaster) {
-                        ticks += s[1] + s[2];
+                        ticks.merge(roles.getOrDefault(pid, Role.REST), s[1] + s[2], Long::sum);
                     }
                 }
             }
         } catch (IOException e) {
             throw new IllegalStateException("reading /proc: " + e.getMessage(), e);
         }
-        return ticks * 10_000_000L;
+        ticks.replaceAll((r, t) -> t * TICK_NANOS);
+        return ticks;
     }
 
     /** {parent pid, utime, stime, cutime, cstime}, or null when the process is gone. */

@@ -63,7 +63,7 @@ final class DrainBenchmark {
         try (CdcPipeline pipeline = new CdcPipeline(settings, stats)) {
             pipeline.start(Bootstrapper.ProgressSink.none());
             long tStream = System.nanoTime();
-            long walsender = CpuPinning.slotHolderPid(c, settings.slot());
+            long walsender = SlotHolder.walsenderPid(c, settings.slot(), 2_000);
             long walsenderCpu0 = CpuPinning.cpuNanos(walsender);
             while (stats.events() < backlog) {
                 if (!pipeline.isStreaming()) {

@@ -16,6 +16,7 @@ import dev.lookupkeeper.sidecar.CdcPipeline;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -173,24 +174,11 @@ final class InsertBenchmark {
     }
 
     private void awaitStreaming(Connection c, Process child) throws Exception {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!slotActive(c)) {
-            if (!child.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("the sidecar child did not start streaming");
-            }
-            Thread.sleep(50);
-        }
+        SlotHolder.awaitStreaming(c, settings.slot(), child, "the sidecar child", Duration.ofSeconds(60));
     }
 
     private void awaitSlotReleased(Connection c) throws Exception {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (slotActive(c) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-    }
-
-    private boolean slotActive(Connection c) throws Exception {
-        return Slots.activePid(c, settings.slot()) != null;
+        SlotHolder.awaitReleased(c, settings.slot(), Duration.ofSeconds(30)); // then dropped, loudly if still held
     }
 
     /** @return rows pushed and nanoseconds measured */

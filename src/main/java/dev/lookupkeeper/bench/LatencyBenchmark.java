@@ -14,7 +14,6 @@ import dev.lookupkeeper.operations.switching.Switcher;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.EmbeddedServer;
 import dev.lookupkeeper.pg.QueueCommitLevel;
-import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.pg.SynchronousStandbys;
 import dev.lookupkeeper.sidecar.CdcPipeline;
 import dev.lookupkeeper.sidecar.StreamSource;
@@ -43,7 +42,7 @@ import org.HdrHistogram.Histogram;
 public final class LatencyBenchmark {
     enum Mode { NONE, TRIGGER, CDC, CDC_UNIX_SOCKET, STRICT_ASYNC_SINK, STRICT_SYNC_SINK, STRICT_UNIX_SOCKET }
 
-    private record Measured(long pushes, double seconds, Histogram times, long dbCpuNanos) {}
+    private record Measured(long pushes, double seconds, Histogram times, long dbCpuNanos, EnumMap<DatabaseCpu.Role, Long> cpuByRole) {}
 
     private final int rounds;
     private final int seconds;
@@ -128,18 +127,21 @@ public final class LatencyBenchmark {
             try {
                 Thread.sleep(1500); // warm-up: the connection, its plans, the reader's JIT
                 load.pushTimesSinceLastCall();
+                Map<Long, DatabaseCpu.Role> roles = DatabaseCpu.roles(c); // every session of the mode is connected by now
                 long p0 = load.pushes();
-                long cpu0 = cpu.nanos();
+                EnumMap<DatabaseCpu.Role, Long> cpu0 = cpu.byRole(roles);
                 long t0 = System.nanoTime();
                 Thread.sleep(seconds * 1000L);
                 long t1 = System.nanoTime();
-                long cpu1 = cpu.nanos();
+                EnumMap<DatabaseCpu.Role, Long> cpu1 = cpu.byRole(roles);
                 long p1 = load.pushes();
                 Histogram times = load.pushTimesSinceLastCall();
                 if (load.failure() != null) {
                     throw new IllegalStateException("the client failed: " + load.failure().getMessage(), load.failure());
                 }
-                return new Measured(p1 - p0, (t1 - t0) / 1e9, times, cpu1 - cpu0);
+                EnumMap<DatabaseCpu.Role, Long> spent = new EnumMap<>(DatabaseCpu.Role.class);
+                cpu1.forEach((role, nanos) -> spent.put(role, nanos - cpu0.get(role)));
+                return new Measured(p1 - p0, (t1 - t0) / 1e9, times, spent.values().stream().mapToLong(Long::longValue).sum(), spent);
             } finally {
                 load.close();
             }
@@ -169,10 +171,7 @@ public final class LatencyBenchmark {
 
     private static void stop(Connection c, Settings settings, CdcPipeline pipeline) throws Exception {
         pipeline.close();
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (Slots.activePid(c, settings.slot()) != null && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        SlotHolder.awaitReleased(c, settings.slot(), Duration.ofSeconds(30)); // then dropped, loudly if still held
         Switcher.dropSlot(c, settings, StreamTarget.main(settings));
     }
 
@@ -195,6 +194,27 @@ public final class LatencyBenchmark {
         }
         out.println();
         out.println("p50 and p99: the median over rounds of each round's percentile; pushes/s and CPU: all rounds summed.");
+        out.println();
+        out.println("Where PostgreSQL's CPU per push goes (µs, all rounds summed; processes named from pg_stat_activity once the mode's sessions are connected):");
+        out.println();
+        out.println("| rows per push | mode | pushing session | walsender | the sidecar's sessions | rest of the server | total |");
+        out.println("|---|---|---|---|---|---|---|");
+        for (var e : results.entrySet()) {
+            for (Mode mode : Mode.values()) {
+                List<Measured> ms = e.getValue().get(mode);
+                if (ms == null) {
+                    continue;
+                }
+                long pushes = ms.stream().mapToLong(Measured::pushes).sum();
+                StringBuilder row = new StringBuilder("| " + e.getKey() + " | " + label(mode) + " |");
+                for (DatabaseCpu.Role role : DatabaseCpu.Role.values()) {
+                    long nanos = ms.stream().mapToLong(m -> m.cpuByRole().get(role)).sum();
+                    row.append(String.format(" %.1f |", nanos / 1000.0 / pushes));
+                }
+                row.append(String.format(" %.1f |", cpuPerPush(ms)));
+                out.println(row);
+            }
+        }
     }
 
     private static String label(Mode mode) {

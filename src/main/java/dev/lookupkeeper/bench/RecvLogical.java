@@ -100,14 +100,7 @@ final class RecvLogical {
 
     /** Waits until the client streams from the slot (60 s at most). */
     static void awaitStreaming(Connection c, String slot, Process client) throws Exception {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (dev.lookupkeeper.pg.Slots.activePid(c, slot) == null) {
-            if (!client.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("pg_recvlogical did not start streaming from slot " + slot
-                        + (client.isAlive() ? " within 60 s" : " (it exited with " + client.exitValue() + ")"));
-            }
-            Thread.sleep(50);
-        }
+        SlotHolder.awaitStreaming(c, slot, client, "pg_recvlogical", java.time.Duration.ofSeconds(60));
     }
 
     /** SIGTERM, then SIGKILL if it has not exited within 15 s (any child process of the suites). */

@@ -82,7 +82,7 @@ final class SteadyLoadBenchmark {
                 if (client) {
                     RecvLogical.awaitStreaming(c, slot, child); // fails at once if it exits
                 }
-                long walsender = CpuPinning.slotHolderPidWithin(c, slot, 120_000);
+                long walsender = SlotHolder.walsenderPid(c, slot, 120_000);
                 if (walsender < 0) {
                     List<String> said = java.nio.file.Files.readAllLines(log);
                     throw new IllegalStateException("the " + source + " client did not start streaming"

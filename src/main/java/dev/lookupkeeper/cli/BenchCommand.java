@@ -29,7 +29,7 @@ final class BenchCommand implements Callable<Integer> {
                     + " latency; steady: only the steady-load CPU per event of each source, next to"
                     + " pg_recvlogical's (PostgreSQL's own client: the walsender's floor) where one is installed; contended: many clients pushing micro-batches"
                     + " with a round trip before the commit, none vs trigger vs CDC eventual vs CDC strict; latency: one client's push"
-                    + " time (p50, p99) and PostgreSQL's CPU per push in each mode, rounds as --insert-rounds and --insert-seconds (default: all)")
+                    + " time (p50, p99) and PostgreSQL's CPU per push in each mode, split by role (pushing session, walsender, the sidecar's sessions, the rest), rounds as --insert-rounds and --insert-seconds (default: all)")
     String suite = "all";
 
     @Option(names = "--select-sizes", paramLabel = "N,N,...", split = ",", description = "Queue sizes of the selection benchmark (default: 100,10000,100000)")
