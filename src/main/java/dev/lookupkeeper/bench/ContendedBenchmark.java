@@ -240,7 +240,7 @@ public final class ContendedBenchmark {
         }
     }
 
-    /** A walsender deep in a backlog notices its client gone only at its next send: give it time. */
+    /** Fails when the walsender still holds the slot a minute after the sidecar stopped. */
     private static void awaitSlotReleased(Connection c, String slot) throws Exception {
         if (!SlotHolder.awaitReleased(c, slot, Duration.ofSeconds(60))) {
             throw new IllegalStateException("the stream's walsender still holds slot " + slot + " 60 s after the sidecar stopped");

@@ -46,8 +46,10 @@ final class DatabaseCpu {
             backend = rs.getLong(1);
         }
         long[] stat = stat(backend);
-        if (stat == null) {
-            throw new IllegalStateException("PostgreSQL's processes are not readable in /proc: the benchmark needs a local server");
+        // a server in a container reports its own namespace's pid, which here may be any process (a kernel thread)
+        if (stat == null || !isPostgres(backend) || !isPostgres(stat[0])) {
+            throw new IllegalStateException("PostgreSQL's processes are not readable in /proc (pid " + backend
+                    + " here is not the server's backend): the benchmark needs a server on this machine, outside a container");
         }
         return new DatabaseCpu(stat[0]);
     }
@@ -77,7 +79,12 @@ final class DatabaseCpu {
         return roles;
     }
 
-    /** CPU nanoseconds so far by role (clock ticks of 10 ms); a process the roles do not name is {@link Role#REST}. */
+    /**
+     * CPU nanoseconds so far by role (clock ticks of 10 ms); a process the roles do not name is
+     * {@link Role#REST}. A named session that exits between two readings moves its whole lifetime's
+     * CPU to the rest (the postmaster's reaped time), so compare readings taken while the named
+     * sessions stay connected.
+     */
     EnumMap<Role, Long> byRole(Map<Long, Role> roles) {
         EnumMap<Role, Long> ticks = new EnumMap<>(Role.class);
         for (Role r : Role.values()) {
@@ -101,6 +108,14 @@ final class DatabaseCpu {
         }
         ticks.replaceAll((r, t) -> t * TICK_NANOS);
         return ticks;
+    }
+
+    private static boolean isPostgres(long pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/comm")).strip().equals("postgres");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** {parent pid, utime, stime, cutime, cstime}, or null when the process is gone. */

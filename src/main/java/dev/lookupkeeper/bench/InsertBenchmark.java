@@ -173,14 +173,6 @@ final class InsertBenchmark {
         return rows.get(cell).get(mode) / seconds.get(cell).get(mode);
     }
 
-    private void awaitStreaming(Connection c, Process child) throws Exception {
-        SlotHolder.awaitStreaming(c, settings.slot(), child, "the sidecar child", Duration.ofSeconds(60));
-    }
-
-    private void awaitSlotReleased(Connection c) throws Exception {
-        SlotHolder.awaitReleased(c, settings.slot(), Duration.ofSeconds(30)); // then dropped, loudly if still held
-    }
-
     /** @return rows pushed and nanoseconds measured */
     private long[] measure(Connection c, Cell cell, Mode mode, java.nio.file.Path recvLogical) throws Exception {
         TriggerMode trigger = new TriggerMode(settings);
@@ -192,7 +184,7 @@ final class InsertBenchmark {
             child = mode == Mode.STRICT
                     ? CpuPinning.startSidecar(sidecarConn, sidecarJvmOptions, "1", "--replay-window", "0", "--consistency", "strict", "--strict-guard", "none")
                     : CpuPinning.startSidecar(sidecarConn, sidecarJvmOptions, "1", "--replay-window", mode == Mode.CDC_WINDOW ? "15m" : "0");
-            awaitStreaming(c, child);
+            SlotHolder.awaitStreaming(c, settings.slot(), child, "the sidecar child", Duration.ofSeconds(60));
             if (walsenderWithSidecar) {
                 CpuPinning.pinSlotHolder(c, settings.slot(), "1");
             }
@@ -240,7 +232,7 @@ final class InsertBenchmark {
                 }
                 if (child != null) {
                     RecvLogical.stop(child); // SIGTERM, then SIGKILL after 15 s: the sidecar child as pg_recvlogical
-                    awaitSlotReleased(c);
+                    SlotHolder.awaitReleased(c, settings.slot(), Duration.ofSeconds(30)); // then dropped, loudly if still held
                 }
                 // no slot between CDC cells: the next CDC cell must not drain the other modes' inserts (a slot
                 // still held fails here, loudly)

@@ -42,7 +42,11 @@ import org.HdrHistogram.Histogram;
 public final class LatencyBenchmark {
     enum Mode { NONE, TRIGGER, CDC, CDC_UNIX_SOCKET, STRICT_ASYNC_SINK, STRICT_SYNC_SINK, STRICT_UNIX_SOCKET }
 
-    private record Measured(long pushes, double seconds, Histogram times, long dbCpuNanos, EnumMap<DatabaseCpu.Role, Long> cpuByRole) {}
+    private record Measured(long pushes, double seconds, Histogram times, EnumMap<DatabaseCpu.Role, Long> cpuByRole) {
+        long dbCpuNanos() {
+            return cpuByRole.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
 
     private final int rounds;
     private final int seconds;
@@ -141,7 +145,7 @@ public final class LatencyBenchmark {
                 }
                 EnumMap<DatabaseCpu.Role, Long> spent = new EnumMap<>(DatabaseCpu.Role.class);
                 cpu1.forEach((role, nanos) -> spent.put(role, nanos - cpu0.get(role)));
-                return new Measured(p1 - p0, (t1 - t0) / 1e9, times, spent.values().stream().mapToLong(Long::longValue).sum(), spent);
+                return new Measured(p1 - p0, (t1 - t0) / 1e9, times, spent);
             } finally {
                 load.close();
             }

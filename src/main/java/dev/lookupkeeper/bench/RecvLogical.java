@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -100,7 +101,7 @@ final class RecvLogical {
 
     /** Waits until the client streams from the slot (60 s at most). */
     static void awaitStreaming(Connection c, String slot, Process client) throws Exception {
-        SlotHolder.awaitStreaming(c, slot, client, "pg_recvlogical", java.time.Duration.ofSeconds(60));
+        SlotHolder.awaitStreaming(c, slot, client, "pg_recvlogical", Duration.ofSeconds(60));
     }
 
     /** SIGTERM, then SIGKILL if it has not exited within 15 s (any child process of the suites). */

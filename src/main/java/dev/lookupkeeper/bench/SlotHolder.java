@@ -16,8 +16,10 @@ final class SlotHolder {
     private SlotHolder() {}
 
     /**
-     * Waits until someone streams from the slot; fails at once when the client that should
-     * ({@code who}, for the message) exits, and after {@code atMost}.
+     * Waits until someone holds the slot (any holder: unlike {@link #walsenderPid}, a backend still
+     * creating it counts, which is enough for a client that creates no slot of its own); fails at
+     * once when the client that should stream ({@code who}, for the message) exits, and after
+     * {@code atMost}.
      */
     static void awaitStreaming(Connection c, String slot, Process client, String who, Duration atMost) throws Exception {
         long deadline = System.nanoTime() + atMost.toNanos();
