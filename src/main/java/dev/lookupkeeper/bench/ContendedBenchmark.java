@@ -63,8 +63,10 @@ public final class ContendedBenchmark {
      * @param owedSeconds CDC: the time the lookup then took to apply what the window added to its backlog
      *                    (the load stopped; 0 for the other modes) — work a saturated walsender put off, which a
      *                    window's rate alone would not pay for
+     * @param windowCpu PostgreSQL's CPU within the window by role (the catch-up after it not included)
      */
-    record Measured(ContendedLoad.Window window, long cpuNanos, long lagP50Ms, long lagP99Ms, double owedSeconds) {
+    record Measured(ContendedLoad.Window window, long cpuNanos, long lagP50Ms, long lagP99Ms, double owedSeconds,
+                    EnumMap<DatabaseCpu.Role, Long> windowCpu) {
         double pushesPerSecond() {
             return window.pushes() / window.seconds();
         }
@@ -172,7 +174,7 @@ public final class ContendedBenchmark {
             if (mode == Mode.STRICT) {
                 SynchronousStream.await(c, settings.consistency().applicationName(), true);
             }
-            return measureLoad(conn, cpu, mode, pipeline, backlog, stats, partitions, options);
+            return measureLoad(c, conn, cpu, mode, pipeline, backlog, stats, partitions, options);
         } finally {
             if (mode == Mode.STRICT) {
                 SynchronousStandbys.relax(c);
@@ -197,7 +199,7 @@ public final class ContendedBenchmark {
      * @param pipeline the sidecar (CDC modes), else null
      * @param walsender walsender alone: the WAL its walsender has still to send, else null
      */
-    private Measured measureLoad(ConnectionSettings conn, DatabaseCpu cpu, Mode mode, CdcPipeline pipeline, Backlog walsender,
+    private Measured measureLoad(Connection c, ConnectionSettings conn, DatabaseCpu cpu, Mode mode, CdcPipeline pipeline, Backlog walsender,
                                  PipelineStats stats, List<UUID> partitions, ContendedLoad.Options options) throws Exception {
         boolean cdc = pipeline != null;
         try (ContendedLoad load = new ContendedLoad(conn, partitions, options).start()) {
@@ -206,13 +208,16 @@ public final class ContendedBenchmark {
             Thread.sleep(1500); // warm-up: connections, plans, the sidecar's JIT
             load.measure();
             stats.lagInterval();
-            long cpu0 = cpu.nanos();
+            Map<Long, DatabaseCpu.Role> roles = DatabaseCpu.roles(c); // every client and the sidecar are connected by now
+            EnumMap<DatabaseCpu.Role, Long> window0 = cpu.byRole(roles);
+            long cpu0 = sum(window0);
             // strict applies a push before its client sees the COMMIT return: no backlog then (clamped at 0)
             long backlog0 = owes == null ? 0 : owes.size();
             long t0 = System.nanoTime();
             Thread.sleep(seconds * 1000L);
             long t1 = System.nanoTime();
-            long cpu1 = cpu.nanos();
+            EnumMap<DatabaseCpu.Role, Long> window1 = cpu.byRole(roles);
+            long cpu1 = sum(window1);
             long backlog1 = owes == null ? 0 : owes.size();
             ContendedLoad.Window w = load.window(t1 - t0);
             var lag = stats.lagInterval();
@@ -236,8 +241,13 @@ public final class ContendedBenchmark {
                             + " consumed in %.2f s%n", mode, backlog0, mode == Mode.CDC ? "events" : "WAL bytes", backlog1, Math.max(0, remaining), drain);
                 }
             }
-            return new Measured(w, cpu1 - cpu0 + owedCpu, cdc ? lag.getValueAtPercentile(50) : -1, cdc ? lag.getValueAtPercentile(99) : -1, owed);
+            return new Measured(w, cpu1 - cpu0 + owedCpu, cdc ? lag.getValueAtPercentile(50) : -1, cdc ? lag.getValueAtPercentile(99) : -1, owed,
+                    DatabaseCpu.spent(window0, window1));
         }
+    }
+
+    private static long sum(EnumMap<DatabaseCpu.Role, Long> nanos) {
+        return nanos.values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** Fails when the walsender still holds the slot a minute after the sidecar stopped. */

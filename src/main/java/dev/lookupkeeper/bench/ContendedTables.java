@@ -8,7 +8,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
-/** The contended suite's two Markdown tables: rates and ratios per cell, then every mode's detail. */
+/** The contended suite's Markdown tables: rates and ratios per cell, every mode's detail, PostgreSQL's CPU by role. */
 final class ContendedTables {
     private ContendedTables() {}
 
@@ -60,6 +60,23 @@ final class ContendedTables {
                         lagP50 < 0 ? "—" : lagP50 + " / " + lagP99, ms.stream().mapToDouble(Measured::owedSeconds).average().orElse(0));
             }
         }
+        printRoles(out, results);
+    }
+
+    private static void printRoles(PrintStream out, Map<Cell, EnumMap<Mode, List<Measured>>> results) {
+        out.println();
+        out.println("PostgreSQL's CPU per push within the window, by role (µs; the catch-up after the window not included; processes"
+                + " named from pg_stat_activity once the clients and the sidecar are connected):");
+        out.println();
+        RoleTable table = new RoleTable("clients | partitions | partitions per push | round trip | pops | mode");
+        for (Map.Entry<Cell, EnumMap<Mode, List<Measured>>> e : results.entrySet()) {
+            for (Map.Entry<Mode, List<Measured>> byMode : e.getValue().entrySet()) {
+                List<Measured> ms = byMode.getValue();
+                table.row(e.getKey().label() + " | " + byMode.getKey().name().toLowerCase().replace('_', ' '),
+                        ms.stream().map(Measured::windowCpu).toList(), ms.stream().mapToLong(m -> m.window().pushes()).sum());
+            }
+        }
+        table.print(out);
     }
 
     /** Pushes over the window plus the time the lookup took to apply what the window left owed. */

@@ -21,8 +21,10 @@ import java.util.stream.Stream;
 final class DatabaseCpu {
     /** Whose work a server process does, from pg_stat_activity. */
     enum Role {
-        /** The benchmark's pushing sessions ({@code lookupkeeper-pushload}): the push, the trigger's upsert inside it, a strict commit's wait. */
+        /** The benchmark's pushing sessions ({@code lookupkeeper-pushload}, {@code bench-push}): the push, the trigger's upsert inside it, a strict commit's wait. */
         PUSHES,
+        /** The contended suite's popping sessions ({@code bench-pop}): the selection, the lease, the ack. */
+        POPS,
         /** Walsenders: decoding the WAL and sending it, reading the client's status updates, releasing synchronous commits. */
         WALSENDER,
         /** The sidecar's own sessions (lookup upserts, position notes, its guard and control connections). */
@@ -70,7 +72,8 @@ final class DatabaseCpu {
             while (rs.next()) {
                 String app = rs.getString(3);
                 Role role = "walsender".equals(rs.getString(2)) ? Role.WALSENDER
-                        : app.equals("lookupkeeper-pushload") ? Role.PUSHES
+                        : app.equals("lookupkeeper-pushload") || app.equals("bench-push") ? Role.PUSHES
+                        : app.equals("bench-pop") ? Role.POPS
                         : app.startsWith("lookupkeeper") && !app.startsWith("lookupkeeper-bench") ? Role.SIDECAR
                         : Role.REST;
                 roles.put(rs.getLong(1), role);
@@ -108,6 +111,24 @@ final class DatabaseCpu {
         }
         ticks.replaceAll((r, t) -> t * TICK_NANOS);
         return ticks;
+    }
+
+    /** The role's column name in the suites' tables. */
+    static String label(Role role) {
+        return switch (role) {
+            case PUSHES -> "pushing sessions";
+            case POPS -> "popping sessions";
+            case WALSENDER -> "walsender";
+            case SIDECAR -> "the sidecar's sessions";
+            case REST -> "rest of the server";
+        };
+    }
+
+    /** What the server spent between two readings, by role. */
+    static EnumMap<Role, Long> spent(EnumMap<Role, Long> before, EnumMap<Role, Long> after) {
+        EnumMap<Role, Long> spent = new EnumMap<>(Role.class);
+        after.forEach((role, nanos) -> spent.put(role, nanos - before.get(role)));
+        return spent;
     }
 
     private static boolean isPostgres(long pid) {

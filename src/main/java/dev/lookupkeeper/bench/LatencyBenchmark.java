@@ -143,9 +143,7 @@ public final class LatencyBenchmark {
                 if (load.failure() != null) {
                     throw new IllegalStateException("the client failed: " + load.failure().getMessage(), load.failure());
                 }
-                EnumMap<DatabaseCpu.Role, Long> spent = new EnumMap<>(DatabaseCpu.Role.class);
-                cpu1.forEach((role, nanos) -> spent.put(role, nanos - cpu0.get(role)));
-                return new Measured(p1 - p0, (t1 - t0) / 1e9, times, spent);
+                return new Measured(p1 - p0, (t1 - t0) / 1e9, times, DatabaseCpu.spent(cpu0, cpu1));
             } finally {
                 load.close();
             }
@@ -201,24 +199,17 @@ public final class LatencyBenchmark {
         out.println();
         out.println("Where PostgreSQL's CPU per push goes (µs, all rounds summed; processes named from pg_stat_activity once the mode's sessions are connected):");
         out.println();
-        out.println("| rows per push | mode | pushing session | walsender | the sidecar's sessions | rest of the server | total |");
-        out.println("|---|---|---|---|---|---|---|");
+        RoleTable table = new RoleTable("rows per push | mode");
         for (var e : results.entrySet()) {
             for (Mode mode : Mode.values()) {
                 List<Measured> ms = e.getValue().get(mode);
-                if (ms == null) {
-                    continue;
+                if (ms != null) {
+                    table.row(e.getKey() + " | " + label(mode), ms.stream().map(Measured::cpuByRole).toList(),
+                            ms.stream().mapToLong(Measured::pushes).sum());
                 }
-                long pushes = ms.stream().mapToLong(Measured::pushes).sum();
-                StringBuilder row = new StringBuilder("| " + e.getKey() + " | " + label(mode) + " |");
-                for (DatabaseCpu.Role role : DatabaseCpu.Role.values()) {
-                    long nanos = ms.stream().mapToLong(m -> m.cpuByRole().get(role)).sum();
-                    row.append(String.format(" %.1f |", nanos / 1000.0 / pushes));
-                }
-                row.append(String.format(" %.1f |", cpuPerPush(ms)));
-                out.println(row);
             }
         }
+        table.print(out);
     }
 
     private static String label(Mode mode) {

@@ -28,7 +28,7 @@ final class BenchCommand implements Callable<Integer> {
                     + " trigger vs CDC (and the walsender alone, pg_recvlogical, where installed); select: selection latency at growing queue sizes and the model's heap; rebuild: rebuild time and push"
                     + " latency; steady: only the steady-load CPU per event of each source, next to"
                     + " pg_recvlogical's (PostgreSQL's own client: the walsender's floor) where one is installed; contended: many clients pushing micro-batches"
-                    + " with a round trip before the commit, none vs trigger vs CDC eventual vs CDC strict; latency: one client's push"
+                    + " with a round trip before the commit, none vs trigger vs CDC eventual vs CDC strict, PostgreSQL's CPU by role; latency: one client's push"
                     + " time (p50, p99) and PostgreSQL's CPU per push in each mode, split by role (pushing session, walsender, the sidecar's sessions, the rest), rounds as --insert-rounds and --insert-seconds (default: all)")
     String suite = "all";
 

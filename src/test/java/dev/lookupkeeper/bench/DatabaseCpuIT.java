@@ -27,7 +27,8 @@ class DatabaseCpuIT {
     void cpuIsCountedForTheSessionThatSpentIt() throws Exception {
         try (Connection bench = Database.connect(db.connection(), "lookupkeeper-bench-test");
              Connection pushes = Database.connect(db.connection(), "lookupkeeper-pushload");
-             Connection sink = Database.connect(db.connection(), "lookupkeeper-sink")) {
+             Connection sink = Database.connect(db.connection(), "lookupkeeper-sink");
+             Connection pop = Database.connect(db.connection(), "bench-pop")) {
             DatabaseCpu cpu;
             try {
                 cpu = DatabaseCpu.of(bench);
@@ -42,6 +43,7 @@ class DatabaseCpuIT {
             assertThat(roles.get(pushPid)).isEqualTo(DatabaseCpu.Role.PUSHES);
             assertThat(roles.get(sinkPid)).isEqualTo(DatabaseCpu.Role.SIDECAR);
             assertThat(roles.get(benchPid)).as("the benchmark's own session").isEqualTo(DatabaseCpu.Role.REST);
+            assertThat(roles.get(pid(pop))).as("the contended suite's popping session").isEqualTo(DatabaseCpu.Role.POPS);
             // the server is shared with other test classes: only this test's sessions keep their roles
             roles.keySet().retainAll(Set.of(pushPid, sinkPid, benchPid));
 

@@ -1,0 +1,39 @@
+package dev.lookupkeeper.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lookupkeeper.bench.DatabaseCpu.Role;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RoleTableTest {
+    private static EnumMap<Role, Long> nanos(long pushes, long walsender, long sidecar) {
+        EnumMap<Role, Long> m = new EnumMap<>(Role.class);
+        for (Role r : Role.values()) {
+            m.put(r, 0L);
+        }
+        m.put(Role.PUSHES, pushes);
+        m.put(Role.WALSENDER, walsender);
+        m.put(Role.SIDECAR, sidecar);
+        return m;
+    }
+
+    @Test
+    void rowsSumTheirRoundsPerPushAndRolesNobodySpentOnGetNoColumn() {
+        RoleTable table = new RoleTable("rows | mode");
+        table.row("1 | trigger", List.of(nanos(200_000, 0, 0), nanos(400_000, 0, 0)), 4);
+        table.row("1 | strict", List.of(nanos(300_000, 100_000, 150_000)), 2);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        table.print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+
+        assertThat(bytes.toString(StandardCharsets.UTF_8).lines().toList()).containsExactly(
+                "| rows | mode | pushing sessions | walsender | the sidecar's sessions | total |",
+                "|---|---|---|---|---|---|",
+                "| 1 | trigger | 150.0 | 0.0 | 0.0 | 150.0 |",
+                "| 1 | strict | 150.0 | 50.0 | 75.0 | 275.0 |");
+    }
+}
