@@ -6,6 +6,7 @@ import dev.lookupkeeper.bench.ContendedBenchmark.Mode;
 import java.io.PrintStream;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** The contended suite's Markdown tables: rates and ratios per cell, every mode's detail, PostgreSQL's CPU by role. */
@@ -50,7 +51,7 @@ final class ContendedTables {
                 double secs = ms.stream().mapToDouble(m -> m.window().seconds()).sum();
                 long lagP50 = ms.stream().mapToLong(Measured::lagP50Ms).max().orElse(-1);
                 long lagP99 = ms.stream().mapToLong(Measured::lagP99Ms).max().orElse(-1);
-                out.printf("| %s | %s | %.2f / %.2f | %,.0f | %.1f | %.1f | %.1f | %d | %.0f µs | %s | %.2f |%n", e.getKey().label(), mode.name().toLowerCase().replace('_', ' '),
+                out.printf("| %s | %s | %.2f / %.2f | %,.0f | %.1f | %.1f | %.1f | %d | %.0f µs | %s | %.2f |%n", e.getKey().label(), label(mode),
                         median(ms, true) / 1e6, median(ms, false) / 1e6, ms.stream().mapToLong(m -> m.window().pops()).sum() / secs,
                         ms.stream().mapToLong(m -> m.window().tupleWaits()).sum() / Math.max(1, samples),
                         ms.stream().mapToLong(m -> m.window().transactionWaits()).sum() / Math.max(1, samples),
@@ -72,11 +73,15 @@ final class ContendedTables {
         for (Map.Entry<Cell, EnumMap<Mode, List<Measured>>> e : results.entrySet()) {
             for (Map.Entry<Mode, List<Measured>> byMode : e.getValue().entrySet()) {
                 List<Measured> ms = byMode.getValue();
-                table.row(e.getKey().label() + " | " + byMode.getKey().name().toLowerCase().replace('_', ' '),
+                table.row(e.getKey().label() + " | " + label(byMode.getKey()),
                         ms.stream().map(Measured::windowCpu).toList(), ms.stream().mapToLong(m -> m.window().pushes()).sum());
             }
         }
         table.print(out);
+    }
+
+    private static String label(Mode mode) {
+        return mode.name().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
 
     /** Pushes over the window plus the time the lookup took to apply what the window left owed. */

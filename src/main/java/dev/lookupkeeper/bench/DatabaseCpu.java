@@ -58,7 +58,12 @@ final class DatabaseCpu {
 
     /** CPU nanoseconds so far (clock ticks of 10 ms). */
     long nanos() {
-        return byRole(Map.of()).values().stream().mapToLong(Long::longValue).sum();
+        return total(byRole(Map.of()));
+    }
+
+    /** The sum over every role. */
+    static long total(Map<Role, Long> nanos) {
+        return nanos.values().stream().mapToLong(Long::longValue).sum();
     }
 
     /**

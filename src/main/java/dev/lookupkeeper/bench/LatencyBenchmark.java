@@ -44,7 +44,7 @@ public final class LatencyBenchmark {
 
     private record Measured(long pushes, double seconds, Histogram times, EnumMap<DatabaseCpu.Role, Long> cpuByRole) {
         long dbCpuNanos() {
-            return cpuByRole.values().stream().mapToLong(Long::longValue).sum();
+            return DatabaseCpu.total(cpuByRole);
         }
     }
 

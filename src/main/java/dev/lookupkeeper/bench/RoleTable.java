@@ -5,10 +5,13 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A Markdown table of PostgreSQL's CPU per push by role ({@link DatabaseCpu#byRole}), one row per
- * suite cell and mode; a role no row spent anything on gets no column.
+ * suite cell and mode; a role that no row spent anything on gets no column. The total is over
+ * every role, so it stays the server's whole CPU even where a role's figure is negative (a named
+ * session that exited moves its CPU to the rest of the server).
  */
 final class RoleTable {
     private record Row(String label, EnumMap<Role, Long> nanos, long pushes) {}
@@ -33,7 +36,7 @@ final class RoleTable {
     void print(PrintStream out) {
         List<Role> shown = new ArrayList<>();
         for (Role role : Role.values()) {
-            if (rows.stream().anyMatch(r -> r.nanos().getOrDefault(role, 0L) > 0)) {
+            if (rows.stream().anyMatch(r -> r.nanos().getOrDefault(role, 0L) != 0)) {
                 shown.add(role);
             }
         }
@@ -47,17 +50,15 @@ final class RoleTable {
         out.println(rule.append("---|"));
         for (Row r : rows) {
             StringBuilder line = new StringBuilder("| " + r.label() + " |");
-            long total = 0;
             for (Role role : shown) {
-                long nanos = r.nanos().getOrDefault(role, 0L);
-                total += nanos;
-                line.append(String.format(" %.1f |", perPush(nanos, r.pushes())));
+                line.append(' ').append(perPush(r.nanos().getOrDefault(role, 0L), r.pushes())).append(" |");
             }
-            out.println(line.append(String.format(" %.1f |", perPush(total, r.pushes()))));
+            out.println(line.append(' ').append(perPush(DatabaseCpu.total(r.nanos()), r.pushes())).append(" |"));
         }
     }
 
-    private static double perPush(long nanos, long pushes) {
-        return nanos / 1000.0 / Math.max(1, pushes);
+    /** µs per push with one decimal, or a dash when nothing was pushed. */
+    private static String perPush(long nanos, long pushes) {
+        return pushes <= 0 ? "—" : String.format(Locale.ROOT, "%.1f", nanos / 1000.0 / pushes);
     }
 }

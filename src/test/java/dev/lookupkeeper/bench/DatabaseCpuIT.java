@@ -28,7 +28,8 @@ class DatabaseCpuIT {
         try (Connection bench = Database.connect(db.connection(), "lookupkeeper-bench-test");
              Connection pushes = Database.connect(db.connection(), "lookupkeeper-pushload");
              Connection sink = Database.connect(db.connection(), "lookupkeeper-sink");
-             Connection pop = Database.connect(db.connection(), "bench-pop")) {
+             Connection pop = Database.connect(db.connection(), "bench-pop");
+             Connection push = Database.connect(db.connection(), "bench-push")) {
             DatabaseCpu cpu;
             try {
                 cpu = DatabaseCpu.of(bench);
@@ -44,6 +45,7 @@ class DatabaseCpuIT {
             assertThat(roles.get(sinkPid)).isEqualTo(DatabaseCpu.Role.SIDECAR);
             assertThat(roles.get(benchPid)).as("the benchmark's own session").isEqualTo(DatabaseCpu.Role.REST);
             assertThat(roles.get(pid(pop))).as("the contended suite's popping session").isEqualTo(DatabaseCpu.Role.POPS);
+            assertThat(roles.get(pid(push))).as("the contended suite's pushing session").isEqualTo(DatabaseCpu.Role.PUSHES);
             // the server is shared with other test classes: only this test's sessions keep their roles
             roles.keySet().retainAll(Set.of(pushPid, sinkPid, benchPid));
 

@@ -36,4 +36,21 @@ class RoleTableTest {
                 "| 1 | trigger | 150.0 | 0.0 | 0.0 | 150.0 |",
                 "| 1 | strict | 150.0 | 50.0 | 75.0 | 275.0 |");
     }
+
+    @Test
+    void aRoleGoneNegativeKeepsItsColumnTheTotalStaysTheWholeServerAndNoPushesPrintsADash() {
+        EnumMap<Role, Long> exited = nanos(0, 0, -100_000); // the sidecar's session exited: its CPU moved to the rest
+        exited.put(Role.REST, 400_000L);
+        RoleTable table = new RoleTable("mode");
+        table.row("strict", List.of(exited), 1);
+        table.row("idle", List.of(nanos(0, 0, 0)), 0);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        table.print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+
+        assertThat(bytes.toString(StandardCharsets.UTF_8).lines().toList()).containsExactly(
+                "| mode | the sidecar's sessions | rest of the server | total |",
+                "|---|---|---|---|",
+                "| strict | -100.0 | 400.0 | 300.0 |",
+                "| idle | — | — | — |");
+    }
 }
