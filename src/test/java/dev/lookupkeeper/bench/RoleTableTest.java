@@ -22,15 +22,19 @@ class RoleTableTest {
         return m;
     }
 
+    private static List<String> printed(RoleTable table) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        table.print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        return bytes.toString(StandardCharsets.UTF_8).lines().toList();
+    }
+
     @Test
     void rowsSumTheirRoundsPerPushAndRolesNobodySpentOnGetNoColumn() {
         RoleTable table = new RoleTable("rows | mode");
         table.row("1 | trigger", List.of(nanos(200_000, 0, 0), nanos(400_000, 0, 0)), 4);
         table.row("1 | strict", List.of(nanos(300_000, 100_000, 150_000)), 2);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        table.print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
 
-        assertThat(bytes.toString(StandardCharsets.UTF_8).lines().toList()).containsExactly(
+        assertThat(printed(table)).containsExactly(
                 "| rows | mode | pushing sessions | walsender | the sidecar's sessions | total |",
                 "|---|---|---|---|---|---|",
                 "| 1 | trigger | 150.0 | 0.0 | 0.0 | 150.0 |",
@@ -44,10 +48,8 @@ class RoleTableTest {
         RoleTable table = new RoleTable("mode");
         table.row("strict", List.of(exited), 1);
         table.row("idle", List.of(nanos(0, 0, 0)), 0);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        table.print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
 
-        assertThat(bytes.toString(StandardCharsets.UTF_8).lines().toList()).containsExactly(
+        assertThat(printed(table)).containsExactly(
                 "| mode | the sidecar's sessions | rest of the server | total |",
                 "|---|---|---|---|",
                 "| strict | -100.0 | 400.0 | 300.0 |",
