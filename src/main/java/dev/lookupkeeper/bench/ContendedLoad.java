@@ -22,8 +22,8 @@ import java.util.concurrent.locks.LockSupport;
  * one multi-row INSERT over {@code spread} random partitions, a client-side round trip between the
  * insert and the commit (the server's network hop and its own work), then COMMIT; optionally pop
  * clients that select a partition from the lookup, take its lease, read and acknowledge its
- * messages. Records every push's latency while {@link #measuring} and samples the sessions waiting
- * on row locks.
+ * messages. Records every push's latency while {@link #measuring}; a {@link LockWaitSampler} counts
+ * the sessions waiting on row locks.
  */
 final class ContendedLoad implements AutoCloseable {
     private static final String PUSH = "INSERT INTO queen.messages (id, transaction_id, partition_id, payload)"
@@ -45,12 +45,6 @@ final class ContendedLoad implements AutoCloseable {
     private static final String ACK = "UPDATE queen.partition_consumers SET last_consumed_id = ?, last_consumed_created_at = ?,"
             + " last_consumed_at = now(), lease_expires_at = NULL, total_messages_consumed = total_messages_consumed + ?"
             + " WHERE partition_id = ? AND consumer_group = '__QUEUE_MODE__'";
-    /** Sessions waiting on a row lock, and whether the lock (or the transaction they wait for) is on the lookup. */
-    private static final String LOCK_WAITS = "SELECT a.wait_event,"
-            + " EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted AND l.relation = 'queen.partition_lookup'::regclass)"
-            + " OR EXISTS (SELECT 1 FROM pg_locks l WHERE l.relation = 'queen.partition_lookup'::regclass AND l.granted"
-            + "            AND l.mode = 'RowExclusiveLock' AND l.pid = ANY (pg_blocking_pids(a.pid)))"
-            + " FROM pg_stat_activity a WHERE a.wait_event_type = 'Lock' AND a.wait_event IN ('tuple', 'transactionid')";
     private static final int ROWS = 20;
 
     /**
@@ -73,10 +67,7 @@ final class ContendedLoad implements AutoCloseable {
     private final AtomicLong committed = new AtomicLong();
     private final AtomicLong pops = new AtomicLong();
     private final AtomicLong deadlocks = new AtomicLong();
-    private final AtomicLong tupleWaits = new AtomicLong();
-    private final AtomicLong transactionWaits = new AtomicLong();
-    private final AtomicLong lookupWaits = new AtomicLong();
-    private final AtomicLong samples = new AtomicLong();
+    private final LockWaitSampler lockWaits;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean running = true;
     private volatile boolean measuring;
@@ -86,6 +77,7 @@ final class ContendedLoad implements AutoCloseable {
         this.partitions = List.copyOf(partitions);
         this.options = options;
         this.counts = new int[options.clients()];
+        this.lockWaits = new LockWaitSampler(conn);
     }
 
     ContendedLoad start() {
@@ -99,7 +91,7 @@ final class ContendedLoad implements AutoCloseable {
             String worker = "pop-" + i;
             spawn(worker, () -> popLoop(worker));
         }
-        spawn("lock-sampler", this::sampleLoop);
+        spawn("lock-sampler", () -> lockWaits.run(() -> running));
         return this;
     }
 
@@ -109,16 +101,14 @@ final class ContendedLoad implements AutoCloseable {
         pops.set(0);
         deadlocks.set(0);
         Arrays.fill(counts, 0);
-        tupleWaits.set(0);
-        transactionWaits.set(0);
-        lookupWaits.set(0);
-        samples.set(0);
+        lockWaits.reset();
         measuring = true;
     }
 
     /** Stops counting; the window from {@link #measure()} to now, {@code nanos} long. */
     Window window(long nanos) {
         measuring = false;
+        LockWaitSampler.Counts waits = lockWaits.stop();
         int[] seen = counts.clone(); // a push finishing now may still count itself: read the counts once
         int total = 0;
         for (int i = 0; i < seen.length; i++) {
@@ -135,8 +125,8 @@ final class ContendedLoad implements AutoCloseable {
         Arrays.sort(all);
         long p50 = all.length == 0 ? 0 : all[all.length / 2];
         long p99 = all.length == 0 ? 0 : all[Math.min(all.length - 1, (int) (all.length * 0.99))];
-        return new Window(pushes.get(), pops.get(), deadlocks.get(), nanos / 1e9, p50, p99, (int) samples.get(),
-                tupleWaits.get(), transactionWaits.get(), lookupWaits.get());
+        return new Window(pushes.get(), pops.get(), deadlocks.get(), nanos / 1e9, p50, p99, waits.samples(),
+                waits.tupleWaits(), waits.transactionWaits(), waits.lookupWaits());
     }
 
     Throwable failure() {
@@ -160,9 +150,10 @@ final class ContendedLoad implements AutoCloseable {
 
     private Connection open(String name) throws SQLException {
         Connection c = Database.connect(conn, name);
-        try (Statement st = c.createStatement()) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT set_config('synchronous_commit', ?, false)")) {
             // a queue client commits at the queue's level, not at lookupkeeper's own (local)
-            st.execute("SET synchronous_commit = " + options.synchronousCommit());
+            ps.setString(1, options.synchronousCommit());
+            ps.execute();
         }
         return c;
     }
@@ -262,26 +253,6 @@ final class ContendedLoad implements AutoCloseable {
                 if (measuring && n > 0) {
                     pops.incrementAndGet();
                 }
-            }
-        }
-    }
-
-    private void sampleLoop() throws Exception {
-        try (Connection c = Database.connect(conn, "bench-lock-sampler"); PreparedStatement ps = c.prepareStatement(LOCK_WAITS)) {
-            while (running) {
-                Thread.sleep(100);
-                if (!measuring) {
-                    continue;
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        (rs.getString(1).equals("tuple") ? tupleWaits : transactionWaits).incrementAndGet();
-                        if (rs.getBoolean(2)) {
-                            lookupWaits.incrementAndGet();
-                        }
-                    }
-                }
-                samples.incrementAndGet();
             }
         }
     }

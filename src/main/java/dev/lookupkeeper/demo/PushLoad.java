@@ -77,10 +77,11 @@ public final class PushLoad implements AutoCloseable {
         long started = System.nanoTime();
         long mine = 0;
         try (Connection c = Database.connect(connection, "lookupkeeper-pushload")) {
-            try (var st = c.createStatement()) {
+            try (PreparedStatement st = c.prepareStatement("SELECT set_config('synchronous_commit', ?, false)")) {
                 // a queue client commits as the server's default does, not as lookupkeeper's own sessions
                 // (local): under strict consistency its pushes wait for the sidecar, as real pushes do
-                st.execute("SET synchronous_commit = " + synchronousCommit);
+                st.setString(1, synchronousCommit);
+                st.execute();
             }
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(PUSH)) {

@@ -34,11 +34,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With {@code confirmAtOnce} (strict consistency: the walsender is a synchronous standby, and
  * every commit waits for the position we confirm) nothing waits: a batch with nothing for the
- * lookup, and the WAL end of every keepalive (PostgreSQL 15+ sends one for each transaction it
- * skips as empty while synchronous replication is on), are reported visible at once, the keepalive
- * having woken the reader; they are noted without a transaction (see
- * {@link StreamSink#notePosition}) and reported durable once the reader has found nothing more to
- * read for a moment ({@link PositionKeeper#settleDue}: 1 ms), or the note has been owed that long —
+ * lookup, and the WAL end of every keepalive, are reported visible at once, the keepalive having
+ * woken the reader. Those keepalives are the walsender's idle pings: it sends one each time it goes
+ * to sleep with our write and flush positions behind what it has sent, which is after every commit,
+ * the sidecar's own included (decoded, and skipped as empty). The keepalive PostgreSQL 15+ sends
+ * for each skipped transaction under synchronous replication never comes here: the walsender
+ * checks its own session's synchronous_commit, which this connection sets to local. Positions
+ * passed that way are noted without a transaction (see {@link StreamSink#notePosition}) and
+ * reported durable once the reader has found nothing more to read for a moment ({@link PositionKeeper#settleDue}: 1 ms), or the note has been owed that long —
  * most are the keepalive for the sidecar's own commit, which the next push's batch covers anyway.
  * A batch whose lookup commit was asynchronous (see {@link StreamSink#lastCommit}) is reported
  * visible when it returns and durable once a position the server sends proves its WAL flushed, or
