@@ -156,4 +156,28 @@ for (const [p, modes] of Object.entries(byMode)) {
     const cpu = `${perMsg(rs, "postgres")} (${perMsg(rs, "walsender")}, ${perMsg(rs, "sidecar_sessions")}) / ${perMsg(rs, "sidecar")} / ${perMsg(rs, "server")}`;
     console.log(`| ${p} | ${m} | ${push.toFixed(0)} | ${pop.toFixed(0)} | ${p50} / ${max(rs, "push_p99_ms")} | ${max(rs, "pop_p99_ms")} | ${rp} | ${rq} | ${cpu} |`);
   }
+}
+// issue 16: eventual >= 1.10x the trigger on push and pop, strict >= 1.0x (pop only where the trigger popped)
+const targets = [];
+for (const [p, modes] of Object.entries(byMode)) {
+  const t = modes.trigger;
+  if (!t) continue;
+  for (const [m, rs] of Object.entries(modes)) {
+    const bound = m.startsWith("eventual") ? 1.10 : m.startsWith("strict") ? 1.0 : null;
+    if (bound === null) continue;
+    const sides = [["push", "push_msgs_per_s"]];
+    if (avg(t, "pop_msgs_per_s") > 0) sides.push(["pop", "pop_msgs_per_s"]);
+    for (const [side, f] of sides) {
+      const ratio = avg(rs, f) / avg(t, f);
+      targets.push(`| ${p} partitions, ${m}: ${side} >= ${bound.toFixed(2)}x the trigger | ${ratio.toFixed(2)}x | ${ratio >= bound ? "met" : "**not met**"} |`);
+    }
+  }
+}
+if (targets.length) {
+  console.log("");
+  console.log("Against issue 16 targets (this run):");
+  console.log("");
+  console.log("| target | this run | |");
+  console.log("|---|---|---|");
+  targets.forEach(l => console.log(l));
 }' "$results" | tee "$OUT/pushpop.md"

@@ -13,6 +13,7 @@ import dev.lookupkeeper.pg.EmbeddedServer;
 import dev.lookupkeeper.pg.Slots;
 import java.io.PrintStream;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,6 +107,7 @@ public final class Benchmark {
 
     public void run() throws Exception {
         List<String[]> rows = new ArrayList<>();
+        Targets targets = new Targets();
         List<String> insertTable = List.of();
         List<String> selectTable = List.of();
         List<String> rebuildTable = List.of();
@@ -119,22 +121,23 @@ public final class Benchmark {
                 partitions = QueenFixture.createQueues(c, "bench", 1, 1000);
                 new Installer(settings).install(c, true);
                 new Bootstrapper(settings).ensure(c, Bootstrapper.ProgressSink.none());
-                try (Statement st = c.createStatement()) {
-                    st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', 'bench_raw')");
-                    // the Debezium engine drains the same backlog from its own copy, side by side
-                    st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', '" + CopyDrain.DEBEZIUM_SLOT + "')");
-                    // and the native reader again, over the server's Unix-domain socket
-                    st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', '" + CopyDrain.UNIX_SOCKET_SLOT + "')");
-                    // the replay window's slot, as the streaming sidecar would create it: a copy of the stream's slot
-                    st.execute("SELECT pg_copy_logical_replication_slot('" + settings.slot() + "', '" + settings.replaySlot() + "')");
+                try (PreparedStatement copy = c.prepareStatement("SELECT pg_copy_logical_replication_slot(?, ?)")) {
+                    // the raw drain's copy; the Debezium engine drains the same backlog from its own copy, side by
+                    // side; the native reader again, over the server's Unix-domain socket; and the replay window's
+                    // slot, as the streaming sidecar would create it: a copy of the stream's slot
+                    for (String target : List.of("bench_raw", CopyDrain.DEBEZIUM_SLOT, CopyDrain.UNIX_SOCKET_SLOT, settings.replaySlot())) {
+                        copy.setString(1, settings.slot());
+                        copy.setString(2, target);
+                        copy.execute();
+                    }
                 }
                 Slots.State replaySlot = Slots.state(c, settings.replaySlot());
                 String replayFrom = replaySlot == null ? null : replaySlot.confirmedFlushLsn();
                 if (drain) {
-                    rows.addAll(new DrainBenchmark(backlog, lagRate, lagSeconds, sidecarJvmOptions, out).run(c, conn, settings, partitions, replayFrom));
+                    rows.addAll(new DrainBenchmark(backlog, lagRate, lagSeconds, sidecarJvmOptions, out).withTargets(targets).run(c, conn, settings, partitions, replayFrom));
                 }
                 if (steadyOnly) {
-                    rows.addAll(new SteadyLoadBenchmark(conn, settings, partitions, sidecarJvmOptions, out).run(c, STEADY_RATE, lagSeconds));
+                    rows.addAll(new SteadyLoadBenchmark(conn, settings, partitions, sidecarJvmOptions, out).withTargets(targets).run(c, STEADY_RATE, lagSeconds));
                 }
                 if (rebuildSizes.length > 0) {
                     rebuildTable = new RebuildBenchmark(conn, settings, out).run(rebuildSizes);
@@ -167,6 +170,7 @@ public final class Benchmark {
             for (String[] r : rows) {
                 out.println("| " + r[0] + " | " + r[1] + " | " + r[2] + " |");
             }
+            targets.print(out);
         }
         if (insert) {
             out.println();

@@ -62,6 +62,43 @@ final class ContendedTables {
             }
         }
         printRoles(out, results);
+        targets(results).print(out);
+    }
+
+    /**
+     * The contended targets, for each cell of their shape (100 partitions, at least 100 clients,
+     * 5-partition pushes, a 0.5 ms round trip): CDC eventual ≥ 2.0× the trigger's pushes/s and strict
+     * ≥ 1.5×, each counted with the time its backlog took to apply after the window (what the rate
+     * costs in the end); and no session waiting on a lookup row's lock in either CDC mode.
+     */
+    static Targets targets(Map<Cell, EnumMap<Mode, List<Measured>>> results) {
+        Targets targets = new Targets();
+        for (Map.Entry<Cell, EnumMap<Mode, List<Measured>>> e : results.entrySet()) {
+            Cell cell = e.getKey();
+            EnumMap<Mode, List<Measured>> byMode = e.getValue();
+            if (cell.partitions() != 100 || cell.clients() < 100 || cell.spread() != 5 || cell.roundTripMs() != 0.5
+                    || !byMode.containsKey(Mode.TRIGGER)) {
+                continue;
+            }
+            String shape = String.format(Locale.ROOT, " (%d clients%s)", cell.clients(), cell.pops() ? ", with pops" : "");
+            double trig = rate(byMode.get(Mode.TRIGGER));
+            if (byMode.containsKey(Mode.CDC)) {
+                targets.atLeast("contended: CDC eventual ≥ 2.0× the trigger, its backlog applied" + shape, paidRate(byMode.get(Mode.CDC)) / trig,
+                        2.0, "%.2f×");
+            }
+            if (byMode.containsKey(Mode.STRICT)) {
+                targets.atLeast("contended: CDC strict ≥ 1.5× the trigger, its backlog applied" + shape, paidRate(byMode.get(Mode.STRICT)) / trig,
+                        1.5, "%.2f×");
+            }
+            for (Mode mode : List.of(Mode.CDC, Mode.STRICT)) {
+                if (byMode.containsKey(mode)) {
+                    targets.atMost("contended: sessions waiting on a lookup row's lock (Lock/tuple, Lock/transactionid), "
+                            + label(mode) + shape, byMode.get(mode).stream().mapToLong(m -> m.window().lookupWaits()).sum(), 0,
+                            "%.0f in all samples");
+                }
+            }
+        }
+        return targets;
     }
 
     private static void printRoles(PrintStream out, Map<Cell, EnumMap<Mode, List<Measured>>> results) {

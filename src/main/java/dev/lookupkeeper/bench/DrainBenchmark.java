@@ -38,6 +38,8 @@ final class DrainBenchmark {
     private final int lagSeconds;
     private final List<String> sidecarJvmOptions;
     private final PrintStream out;
+    /** Where the suite holds its figures against issue 16's targets (the caller prints them). */
+    private Targets targets = new Targets();
 
     DrainBenchmark(int backlog, int lagRate, int lagSeconds, List<String> sidecarJvmOptions, PrintStream out) {
         this.backlog = backlog;
@@ -45,6 +47,12 @@ final class DrainBenchmark {
         this.lagSeconds = lagSeconds;
         this.sidecarJvmOptions = sidecarJvmOptions;
         this.out = out;
+    }
+
+    /** Collects the suite's target checks into {@code targets}. */
+    DrainBenchmark withTargets(Targets targets) {
+        this.targets = targets;
+        return this;
     }
 
     /**
@@ -77,6 +85,7 @@ final class DrainBenchmark {
             double drain = backlog / ((tEnd - tStream) / 1e9);
             double drainWithStart = backlog / ((tEnd - t0) / 1e9);
             rows.add(new String[] {"lookupkeeper drain, native pgoutput reader (stream start to last event applied)", fmt(drain) + " events/s", String.format("%.2f", drain / peakRate)});
+            targets.atLeast("drain, native reader: ≥ 200,000 events/s", drain, 200_000, "%,.0f events/s");
             rows.add(new String[] {"native reader: sidecar CPU per event (process CPU over the drain, start-up included)",
                     String.format("%.2f µs", cpuNative / 1000.0 / backlog), ""});
             rows.add(new String[] {"native reader: PostgreSQL walsender CPU per event (decode and send)",
@@ -129,7 +138,7 @@ final class DrainBenchmark {
         rows.add(new String[] {"sidecar child JVM (" + String.join(" ", sidecarJvmOptions) + ") drain, start-up included", fmt(backlog / child.seconds()) + " events/s",
                 String.format("%.2f", backlog / child.seconds() / peakRate)});
         rows.add(new String[] {"sidecar child JVM peak RSS (VmHWM) during that drain", mb(child.peakRssBytes()) + " MB", ""});
-        rows.addAll(new SteadyLoadBenchmark(conn, settings, partitions, sidecarJvmOptions, out).run(c, Benchmark.STEADY_RATE, lagSeconds));
+        rows.addAll(new SteadyLoadBenchmark(conn, settings, partitions, sidecarJvmOptions, out).withTargets(targets).run(c, Benchmark.STEADY_RATE, lagSeconds));
         return rows;
     }
 

@@ -210,6 +210,17 @@ public final class LatencyBenchmark {
             }
         }
         table.print(out);
+        Targets targets = new Targets();
+        EnumMap<Mode, List<Measured>> oneRow = results.get(1);
+        if (oneRow != null) {
+            for (Mode mode : List.of(Mode.STRICT_ASYNC_SINK, Mode.STRICT_SYNC_SINK, Mode.STRICT_UNIX_SOCKET)) {
+                if (oneRow.containsKey(mode)) {
+                    targets.atMost("strict, one client, one-row pushes: p50 ≤ 0.6 ms (" + label(mode) + ")", median(oneRow.get(mode), 50), 0.6,
+                            "%.3f ms");
+                }
+            }
+        }
+        targets.print(out);
     }
 
     private static String label(Mode mode) {

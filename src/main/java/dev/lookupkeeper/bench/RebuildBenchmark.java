@@ -9,6 +9,7 @@ import dev.lookupkeeper.operations.check.Rebuild;
 import dev.lookupkeeper.pg.Database;
 import java.io.PrintStream;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,10 +41,14 @@ final class RebuildBenchmark {
                 String prefix = "rb" + partitions;
                 out.printf("rebuild benchmark: %,d messages in %,d partitions...%n", messages, partitions);
                 QueenFixture.createQueues(c, prefix, 1, partitions);
-                st.execute("INSERT INTO queen.messages (transaction_id, partition_id, payload, created_at)"
+                try (PreparedStatement fill = c.prepareStatement("INSERT INTO queen.messages (transaction_id, partition_id, payload, created_at)"
                         + " SELECT p.id || '-' || g, p.id, '{}'::jsonb, now() - (g || ' seconds')::interval"
-                        + " FROM queen.partitions p JOIN queen.queues q ON q.id = p.queue_id, generate_series(1, " + (messages / partitions) + ") g"
-                        + " WHERE q.name = '" + prefix + "-0'");
+                        + " FROM queen.partitions p JOIN queen.queues q ON q.id = p.queue_id, generate_series(1, ?) g"
+                        + " WHERE q.name = ?")) {
+                    fill.setInt(1, messages / partitions);
+                    fill.setString(2, prefix + "-0");
+                    fill.execute();
+                }
                 st.execute("TRUNCATE queen.partition_lookup");
                 st.execute("ANALYZE queen.messages");
                 long t = System.nanoTime();

@@ -19,6 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -165,28 +166,36 @@ final class SelectBenchmark {
 
     /** One queue of the given size: 3 messages per partition, lookup rows, consumers in a steady state. */
     private static void prepare(Connection c, String queue, int size) throws Exception {
-        try (Statement st = c.createStatement()) {
-            st.execute("INSERT INTO queen.queues (name) VALUES ('" + queue + "')");
-            st.execute("INSERT INTO queen.partitions (queue_id, name) SELECT q.id, 'p-' || g FROM queen.queues q, generate_series(1, " + size
-                    + ") g WHERE q.name = '" + queue + "'");
-            st.execute("INSERT INTO queen.messages (transaction_id, partition_id, payload, created_at)"
+        // the queue's name and size are bound, as every value is
+        run(c, "INSERT INTO queen.queues (name) VALUES (?)", queue);
+        run(c, "INSERT INTO queen.partitions (queue_id, name) SELECT q.id, 'p-' || g FROM queen.queues q, generate_series(1, ?) g WHERE q.name = ?", size, queue);
+        run(c, "INSERT INTO queen.messages (transaction_id, partition_id, payload, created_at)"
                     + " SELECT 't-' || p.id || '-' || g, p.id, '{}', now() - interval '1 hour' + (random() * 3000 || ' seconds')::interval"
-                    + " FROM queen.partitions p JOIN queen.queues q ON q.id = p.queue_id, generate_series(1, 3) g WHERE q.name = '" + queue + "'");
-            st.execute("INSERT INTO queen.partition_lookup AS pl (queue_name, partition_id, last_message_id, last_message_created_at)"
-                    + " SELECT '" + queue + "', m.partition_id, m.id, m.created_at FROM (SELECT DISTINCT ON (mm.partition_id) mm.partition_id, mm.id, mm.created_at"
+                    + " FROM queen.partitions p JOIN queen.queues q ON q.id = p.queue_id, generate_series(1, 3) g WHERE q.name = ?", queue);
+        run(c, "INSERT INTO queen.partition_lookup AS pl (queue_name, partition_id, last_message_id, last_message_created_at)"
+                    + " SELECT ?, m.partition_id, m.id, m.created_at FROM (SELECT DISTINCT ON (mm.partition_id) mm.partition_id, mm.id, mm.created_at"
                     + "  FROM queen.messages mm JOIN queen.partitions p ON p.id = mm.partition_id JOIN queen.queues q ON q.id = p.queue_id"
-                    + "  WHERE q.name = '" + queue + "' ORDER BY mm.partition_id, mm.created_at DESC, mm.id DESC) m"
-                    + " ON CONFLICT (queue_name, partition_id) DO NOTHING");
-            // 97 % consumed before; of those a third is behind (new messages), a few are leased
-            st.execute("INSERT INTO queen.partition_consumers (partition_id, consumer_group, last_consumed_id, last_consumed_created_at,"
+                    + "  WHERE q.name = ? ORDER BY mm.partition_id, mm.created_at DESC, mm.id DESC) m"
+                    + " ON CONFLICT (queue_name, partition_id) DO NOTHING", queue, queue);
+        run(c, "INSERT INTO queen.partition_consumers (partition_id, consumer_group, last_consumed_id, last_consumed_created_at,"
                     + " last_consumed_at, lease_expires_at)"
                     + " SELECT pl.partition_id, '__QUEUE_MODE__', m.id, m.created_at, now() - (random() * 600 || ' seconds')::interval,"
                     + "  CASE WHEN random() < 0.05 THEN now() + interval '5 minutes' END"
                     + " FROM queen.partition_lookup pl"
                     + " CROSS JOIN LATERAL (SELECT id, created_at FROM queen.messages mm WHERE mm.partition_id = pl.partition_id"
                     + "   ORDER BY created_at DESC, id DESC OFFSET (CASE WHEN random() < 0.33 THEN 1 ELSE 0 END) LIMIT 1) m"
-                    + " WHERE pl.queue_name = '" + queue + "' AND random() < 0.97");
+                    + " WHERE pl.queue_name = ? AND random() < 0.97", queue);
+        try (Statement st = c.createStatement()) {
             st.execute("ANALYZE queen.partition_lookup, queen.partition_consumers, queen.messages, queen.partitions");
+        }
+    }
+
+    private static void run(Connection c, String sql, Object... values) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < values.length; i++) {
+                ps.setObject(i + 1, values[i]);
+            }
+            ps.execute();
         }
     }
 }

@@ -23,6 +23,8 @@ final class SteadyLoadBenchmark {
     private final List<UUID> partitions;
     private final List<String> jvmOptions;
     private final PrintStream out;
+    /** Where the suite holds its figures against issue 16's targets (the caller prints them). */
+    private Targets targets = new Targets();
 
     SteadyLoadBenchmark(ConnectionSettings conn, Settings settings, List<UUID> partitions, List<String> jvmOptions, PrintStream out) {
         this.conn = conn;
@@ -30,6 +32,12 @@ final class SteadyLoadBenchmark {
         this.partitions = partitions;
         this.jvmOptions = jvmOptions;
         this.out = out;
+    }
+
+    /** Collects the suite's target checks into {@code targets}. */
+    SteadyLoadBenchmark withTargets(Targets targets) {
+        this.targets = targets;
+        return this;
     }
 
     /** @return table rows: measure, value, (empty) ratio */
@@ -122,6 +130,10 @@ final class SteadyLoadBenchmark {
             double window = (System.nanoTime() - t0) / 1e9;
             long childCpu = CpuPinning.cpuNanos(child.pid()) - child0;
             long senderCpu = CpuPinning.cpuNanos(walsender) - sender0;
+            if (who.equals("sidecar")) {
+                targets.atMost(String.format("steady %,d msg/s, %s: walsender CPU per event ≤ 8 µs", rate, label), senderCpu / 1000.0 / events, 8,
+                        "%.2f µs");
+            }
             return List.of(
                     new String[] {String.format("steady %,d msg/s, %s: %s CPU per event (child process, /proc; idle %.1f %% of a core"
                             + " subtracted)", rate, label, who, idlePerSecond / 1e7),
