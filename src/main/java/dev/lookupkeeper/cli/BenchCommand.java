@@ -7,8 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmark on an embedded PostgreSQL: drain rate vs raw pgoutput decode, lag at a steady rate, memory, and write-path"
-                + " throughput with no maintenance vs trigger vs CDC. Prints Markdown tables.")
+        description = "Benchmark on an embedded PostgreSQL: drain rate vs raw pgoutput decode, lag at a steady rate, memory, write-path"
+                + " throughput with no maintenance vs trigger vs CDC, the contended regime (many clients, hot lookup rows) and one"
+                + " client's push time. Prints Markdown tables, each suite ending with issue 16's targets against its own figures.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--backlog", paramLabel = "N", description = "Messages in the drain backlog (default: 1000000)")
     int backlog = 1_000_000;

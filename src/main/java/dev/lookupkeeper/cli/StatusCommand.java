@@ -65,7 +65,8 @@ final class StatusCommand implements Callable<Integer> {
                 : (cs.syncState() != null && !"async".equals(cs.syncState()) ? " (but " + cs.applicationName() + " is sync_state "
                    + cs.syncState() + ": commits wait for an eventual stream)" : "")));
         if ("strict".equals(cs.mode())) {
-            System.out.println("queue commit: " + (cs.queueCommit().isEmpty() ? "the server's synchronous_commit (on unless changed)"
+            System.out.println("queue commit: " + (cs.queueCommit().isEmpty()
+                    ? "the server's synchronous_commit (postgresql.conf, which this role may not read; on unless changed)"
                     : cs.queueCommit().stream().map(q -> q.synchronousCommit() + " (" + q.scope() + ")")
                       .collect(java.util.stream.Collectors.joining("; ")))
                     + (cs.queueCommit().stream().anyMatch(q -> q.synchronousCommit().equals("remote_apply")) ? ""

@@ -64,13 +64,14 @@ public record StatusReport(
      * @param inEffect strict and the sidecar's walsender is a synchronous standby right now
      * @param syncState pg_stat_replication.sync_state of the sidecar's walsender (null: none connected)
      * @param relaxedAt when the guard last failed open, while that lasts (null: not relaxed)
-     * @param queueCommit synchronous_commit as this database and its roles set it for the queue's sessions, most
-     *                    specific first (empty: the server's setting); strict wants remote_apply
+     * @param queueCommit synchronous_commit as this database, its roles and the server's configuration set it for
+     *                    the queue's sessions, most specific first, the server's last (absent when this role may
+     *                    not read the configuration files); strict wants remote_apply
      */
     public record Consistency(String mode, String applicationName, String synchronousStandbyNames, boolean inEffect, String syncState,
                               String relaxedAt, String relaxedReason, List<QueueCommit> queueCommit) {}
 
-    /** @param scope "database", "role NAME" or "role NAME in database" */
+    /** @param scope "database", "role NAME", "role NAME in database" or "server" */
     public record QueueCommit(String scope, String synchronousCommit) {}
 
     /** A trigger of the queue's own on its messages table that writes the lookup (Queen's trg_update_partition_lookup). */

@@ -23,12 +23,26 @@ public final class QueueCommitLevel {
     public static final String STRICT_LEVEL = "remote_apply";
     private static final SqlTemplates SQL = new SqlTemplates(Map.of());
 
-    /** One setting: {@code scope} is "database", "role NAME" or "role NAME in database". */
-    public record Setting(String scope, String value) {}
+    /**
+     * One setting: {@code scope} is "database", "role NAME", "role NAME in database", or "server" (the
+     * configuration files, or the built-in default: what a session gets when its database and role set
+     * nothing).
+     */
+    public record Setting(String scope, String value) {
+        public boolean server() {
+            return SERVER.equals(scope);
+        }
+    }
+
+    /** The scope of the server-wide setting. */
+    public static final String SERVER = "server";
 
     private QueueCommitLevel() {}
 
-    /** The settings that apply in this database, most specific first; empty: the server's own setting for everyone. */
+    /**
+     * The settings that apply in this database, most specific first, the server's last (absent when
+     * this role may not read the server's configuration files).
+     */
     public static List<Setting> read(Connection c) throws SQLException {
         List<Setting> out = new ArrayList<>();
         try (Statement st = c.createStatement();
@@ -37,13 +51,37 @@ public final class QueueCommitLevel {
                 out.add(new Setting(rs.getString(1), rs.getString(2)));
             }
         }
+        if (mayReadServerSetting(c)) {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(SQL.get("check/server_synchronous_commit.sql"))) {
+                rs.next();
+                out.add(new Setting(SERVER, rs.getString(1)));
+            }
+        }
         return out;
+    }
+
+    /**
+     * The levels that let a queue session skip waiting for its lookup row ({@code local}, {@code
+     * off}) among those that apply: the server's counts only where the database sets nothing (a
+     * role's own setting still overrides it for that role).
+     */
+    public static long optedOut(List<Setting> settings) {
+        boolean databaseSets = settings.stream().anyMatch(x -> x.scope().equals("database"));
+        return settings.stream().filter(x -> !x.server() || !databaseSets)
+                .filter(x -> x.value().equals("local") || x.value().equals("off")).count();
+    }
+
+    private static boolean mayReadServerSetting(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT has_function_privilege('pg_show_all_file_settings()', 'EXECUTE')")) {
+            return rs.next() && rs.getBoolean(1);
+        }
     }
 
     /** What the settings say, in one line ("remote_apply (database); on (role queen)"). */
     public static String describe(List<Setting> settings) {
         if (settings.isEmpty()) {
-            return "the server's setting (postgresql.conf; on unless changed)";
+            return "the server's setting (postgresql.conf, which this role may not read; on unless changed)";
         }
         StringBuilder b = new StringBuilder();
         for (Setting s : settings) {

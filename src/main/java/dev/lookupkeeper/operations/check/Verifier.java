@@ -148,7 +148,7 @@ public final class Verifier {
                     + ss.relaxedReason() + "): eventual until a stream is back");
         }
         List<QueueCommitLevel.Setting> levels = QueueCommitLevel.read(c);
-        long optedOut = levels.stream().filter(l -> l.value().equals("local") || l.value().equals("off")).count();
+        long optedOut = QueueCommitLevel.optedOut(levels);
         return check("consistency", true, (int) optedOut, List.of(), "strict (read-your-writes through synchronous replication);"
                 + " the queue's sessions commit at " + QueueCommitLevel.describe(levels)
                 + (optedOut > 0 ? " — WARNING: local/off sessions do not wait for their lookup row" : ""));

@@ -256,13 +256,22 @@ final class ReplicationChannel {
         if (writeIsReceived) {
             write = max(write, lastReceived);
         }
-        long nowMicros = System.currentTimeMillis() * 1000 - PG_EPOCH_MICROS;
-        status.clear();
-        status.put((byte) 'r').putLong(write).putLong(flush).putLong(apply).putLong(nowMicros).put((byte) (askForReply ? 1 : 0));
+        statusFrame(status, write, flush, apply, System.currentTimeMillis(), askForReply);
         copy.writeToCopy(status.array(), 0, status.position());
         copy.flushCopy();
         replyRequested = false;
         lastStatusNanos = System.nanoTime();
+    }
+
+    /**
+     * A Standby Status Update ('r'): written, flushed and applied positions, each on its own, the
+     * client's clock in microseconds since 2000-01-01, and whether the server must answer at once
+     * (only when we ask: an unasked-for reply costs the walsender a keepalive).
+     */
+    static void statusFrame(ByteBuffer into, long write, long flush, long apply, long nowMillis, boolean askForReply) {
+        into.clear();
+        into.put((byte) 'r').putLong(write).putLong(flush).putLong(apply).putLong(nowMillis * 1000 - PG_EPOCH_MICROS)
+                .put((byte) (askForReply ? 1 : 0));
     }
 
     private static long max(long a, long b) {
