@@ -50,7 +50,7 @@ public final class ContendedBenchmark {
     /** One shape of load. */
     public record Cell(int clients, int partitions, int spread, double roundTripMs, boolean pops) {
         String label() {
-            return String.format("%d | %,d | %d | %s ms | %s", clients, partitions, spread, trim(roundTripMs), pops ? "yes" : "no");
+            return String.format(java.util.Locale.ROOT, "%d | %,d | %d | %s ms | %s", clients, partitions, spread, trim(roundTripMs), pops ? "yes" : "no");
         }
 
         private static String trim(double ms) {

@@ -48,6 +48,9 @@ final class ContendedLoad implements AutoCloseable {
             + " lease_acquired_at = now(), worker_id = EXCLUDED.worker_id"
             + " WHERE partition_consumers.lease_expires_at IS NULL OR partition_consumers.lease_expires_at <= now()"
             + " RETURNING last_consumed_created_at, last_consumed_id";
+    /** A leased partition with nothing to read: the lease let go, the cursor and its time left as they were. */
+    private static final String RELEASE = "UPDATE queen.partition_consumers SET lease_expires_at = NULL, lease_acquired_at = NULL, worker_id = NULL"
+            + " WHERE partition_id = ? AND consumer_group = ?";
     private static final String CONSUMER_GROUP = "__QUEUE_MODE__";
     private static final int LEASE_SECONDS = 30;
     private static final String READ = "SELECT id, created_at FROM queen.messages WHERE partition_id = ?"
@@ -220,7 +223,8 @@ final class ContendedLoad implements AutoCloseable {
              PreparedStatement select = c.prepareStatement(SELECT);
              PreparedStatement lease = c.prepareStatement(LEASE);
              PreparedStatement read = c.prepareStatement(READ);
-             PreparedStatement ack = c.prepareStatement(ACK)) {
+             PreparedStatement ack = c.prepareStatement(ACK);
+             PreparedStatement release = c.prepareStatement(RELEASE)) {
             select.setString(1, CONSUMER_GROUP);
             select.setString(2, options.queue());
             lease.setString(1, CONSUMER_GROUP);
@@ -229,6 +233,7 @@ final class ContendedLoad implements AutoCloseable {
             lease.setString(4, options.queue());
             lease.setInt(6, LEASE_SECONDS);
             ack.setString(5, CONSUMER_GROUP);
+            release.setString(2, CONSUMER_GROUP);
             while (running) {
                 List<Object[]> candidates = new ArrayList<>();
                 try (ResultSet rs = select.executeQuery()) {
@@ -238,7 +243,7 @@ final class ContendedLoad implements AutoCloseable {
                 }
                 boolean popped = false;
                 for (int i = 0; i < candidates.size() && running && !popped; i++) {
-                    popped = popOne(lease, read, ack, (UUID) candidates.get(i)[0], (String) candidates.get(i)[1]);
+                    popped = popOne(lease, read, ack, release, (UUID) candidates.get(i)[0], (String) candidates.get(i)[1]);
                 }
                 if (!popped) {
                     LockSupport.parkNanos(1_000_000);
@@ -247,9 +252,12 @@ final class ContendedLoad implements AutoCloseable {
         }
     }
 
-    /** Leases one candidate, reads its messages after the cursor and acknowledges them; false when another pop holds it. */
-    private boolean popOne(PreparedStatement lease, PreparedStatement read, PreparedStatement ack, UUID partition, String name)
-            throws SQLException {
+    /**
+     * Leases one candidate, reads its messages after the cursor and acknowledges them; false when
+     * another pop holds it, or when it had nothing to read (its lease let go, as the server does).
+     */
+    private boolean popOne(PreparedStatement lease, PreparedStatement read, PreparedStatement ack, PreparedStatement release, UUID partition,
+                           String name) throws SQLException {
         lease.setString(5, name);
         Object afterAt;
         UUID afterId;
@@ -273,15 +281,20 @@ final class ContendedLoad implements AutoCloseable {
                 n++;
             }
         }
+        if (n == 0) {
+            release.setObject(1, partition);
+            release.executeUpdate();
+            return false;
+        }
         ack.setObject(1, lastId);
         ack.setObject(2, lastAt);
         ack.setInt(3, n);
         ack.setObject(4, partition);
         ack.executeUpdate();
-        if (measuring && n > 0) {
+        if (measuring) {
             pops.incrementAndGet();
         }
-        return n > 0;
+        return true;
     }
 
     /** Messages committed since the start (every push has {@value #ROWS}). */

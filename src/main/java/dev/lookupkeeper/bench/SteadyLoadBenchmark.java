@@ -131,7 +131,7 @@ final class SteadyLoadBenchmark {
             long childCpu = CpuPinning.cpuNanos(child.pid()) - child0;
             long senderCpu = CpuPinning.cpuNanos(walsender) - sender0;
             if (who.equals("sidecar")) {
-                targets.atMost(String.format("steady %,d msg/s, %s: walsender CPU per event ≤ 8 µs", rate, label), senderCpu / 1000.0 / events, 8,
+                targets.atMost(String.format(java.util.Locale.ROOT, "steady %,d msg/s, %s: walsender CPU per event ≤ 8 µs", rate, label), senderCpu / 1000.0 / events, 8,
                         "%.2f µs");
             }
             return List.of(

@@ -66,7 +66,7 @@ final class StatusCommand implements Callable<Integer> {
                    + cs.syncState() + ": commits wait for an eventual stream)" : "")));
         if ("strict".equals(cs.mode())) {
             System.out.println("queue commit: " + (cs.queueCommit().isEmpty()
-                    ? "the server's synchronous_commit (postgresql.conf, which this role may not read; on unless changed)"
+                    ? "the server's synchronous_commit (not read; on unless changed)"
                     : cs.queueCommit().stream().map(q -> q.synchronousCommit() + " (" + q.scope() + ")")
                       .collect(java.util.stream.Collectors.joining("; ")))
                     + (cs.queueCommit().stream().anyMatch(q -> q.synchronousCommit().equals("remote_apply")) ? ""

@@ -18,15 +18,15 @@ final class StrictSetup {
     /** @param queueRole the queue's role, to set its commit level alone (null: every role in the database) */
     static void print(Connection c, Settings s, ModeStore store, String queueRole) throws SQLException {
         printSynchronousStandbys(c, s, store);
-        printQueueCommitLevel(c, queueRole);
+        printQueueCommitLevel(c, s, queueRole);
     }
 
     /**
      * The queue's sessions at remote_apply: a push then waits for its lookup row to be visible, not
      * for the sidecar's own commit to be flushed as well.
      */
-    private static void printQueueCommitLevel(Connection c, String queueRole) throws SQLException {
-        List<QueueCommitLevel.Setting> now = QueueCommitLevel.read(c);
+    private static void printQueueCommitLevel(Connection c, Settings s, String queueRole) throws SQLException {
+        List<QueueCommitLevel.Setting> now = QueueCommitLevel.read(c, s.connection());
         String wanted = queueRole == null ? "database" : "role " + queueRole + " in database";
         boolean done = now.stream().anyMatch(x -> x.scope().equals(wanted) && x.value().equals(QueueCommitLevel.STRICT_LEVEL));
         if (done) {
@@ -39,8 +39,7 @@ final class StrictSetup {
                     + " that. For pushes that wait for their lookup row only (not for its flush too), as the database's owner run:");
             System.out.println("    " + QueueCommitLevel.statement(c, queueRole) + ";");
         }
-        List<QueueCommitLevel.Setting> after = QueueCommitLevel.read(c);
-        after.stream().filter(x -> x.value().equals("local") || x.value().equals("off"))
+        QueueCommitLevel.optingOut(QueueCommitLevel.read(c, s.connection()))
                 .forEach(x -> System.out.println("  note: synchronous_commit = " + x.value() + " for " + x.scope()
                         + ": those sessions do not wait for their lookup row"));
     }

@@ -102,7 +102,7 @@ public final class StatusReader {
         String app = applicationName != null ? applicationName : ss.applicationName() != null ? ss.applicationName() : settings.slot();
         SynchronousStandbys.Standing st = SynchronousStandbys.standing(c, app);
         boolean inEffect = "strict".equals(ss.consistency()) && st.listed() && "sync".equals(st.syncState());
-        List<StatusReport.QueueCommit> levels = QueueCommitLevel.read(c).stream()
+        List<StatusReport.QueueCommit> levels = QueueCommitLevel.read(c, settings.connection()).stream()
                 .map(l -> new StatusReport.QueueCommit(l.scope(), l.value())).toList();
         return new StatusReport.Consistency(ss.consistency(), app, st.setting(), inEffect, st.syncState(), ss.relaxedAt(), ss.relaxedReason(),
                 levels);

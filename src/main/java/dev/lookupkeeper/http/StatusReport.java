@@ -64,9 +64,9 @@ public record StatusReport(
      * @param inEffect strict and the sidecar's walsender is a synchronous standby right now
      * @param syncState pg_stat_replication.sync_state of the sidecar's walsender (null: none connected)
      * @param relaxedAt when the guard last failed open, while that lasts (null: not relaxed)
-     * @param queueCommit synchronous_commit as this database, its roles and the server's configuration set it for
-     *                    the queue's sessions, most specific first, the server's last (absent when this role may
-     *                    not read the configuration files); strict wants remote_apply
+     * @param queueCommit synchronous_commit as this database, its roles and the server set it for the queue's
+     *                    sessions, most specific first; the server's last, listed only when nothing in this
+     *                    database overrides it for the sidecar's own role; strict wants remote_apply
      */
     public record Consistency(String mode, String applicationName, String synchronousStandbyNames, boolean inEffect, String syncState,
                               String relaxedAt, String relaxedReason, List<QueueCommit> queueCommit) {}

@@ -45,6 +45,16 @@ public final class Database {
     }
 
     /**
+     * A session as the queue's own clients open one: none of lookupkeeper's session settings (its
+     * {@code synchronous_commit = local}), so the server, database and role settings show through.
+     */
+    public static Connection connectAsQueueClient(ConnectionSettings c, String applicationName) throws SQLException {
+        Properties p = driverProperties(c, applicationName);
+        p.remove("options");
+        return DriverManager.getConnection(c.jdbcUrl(), p);
+    }
+
+    /**
      * A connection that gives up on a server silent for {@code socketTimeout} (see
      * {@link SocketTimeouts}): the read fails with SQLSTATE 08006, as any lost connection.
      */

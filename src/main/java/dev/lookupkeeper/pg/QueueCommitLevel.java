@@ -1,5 +1,6 @@
 package dev.lookupkeeper.pg;
 
+import dev.lookupkeeper.config.ConnectionSettings;
 import dev.lookupkeeper.config.Identifiers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -22,11 +23,12 @@ public final class QueueCommitLevel {
     /** The level strict consistency asks for. */
     public static final String STRICT_LEVEL = "remote_apply";
     private static final SqlTemplates SQL = new SqlTemplates(Map.of());
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QueueCommitLevel.class);
 
     /**
      * One setting: {@code scope} is "database", "role NAME", "role NAME in database", or "server" (the
-     * configuration files, or the built-in default: what a session gets when its database and role set
-     * nothing).
+     * configuration files, the server's command line or the built-in default: what a session gets when
+     * neither its database nor its role sets it).
      */
     public record Setting(String scope, String value) {
         public boolean server() {
@@ -39,10 +41,7 @@ public final class QueueCommitLevel {
 
     private QueueCommitLevel() {}
 
-    /**
-     * The settings that apply in this database, most specific first, the server's last (absent when
-     * this role may not read the server's configuration files).
-     */
+    /** The settings that apply in this database, most specific first; empty: the server's own setting for everyone. */
     public static List<Setting> read(Connection c) throws SQLException {
         List<Setting> out = new ArrayList<>();
         try (Statement st = c.createStatement();
@@ -51,37 +50,49 @@ public final class QueueCommitLevel {
                 out.add(new Setting(rs.getString(1), rs.getString(2)));
             }
         }
-        if (mayReadServerSetting(c)) {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(SQL.get("check/server_synchronous_commit.sql"))) {
-                rs.next();
-                out.add(new Setting(SERVER, rs.getString(1)));
-            }
-        }
         return out;
     }
 
     /**
-     * The levels that let a queue session skip waiting for its lookup row ({@code local}, {@code
-     * off}) among those that apply: the server's counts only where the database sets nothing (a
-     * role's own setting still overrides it for that role).
+     * {@link #read(Connection)}, then the server's own level last, as a session of this role sees it
+     * when it sets nothing itself: a second session opened without lookupkeeper's settings, whose
+     * {@code pg_settings} row shows the level and where it came from. When the database or the role
+     * sets it, the server's level is hidden behind a setting already listed and is left out; so it
+     * is when that session cannot be opened (the caller's report must not fail for it).
      */
-    public static long optedOut(List<Setting> settings) {
-        boolean databaseSets = settings.stream().anyMatch(x -> x.scope().equals("database"));
-        return settings.stream().filter(x -> !x.server() || !databaseSets)
-                .filter(x -> x.value().equals("local") || x.value().equals("off")).count();
+    public static List<Setting> read(Connection c, ConnectionSettings connection) throws SQLException {
+        List<Setting> out = read(c);
+        try (Connection client = Database.connectAsQueueClient(connection, "lookupkeeper-commit-level");
+             Statement st = client.createStatement();
+             ResultSet rs = st.executeQuery("SELECT setting, source FROM pg_settings WHERE name = 'synchronous_commit'")) {
+            if (rs.next() && SERVER_SOURCES.contains(rs.getString(2))) {
+                out.add(new Setting(SERVER, rs.getString(1)));
+            }
+        } catch (SQLException e) {
+            LOG.debug("the server's synchronous_commit not read: {}", e.getMessage());
+        }
+        return out;
     }
 
-    private static boolean mayReadServerSetting(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT has_function_privilege('pg_show_all_file_settings()', 'EXECUTE')")) {
-            return rs.next() && rs.getBoolean(1);
-        }
+    /** Where a level comes from when neither the database nor the role sets it (pg_settings.source). */
+    private static final java.util.Set<String> SERVER_SOURCES =
+            java.util.Set.of("default", "configuration file", "command line", "environment variable", "global");
+
+    /**
+     * The settings among those that apply that let a queue session skip waiting for its lookup row
+     * ({@code local}, {@code off}). The server's is listed only where nothing overrides it, but a
+     * database setting overrides it for every role, so it never counts beside one.
+     */
+    public static List<Setting> optingOut(List<Setting> settings) {
+        boolean databaseSets = settings.stream().anyMatch(x -> x.scope().equals("database"));
+        return settings.stream().filter(x -> !x.server() || !databaseSets)
+                .filter(x -> x.value().equals("local") || x.value().equals("off")).toList();
     }
 
     /** What the settings say, in one line ("remote_apply (database); on (role queen)"). */
     public static String describe(List<Setting> settings) {
         if (settings.isEmpty()) {
-            return "the server's setting (postgresql.conf, which this role may not read; on unless changed)";
+            return "the server's setting (postgresql.conf; on unless changed)";
         }
         StringBuilder b = new StringBuilder();
         for (Setting s : settings) {

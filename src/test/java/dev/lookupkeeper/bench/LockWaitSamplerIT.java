@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The contended suite's lock sampler on a real server: a session waiting for a lookup row that
  * another transaction holds is counted as a row-lock wait on the lookup; a session waiting for a
  * row of another table is counted as a wait, not as one on the lookup; nothing is counted while
- * the sampler is not counting.
+ * the sampler has stopped counting.
  */
 class LockWaitSamplerIT {
     @RegisterExtension
@@ -52,16 +52,15 @@ class LockWaitSamplerIT {
             }
         });
         try {
-            // not counting: a wait goes unseen
-            LockWaitSampler.Counts idle = holdAndWait(sampler, partition, false, false);
-            assertThat(idle.samples()).isZero();
-            assertThat(idle.tupleWaits() + idle.transactionWaits()).isZero();
-
             LockWaitSampler.Counts onLookup = holdAndWait(sampler, partition, true, true);
             assertThat(onLookup.samples()).isPositive();
             assertThat(onLookup.transactionWaits() + onLookup.tupleWaits()).as("row-lock waits seen").isPositive();
             assertThat(onLookup.lookupWaits()).as("of them on the lookup").isPositive()
                     .isLessThanOrEqualTo(onLookup.transactionWaits() + onLookup.tupleWaits());
+
+            // stopped: a wait on the lookup goes unseen, the counts stay as they were
+            holdAndWait(sampler, partition, false, true);
+            assertThat(sampler.stop()).as("nothing counted after stop()").isEqualTo(onLookup);
 
             LockWaitSampler.Counts elsewhere = holdAndWait(sampler, partition, true, false);
             assertThat(elsewhere.transactionWaits() + elsewhere.tupleWaits()).as("row-lock waits seen").isPositive();

@@ -147,8 +147,8 @@ public final class Verifier {
             return check("consistency", true, 1, List.of(), "WARNING: strict consistency failed open at " + ss.relaxedAt() + " ("
                     + ss.relaxedReason() + "): eventual until a stream is back");
         }
-        List<QueueCommitLevel.Setting> levels = QueueCommitLevel.read(c);
-        long optedOut = QueueCommitLevel.optedOut(levels);
+        List<QueueCommitLevel.Setting> levels = QueueCommitLevel.read(c, settings.connection());
+        long optedOut = QueueCommitLevel.optingOut(levels).size();
         return check("consistency", true, (int) optedOut, List.of(), "strict (read-your-writes through synchronous replication);"
                 + " the queue's sessions commit at " + QueueCommitLevel.describe(levels)
                 + (optedOut > 0 ? " — WARNING: local/off sessions do not wait for their lookup row" : ""));
