@@ -26,15 +26,20 @@ import java.util.concurrent.locks.LockSupport;
 final class ContendedLoad implements AutoCloseable {
     private static final String PUSH = "INSERT INTO queen.messages (id, transaction_id, partition_id, payload)"
             + " SELECT u.id, u.tx, u.p, '{\"kind\":\"bench\"}'::jsonb FROM unnest(?::uuid[], ?::text[], ?::uuid[]) AS u(id, tx, p)";
-    private static final int ROWS = 20;
+    /** Messages per push. */
+    static final int ROWS = 20;
 
     /**
      * @param synchronousCommit the pushes' and pops' commit level (strict: remote_apply)
      */
     record Options(int clients, int spread, long roundTripNanos, int popClients, String queue, String synchronousCommit) {}
 
-    /** What one measured window saw. Lock figures are summed over samples; divide by {@code samples} for a mean. */
-    record Window(long pushes, long pops, long deadlocks, double seconds, long p50Nanos, long p99Nanos, int samples,
+    /**
+     * What one measured window saw. {@code popped}: the messages the pops read and acknowledged (a
+     * pop takes up to 100 of one partition). Lock figures are summed over samples; divide by
+     * {@code samples} for a mean.
+     */
+    record Window(long pushes, long pops, long popped, long deadlocks, double seconds, long p50Nanos, long p99Nanos, int samples,
                   long tupleWaits, long transactionWaits, long lookupWaits) {}
 
     private final ConnectionSettings conn;
@@ -47,6 +52,7 @@ final class ContendedLoad implements AutoCloseable {
     /** Every committed push since the start, never reset: what the lookup must have caught up with. */
     private final AtomicLong committed = new AtomicLong();
     private final AtomicLong pops = new AtomicLong();
+    private final AtomicLong popped = new AtomicLong();
     private final AtomicLong deadlocks = new AtomicLong();
     private final LockWaitSampler lockWaits;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -80,6 +86,7 @@ final class ContendedLoad implements AutoCloseable {
     void measure() {
         pushes.set(0);
         pops.set(0);
+        popped.set(0);
         deadlocks.set(0);
         Arrays.fill(counts, 0);
         lockWaits.reset();
@@ -106,7 +113,7 @@ final class ContendedLoad implements AutoCloseable {
         Arrays.sort(all);
         long p50 = all.length == 0 ? 0 : all[all.length / 2];
         long p99 = all.length == 0 ? 0 : all[Math.min(all.length - 1, (int) (all.length * 0.99))];
-        return new Window(pushes.get(), pops.get(), deadlocks.get(), nanos / 1e9, p50, p99, waits.samples(),
+        return new Window(pushes.get(), pops.get(), popped.get(), deadlocks.get(), nanos / 1e9, p50, p99, waits.samples(),
                 waits.tupleWaits(), waits.transactionWaits(), waits.lookupWaits());
     }
 
@@ -189,10 +196,12 @@ final class ContendedLoad implements AutoCloseable {
     private void popLoop(String worker) throws Exception {
         try (Connection c = open("bench-pop"); PopClient client = new PopClient(c, options.queue(), worker)) {
             while (running) {
-                if (!client.popOnce(() -> running)) {
+                int n = client.popOnce(() -> running);
+                if (n == 0) {
                     LockSupport.parkNanos(1_000_000);
                 } else if (measuring) {
                     pops.incrementAndGet();
+                    popped.addAndGet(n);
                 }
             }
         }

@@ -39,9 +39,9 @@ final class ContendedTables {
         }
         out.println();
         out.println("| clients | partitions | partitions per push | round trip | pops | mode | p50 / p99 (ms) | pops/s"
-                + " | Lock/tuple waiting (mean sessions) | Lock/transactionid | of them on the lookup | deadlocks | PostgreSQL CPU per push"
-                + " | lookup lag p50 / p99 (ms) | owed after the window (s per round) |");
-        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+                + " | messages popped/s (of pushed) | Lock/tuple waiting (mean sessions) | Lock/transactionid | of them on the lookup | deadlocks"
+                + " | PostgreSQL CPU per push | lookup lag p50 / p99 (ms) | owed after the window (s per round) |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Map.Entry<Cell, EnumMap<Mode, List<Measured>>> e : results.entrySet()) {
             for (Map.Entry<Mode, List<Measured>> byMode : e.getValue().entrySet()) {
                 Mode mode = byMode.getKey();
@@ -51,8 +51,10 @@ final class ContendedTables {
                 double secs = ms.stream().mapToDouble(m -> m.window().seconds()).sum();
                 long lagP50 = ms.stream().mapToLong(Measured::lagP50Ms).max().orElse(-1);
                 long lagP99 = ms.stream().mapToLong(Measured::lagP99Ms).max().orElse(-1);
-                out.printf("| %s | %s | %.2f / %.2f | %,.0f | %.1f | %.1f | %.1f | %d | %.0f µs | %s | %.2f |%n", e.getKey().label(), label(mode),
-                        median(ms, true) / 1e6, median(ms, false) / 1e6, ms.stream().mapToLong(m -> m.window().pops()).sum() / secs,
+                double popped = ms.stream().mapToLong(m -> m.window().popped()).sum();
+                out.printf("| %s | %s | %.2f / %.2f | %,.0f | %,.0f (%.2f) | %.1f | %.1f | %.1f | %d | %.0f µs | %s | %.2f |%n", e.getKey().label(),
+                        label(mode), median(ms, true) / 1e6, median(ms, false) / 1e6, ms.stream().mapToLong(m -> m.window().pops()).sum() / secs,
+                        popped / secs, popped / Math.max(1, pushes * ContendedLoad.ROWS),
                         ms.stream().mapToLong(m -> m.window().tupleWaits()).sum() / Math.max(1, samples),
                         ms.stream().mapToLong(m -> m.window().transactionWaits()).sum() / Math.max(1, samples),
                         ms.stream().mapToLong(m -> m.window().lookupWaits()).sum() / Math.max(1, samples),

@@ -71,9 +71,9 @@ final class PopClient implements AutoCloseable {
 
     /**
      * One pop: the candidates, then each in turn until one yields messages (or {@code running} says
-     * stop). @return whether messages were popped and acknowledged
+     * stop). @return the messages popped and acknowledged, 0 when none
      */
-    boolean popOnce(BooleanSupplier running) throws SQLException {
+    int popOnce(BooleanSupplier running) throws SQLException {
         List<Object[]> candidates = new ArrayList<>();
         try (ResultSet rs = select.executeQuery()) {
             while (rs.next()) {
@@ -81,24 +81,25 @@ final class PopClient implements AutoCloseable {
             }
         }
         for (int i = 0; i < candidates.size() && running.getAsBoolean(); i++) {
-            if (popOne((UUID) candidates.get(i)[0], (String) candidates.get(i)[1])) {
-                return true;
+            int popped = popOne((UUID) candidates.get(i)[0], (String) candidates.get(i)[1]);
+            if (popped > 0) {
+                return popped;
             }
         }
-        return false;
+        return 0;
     }
 
     /**
-     * Leases one candidate, reads its messages after the cursor and acknowledges them; false when
+     * Leases one candidate, reads its messages after the cursor and acknowledges them; 0 when
      * another pop holds it, or when it had nothing to read (its lease let go, as the server does).
      */
-    private boolean popOne(UUID partition, String name) throws SQLException {
+    private int popOne(UUID partition, String name) throws SQLException {
         lease.setString(5, name);
         Object afterAt;
         UUID afterId;
         try (ResultSet rs = lease.executeQuery()) {
             if (!rs.next()) {
-                return false;
+                return 0;
             }
             afterAt = rs.getObject(1);
             afterId = (UUID) rs.getObject(2);
@@ -119,14 +120,14 @@ final class PopClient implements AutoCloseable {
         if (n == 0) {
             release.setObject(1, partition);
             release.executeUpdate();
-            return false;
+            return 0;
         }
         ack.setObject(1, lastId);
         ack.setObject(2, lastAt);
         ack.setInt(3, n);
         ack.setObject(4, partition);
         ack.executeUpdate();
-        return true;
+        return n;
     }
 
     @Override

@@ -16,7 +16,7 @@ class ContendedTablesTest {
 
     /** One round: {@code pushes} in 10 s, {@code owed} seconds of catch-up after it, {@code lookupWaits} summed over 100 samples. */
     private static List<Measured> round(long pushes, double owed, long lookupWaits) {
-        ContendedLoad.Window w = new ContendedLoad.Window(pushes, 0, 0, 10.0, 1, 2, 100, 0, lookupWaits, lookupWaits);
+        ContendedLoad.Window w = new ContendedLoad.Window(pushes, 0, 0, 0, 10.0, 1, 2, 100, 0, lookupWaits, lookupWaits);
         return List.of(new Measured(w, 0, -1, -1, owed, new EnumMap<>(DatabaseCpu.Role.class)));
     }
 
