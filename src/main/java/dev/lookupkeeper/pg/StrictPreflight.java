@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What strict consistency needs beyond CDC mode, named all at once: PostgreSQL 15+ (keepalives
- * for the transactions a synchronous walsender skips, unlogged sequences for position notes), the
+ * What strict consistency needs beyond CDC mode, named all at once: PostgreSQL 15+ (unlogged
+ * sequences for position notes, and a stream that skips transactions with nothing to publish), the
  * right to change synchronous_standby_names (the guard must be able to fail open), and the note
  * sequences `install` creates.
  */

@@ -36,6 +36,8 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
 
     private final boolean loadQueenSchema;
     private final boolean ownCluster;
+    /** Starts the cluster of its own (when {@link #ownCluster}). */
+    private final java.util.function.Supplier<PgCluster> startCluster;
     private PgCluster cluster;
     private String name;
     private ConnectionSettings connection;
@@ -49,13 +51,23 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
     }
 
     private PgDatabase(boolean loadQueenSchema, boolean ownCluster) {
+        this(loadQueenSchema, ownCluster, () -> Clusters.start(Clusters.logicalSettings()));
+    }
+
+    private PgDatabase(boolean loadQueenSchema, boolean ownCluster, java.util.function.Supplier<PgCluster> startCluster) {
         this.loadQueenSchema = loadQueenSchema;
         this.ownCluster = ownCluster;
+        this.startCluster = startCluster;
     }
 
     /** A database on a PostgreSQL cluster of its own, which the tests may restart; closed after the class. */
     public static PgDatabase onOwnCluster() {
         return new PgDatabase(true, true);
+    }
+
+    /** A database on a PostgreSQL 14 cluster of its own ({@link Postgres14}); closed after the class. */
+    public static PgDatabase onPostgres14() {
+        return new PgDatabase(true, true, () -> Postgres14.start(Clusters.logicalSettings()));
     }
 
     /** The cluster this database lives on. */
@@ -65,7 +77,7 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        cluster = ownCluster ? Clusters.start(Clusters.logicalSettings()) : Clusters.shared();
+        cluster = ownCluster ? startCluster.get() : Clusters.shared();
         name = "t_" + context.getRequiredTestClass().getSimpleName().toLowerCase().replaceAll("[^a-z0-9]", "") + "_" + COUNTER.incrementAndGet();
         try (Connection c = Database.connect(cluster.admin(), "tests"); Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE " + name);
