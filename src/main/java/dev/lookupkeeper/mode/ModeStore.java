@@ -2,6 +2,7 @@ package dev.lookupkeeper.mode;
 
 import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
+import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -43,6 +44,11 @@ public final class ModeStore {
             return new ModeState(rs.getString(1), rs.getString(2), rs.getString(3), watermark,
                     instant(rs.getTimestamp(5)), instant(rs.getTimestamp(6)), rs.getBoolean(7));
         }
+    }
+
+    /** The stored mode, or cdc where nothing is installed yet (what `install` then sets up). */
+    public String modeOrCdc(Connection c) throws SQLException {
+        return Catalog.exists(c, table) ? read(c).mode() : "cdc";
     }
 
     public void setMode(Connection c, String mode) throws SQLException {

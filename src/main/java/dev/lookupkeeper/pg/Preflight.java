@@ -217,4 +217,25 @@ public final class Preflight {
             return rs.getString(1);
         }
     }
+
+    /**
+     * {@code --failover-slot}: refused below PostgreSQL 17 at once, not at the next bootstrap.
+     * @return a warning when the slot exists but was made without failover (a promoted standby will
+     *         not have it), else null
+     */
+    public static String checkFailoverSlot(Connection c, Settings settings) throws SQLException {
+        if (!settings.failoverSlot()) {
+            return null;
+        }
+        if (c.getMetaData().getDatabaseMajorVersion() < 17) {
+            throw new DatabaseNotReadyException("--failover-slot needs PostgreSQL 17 or later (this server is "
+                    + c.getMetaData().getDatabaseProductVersion() + "): leave it off; a failover then bootstraps again");
+        }
+        Slots.State slot = Slots.state(c, settings.slot());
+        if (slot != null && Boolean.FALSE.equals(slot.failover())) {
+            return "slot " + settings.slot() + " was made without failover: a promoted standby will not have it (drop it, e.g. with"
+                    + " uninstall, to have it made anew with failover)";
+        }
+        return null;
+    }
 }

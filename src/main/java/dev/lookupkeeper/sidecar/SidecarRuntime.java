@@ -1,7 +1,6 @@
 package dev.lookupkeeper.sidecar;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.core.PipelineStats;
 import dev.lookupkeeper.http.HttpApi;
@@ -10,7 +9,6 @@ import dev.lookupkeeper.mode.ModeStore;
 import dev.lookupkeeper.operations.bootstrap.Bootstrapper;
 import dev.lookupkeeper.operations.install.Installer;
 import dev.lookupkeeper.operations.replay.ReplayWindow;
-import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.Database;
 import dev.lookupkeeper.pg.SocketTimeouts;
 import dev.lookupkeeper.pg.PgErrors;
@@ -56,10 +54,7 @@ public final class SidecarRuntime implements AutoCloseable {
     private SelectionRouter router;
     private HikariDataSource selectPool;
     private HttpApi http;
-    private volatile String mode = "cdc";
-    private volatile boolean standby;
-    private volatile boolean databaseDown;
-    private volatile long loopAtMs;
+    private final Readiness readiness;
     private volatile Connection control;
     private String followed;
     private boolean announcedLeader;
@@ -71,6 +66,7 @@ public final class SidecarRuntime implements AutoCloseable {
         this.leadership = new Leadership(settings);
         this.registry = new InstanceRegistry(settings);
         this.streams = new StreamKeeper(settings, options, shadow, progress, stats, metrics, leadership, this::beatDuringBackfill);
+        this.readiness = new Readiness(settings.slot(), options.readyBound(), stats, streams::streaming);
     }
 
     /** Checks and installs (before anything streams), then follows the mode until {@link #stop()}. */
@@ -91,28 +87,15 @@ public final class SidecarRuntime implements AutoCloseable {
         }
     }
 
-    /** --failover-slot: refused below PostgreSQL 17 at once (not at the next bootstrap); a slot made without it is named. */
-    private void checkFailoverSlot(Connection c) throws SQLException {
-        if (!settings.failoverSlot()) {
-            return;
-        }
-        if (c.getMetaData().getDatabaseMajorVersion() < 17) {
-            throw new dev.lookupkeeper.pg.DatabaseNotReadyException("--failover-slot needs PostgreSQL 17 or later (this server is "
-                    + c.getMetaData().getDatabaseProductVersion() + "): leave it off; a failover then bootstraps again");
-        }
-        Slots.State slot = Slots.state(c, settings.slot());
-        if (slot != null && Boolean.FALSE.equals(slot.failover())) {
-            LOG.warn("slot {} was made without failover: a promoted standby will not have it (drop it, e.g. with uninstall, to have it made"
-                    + " anew with failover)", settings.slot());
-        }
-    }
-
     /** Install, HTTP, the strict preflight and guards: everything before the loop, on the first connection. */
     private void prepare(Connection c) throws Exception {
         // before the mode is read: a role without USAGE on the schema would fail there, naming nothing else
         Preflight.requireRights(c, settings, Privileges.Access.WRITE, Preflight.Slot.UNLESS_TRIGGER_MODE);
-        checkFailoverSlot(c);
-        String initial = currentMode(c);
+        String failoverWarning = Preflight.checkFailoverSlot(c, settings);
+        if (failoverWarning != null) {
+            LOG.warn(failoverWarning);
+        }
+        String initial = new ModeStore(settings).modeOrCdc(c);
         Heartbeat heartbeat = Heartbeat.forServer(c, settings, options.heartbeat(), options.source());
         // trigger mode needs neither wal_level=logical nor REPLICATION unless a shadow streams
         new Installer(settings).install(c, "cdc".equals(initial) || shadow);
@@ -120,7 +103,7 @@ public final class SidecarRuntime implements AutoCloseable {
         if (options.http().enabled()) {
             selectPool = Database.pool(settings.connection(), "lookupkeeper-select", 4, null, SocketTimeouts.SELECTION);
             router = new SelectionRouter(BoundedSelection.withDefaults(new PartitionSelector(selectPool, settings)), stats, options.readyBound());
-            http = new HttpApi(options.http(), router::candidates, metrics, this::ready, this::readiness);
+            http = new HttpApi(options.http(), router::candidates, metrics, readiness::ready, readiness::describe);
             streams.serveSelection(router);
         }
         if (settings.consistency().strict()) {
@@ -131,7 +114,7 @@ public final class SidecarRuntime implements AutoCloseable {
             StrictPreflight.check(c, settings);
         }
         store.setConsistency(c, settings.consistency().consistency().label(), settings.consistency().applicationName());
-        strictGuard = new StrictGuard(settings, metrics, streams::streaming, () -> "cdc".equals(mode));
+        strictGuard = new StrictGuard(settings, metrics, streams::streaming, () -> "cdc".equals(readiness.mode()));
         strictGuard.start();
         chores = new LeaderChores(settings, heartbeat, options, metrics,
                 new QueueTriggerWatch(new dev.lookupkeeper.mode.QueueTriggers(settings), settings.consistency().dropQueueTrigger()));
@@ -178,7 +161,7 @@ public final class SidecarRuntime implements AutoCloseable {
                 continue;
             }
             turnStartedNanos = 0;
-            loopAtMs = System.currentTimeMillis();
+            readiness.turned();
             stop.await(POLL_MS, TimeUnit.MILLISECONDS);
         }
         return c;
@@ -187,7 +170,7 @@ public final class SidecarRuntime implements AutoCloseable {
     private void turn(Connection c) throws Exception {
         ModeStore store = new ModeStore(settings);
         ModeStore.ModeState st = store.read(c);
-        mode = st.mode();
+        readiness.mode(st.mode());
         if (!st.mode().equals(followed)) {
             if (followed != null) {
                 LOG.info("mode changed: {} -> {}", followed, st.mode());
@@ -205,17 +188,17 @@ public final class SidecarRuntime implements AutoCloseable {
                 streams.closeMain();
                 streams.closeShadow(c);
             }
-            if (!standby) {
+            if (!readiness.standby()) {
                 LOG.info("standby: another process leads (holds the leader lock); serving selection and waiting to take over");
             }
-            standby = true;
+            readiness.standby(true);
         }
         boolean streaming = streams.streaming();
         if (leads) {
             store.heartbeat(c, streaming);
         }
         registry.maybeBeat(c, now, leads, leadership.backendPid(), streaming, false);
-        metrics.mode("cdc".equals(st.mode()), streaming, standby);
+        metrics.mode("cdc".equals(st.mode()), streaming, readiness.standby());
         metrics.leader(leads);
         if (leads && !chores.run(c, now, streaming, "cdc".equals(st.mode()) && !st.switching())) {
             streams.slotLost();
@@ -231,13 +214,13 @@ public final class SidecarRuntime implements AutoCloseable {
     }
 
     private void announceLeader() {
-        if (standby) {
+        if (readiness.standby()) {
             LOG.info("taking over: the leader lock was released; this process leads, bootstraps and streams now (instance {})", registry.id());
         } else if (!announcedLeader) {
             LOG.info("leader: this process holds the leader lock; it bootstraps and streams (instance {})", registry.id());
         }
         announcedLeader = true;
-        standby = false;
+        readiness.standby(false);
     }
 
     /** A long backfill blocks the loop: its chunks keep the instance row fresh. */
@@ -258,7 +241,7 @@ public final class SidecarRuntime implements AutoCloseable {
             LOG.info("reconnected to PostgreSQL");
             metrics.databaseUp(true);
             metrics.reconnected();
-            databaseDown = false;
+            readiness.databaseDown(false);
             return c;
         } catch (SQLException e) {
             return null;
@@ -268,50 +251,11 @@ public final class SidecarRuntime implements AutoCloseable {
     private void onConnectionLost(Exception e) {
         LOG.warn("lost the connection to PostgreSQL ({}): stopping the stream and reconnecting; HTTP stays up, not ready meanwhile",
                 CdcPipeline.rootMessage(e));
-        databaseDown = true;
+        readiness.databaseDown(true);
         metrics.databaseUp(false);
         metrics.leader(false);
         streams.closeAll();
         leadership.drop();
-    }
-
-    /** Ready: the control loop is alive and reaches PostgreSQL, and in CDC mode this process streams with a recent batch or heartbeat. */
-    public boolean ready() {
-        if (databaseDown) {
-            return false;
-        }
-        long now = System.currentTimeMillis();
-        if (now - loopAtMs > 10_000) {
-            return false;
-        }
-        if ("trigger".equals(mode)) {
-            return true;
-        }
-        return streams.streaming() && now - stats.lastBatchAtMs() < options.readyBound().toMillis();
-    }
-
-    public String readiness() {
-        if (databaseDown) {
-            return "reconnecting to PostgreSQL";
-        }
-        if ("trigger".equals(mode)) {
-            return "trigger mode";
-        }
-        if (standby) {
-            return "standby: another process leads and streams from slot " + settings.slot();
-        }
-        if (!streams.streaming()) {
-            return "not streaming";
-        }
-        long age = System.currentTimeMillis() - stats.lastBatchAtMs();
-        return "streaming; last batch or heartbeat " + age + " ms ago";
-    }
-
-    private String currentMode(Connection c) throws SQLException {
-        if (!Catalog.exists(c, Identifiers.quote(settings.schema()) + ".state")) {
-            return "cdc";
-        }
-        return new ModeStore(settings).read(c).mode();
     }
 
     public PipelineStats stats() {
@@ -347,13 +291,6 @@ public final class SidecarRuntime implements AutoCloseable {
         }
         if (selectPool != null) {
             selectPool.close();
-        }
-    }
-
-    /** The stream failed while running (exit 4). */
-    public static final class StreamFailedException extends RuntimeException {
-        public StreamFailedException(String message, Throwable cause) {
-            super(message, cause);
         }
     }
 }

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * own lookup commits included (15 skips those as empty). Eventual: the lookup follows a push load
  * and a last push to a quiet partition, and the slot's confirmed position catches up with the WAL
  * the sidecar's own commits wrote. Strict, which needs 15 (unlogged sequences for its position
- * notes), is refused with a clear error by `install` and `run`, and nothing is changed.
+ * notes), is refused with a clear error by `install` and `run`, as is a failover slot (17), and
+ * nothing is changed.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class Pg14IT {
@@ -62,7 +63,7 @@ class Pg14IT {
 
     @Test
     @Order(2)
-    void strictIsRefusedClearlyAndChangesNothing() throws Exception {
+    void strictAndAFailoverSlotAreRefusedClearlyAndChangeNothing() throws Exception {
         String standbys = db.queryText("SELECT current_setting('synchronous_standby_names')");
         Sidecar.Result install = Sidecar.run(db.env(), "install", "--consistency", "strict");
         assertThat(install.exitCode()).as(install.output()).isEqualTo(3);
@@ -70,6 +71,9 @@ class Pg14IT {
         Sidecar.Result run = Sidecar.run(db.env(), "run", "--consistency", "strict", "--replay-window", "0");
         assertThat(run.exitCode()).as(run.output()).isEqualTo(3);
         assertThat(run.output()).contains("--consistency strict needs PostgreSQL 15 or newer (this server is 14): use --consistency eventual");
+        Sidecar.Result failover = Sidecar.run(db.env(), "run", "--failover-slot", "--replay-window", "0");
+        assertThat(failover.exitCode()).as(failover.output()).isEqualTo(3);
+        assertThat(failover.output()).contains("--failover-slot needs PostgreSQL 17 or later (this server is 14.");
         assertThat(db.queryText("SELECT current_setting('synchronous_standby_names')")).as("synchronous_standby_names").isEqualTo(standbys);
         assertThat(db.queryLong("SELECT count(*) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase"
                 + " WHERE d.datname = current_database() AND array_to_string(s.setconfig, ',') LIKE '%synchronous_commit%'"))
