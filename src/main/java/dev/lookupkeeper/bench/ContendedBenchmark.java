@@ -32,7 +32,7 @@ import java.util.UUID;
  * The regime the queue's trigger was dropped for: many clients pushing micro-batches at once, with
  * a round trip between the insert and the commit, so lookup rows stay locked across it. Every mode
  * — no maintenance, the queue's statement-level trigger, CDC eventual, CDC strict (pushes at
- * {@code remote_apply}) — runs each cell in turn, rounds interleaved with the order rotated, all on
+ * {@code remote_apply}; in cells with pops also with the pops at {@code local}) — runs each cell in turn, rounds interleaved with the order rotated, all on
  * one machine's cores (PostgreSQL, clients and the sidecar in this JVM). Prints pushes/s, latency
  * p50/p99, sessions waiting on row locks (sampled every 100 ms from pg_stat_activity; "on the
  * lookup": the waited-for lock or transaction is the lookup's), PostgreSQL's CPU per push and, for
@@ -45,7 +45,18 @@ import java.util.UUID;
  * by the WAL its walsender had still to send: the most any CDC client could keep here.
  */
 public final class ContendedBenchmark {
-    enum Mode { NONE, TRIGGER, CDC, STRICT, WALSENDER_ALONE }
+    /**
+     * STRICT_LOCAL_POPS: strict, its pops committing at {@code local} (cells with pops only): a
+     * pop's lease and ack touch no message, so they need not wait for the sidecar — what a queue
+     * whose pops run under a role of their own can choose.
+     */
+    enum Mode {
+        NONE, TRIGGER, CDC, STRICT, STRICT_LOCAL_POPS, WALSENDER_ALONE;
+
+        boolean strict() {
+            return this == STRICT || this == STRICT_LOCAL_POPS;
+        }
+    }
 
     /** One shape of load. */
     public record Cell(int clients, int partitions, int spread, double roundTripMs, boolean pops) {
@@ -124,6 +135,9 @@ public final class ContendedBenchmark {
                         Cell cell = cells.get(ci);
                         for (int i = 0; i < modes.length; i++) {
                             Mode mode = modes[(i + round + ci) % modes.length];
+                            if (mode == Mode.STRICT_LOCAL_POPS && !cell.pops()) {
+                                continue;
+                            }
                             truncate(c);
                             Measured m = measure(c, conn, settings, sidecar, cpu, cell, mode, partitionsBySize.get(cell.partitions()), recvLogical);
                             results.computeIfAbsent(cell, k -> new EnumMap<>(Mode.class)).computeIfAbsent(mode, k -> new ArrayList<>()).add(m);
@@ -157,7 +171,8 @@ public final class ContendedBenchmark {
         PipelineStats stats = new PipelineStats();
         String queue = "contended" + cell.partitions() + "-0";
         ContendedLoad.Options options = new ContendedLoad.Options(cell.clients(), cell.spread(), (long) (cell.roundTripMs() * 1e6),
-                cell.pops() ? popClients(cell) : 0, queue, mode == Mode.STRICT ? QueueCommitLevel.STRICT_LEVEL : "on");
+                cell.pops() ? popClients(cell) : 0, queue, mode.strict() ? QueueCommitLevel.STRICT_LEVEL : "on",
+                mode == Mode.STRICT_LOCAL_POPS ? "local" : mode.strict() ? QueueCommitLevel.STRICT_LEVEL : "on");
         try {
             Backlog backlog = null;
             if (mode == Mode.TRIGGER) {
@@ -168,15 +183,15 @@ public final class ContendedBenchmark {
                 backlog = Backlog.ofWalsender(c, settings.slot());
             } else if (mode != Mode.NONE) {
                 pipeline = new CdcPipeline(sidecar, StreamTarget.main(settings), stats, new CdcPipeline.Options(
-                        StreamSource.PGOUTPUT, true, null, Duration.ZERO, mode == Mode.STRICT));
+                        StreamSource.PGOUTPUT, true, null, Duration.ZERO, mode.strict()));
                 pipeline.start(Bootstrapper.ProgressSink.none());
             }
-            if (mode == Mode.STRICT) {
+            if (mode.strict()) {
                 SynchronousStream.await(c, settings.consistency().applicationName(), true);
             }
             return measureLoad(c, conn, cpu, mode, pipeline, backlog, stats, partitions, options);
         } finally {
-            if (mode == Mode.STRICT) {
+            if (mode.strict()) {
                 SynchronousStandbys.relax(c);
             }
             if (mode == Mode.TRIGGER) {
@@ -236,7 +251,7 @@ public final class ContendedBenchmark {
                 double share = remaining <= 0 ? 0 : Math.min(1.0, (double) (backlog1 - backlog0) / remaining);
                 owed = drain * share;
                 owedCpu = (long) ((cpu.nanos() - cpuStop) * share);
-                if (mode != Mode.STRICT) {
+                if (!mode.strict()) {
                     out.printf("    %s: backlog %,d %s at the window's start, %,d at its end, %,d left when the clients had stopped,"
                             + " consumed in %.2f s%n", mode, backlog0, mode == Mode.CDC ? "events" : "WAL bytes", backlog1, Math.max(0, remaining), drain);
                 }

@@ -30,9 +30,10 @@ final class ContendedLoad implements AutoCloseable {
     static final int ROWS = 20;
 
     /**
-     * @param synchronousCommit the pushes' and pops' commit level (strict: remote_apply)
+     * @param pushCommit the pushes' commit level (strict: remote_apply)
+     * @param popCommit the pops' commit level (strict: remote_apply, as the queue's database gives every session, or local)
      */
-    record Options(int clients, int spread, long roundTripNanos, int popClients, String queue, String synchronousCommit) {}
+    record Options(int clients, int spread, long roundTripNanos, int popClients, String queue, String pushCommit, String popCommit) {}
 
     /**
      * What one measured window saw. {@code popped}: the messages the pops read and acknowledged (a
@@ -136,18 +137,18 @@ final class ContendedLoad implements AutoCloseable {
         t.start();
     }
 
-    private Connection open(String name) throws SQLException {
+    private Connection open(String name, String commitLevel) throws SQLException {
         Connection c = Database.connect(conn, name);
         try (PreparedStatement ps = c.prepareStatement("SELECT set_config('synchronous_commit', ?, false)")) {
             // a queue client commits at the queue's level, not at lookupkeeper's own (local)
-            ps.setString(1, options.synchronousCommit());
+            ps.setString(1, commitLevel);
             ps.execute();
         }
         return c;
     }
 
     private void pushLoop(int id, long[] mine, Random random) throws Exception {
-        try (Connection c = open("bench-push")) {
+        try (Connection c = open("bench-push", options.pushCommit())) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(PUSH)) {
                 UUID[] ids = new UUID[ROWS];
@@ -194,7 +195,7 @@ final class ContendedLoad implements AutoCloseable {
     }
 
     private void popLoop(String worker) throws Exception {
-        try (Connection c = open("bench-pop"); PopClient client = new PopClient(c, options.queue(), worker)) {
+        try (Connection c = open("bench-pop", options.popCommit()); PopClient client = new PopClient(c, options.queue(), worker)) {
             while (running) {
                 int n = client.popOnce(() -> running);
                 if (n == 0) {

@@ -15,12 +15,14 @@ final class ContendedTables {
 
     static void print(PrintStream out, Map<Cell, EnumMap<Mode, List<Measured>>> results) {
         boolean alone = results.values().stream().anyMatch(m -> m.containsKey(Mode.WALSENDER_ALONE));
+        boolean localPops = results.values().stream().anyMatch(m -> m.containsKey(Mode.STRICT_LOCAL_POPS));
         out.println();
         out.println("| clients | partitions | partitions per push | round trip | pops | none (pushes/s) | trigger (ratio to none)"
                 + " | CDC eventual | CDC strict | eventual ÷ trigger | strict ÷ trigger | eventual, its backlog applied"
                 + " (÷ trigger) | strict, its backlog applied (÷ trigger) |"
-                + (alone ? " walsender alone (pg_recvlogical), its backlog sent (÷ trigger) |" : ""));
-        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|" + (alone ? "---|" : ""));
+                + (alone ? " walsender alone (pg_recvlogical), its backlog sent (÷ trigger) |" : "")
+                + (localPops ? " strict, pops at local (÷ trigger) |" : ""));
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|" + (alone ? "---|" : "") + (localPops ? "---|" : ""));
         for (Map.Entry<Cell, EnumMap<Mode, List<Measured>>> e : results.entrySet()) {
             double none = rate(e.getValue().get(Mode.NONE));
             double trig = rate(e.getValue().get(Mode.TRIGGER));
@@ -32,6 +34,10 @@ final class ContendedTables {
             if (alone) {
                 double alonePaid = paidRate(e.getValue().get(Mode.WALSENDER_ALONE));
                 floor = String.format(" %,.0f (%.2f) |", alonePaid, alonePaid / trig);
+            }
+            if (localPops) {
+                List<Measured> local = e.getValue().get(Mode.STRICT_LOCAL_POPS);
+                floor += local == null ? " — |" : String.format(" %,.0f (%.2f) |", paidRate(local), paidRate(local) / trig);
             }
             out.printf("| %s | %,.0f | %,.0f (%.2f) | %,.0f (%.2f) | %,.0f (%.2f) | **%.2f** | **%.2f** | %,.0f (**%.2f**) | %,.0f (**%.2f**) |%s%n",
                     e.getKey().label(), none, trig, trig / none, cdc, cdc / none, strict, strict / none, cdc / trig, strict / trig,
@@ -120,7 +126,7 @@ final class ContendedTables {
     }
 
     private static String label(Mode mode) {
-        return mode.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        return mode == Mode.STRICT_LOCAL_POPS ? "strict, pops at local" : mode.name().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
 
     /** Pushes over the window plus the time the lookup took to apply what the window left owed. */

@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * What strict consistency needs beyond CDC mode, named all at once: PostgreSQL 15+ (unlogged
- * sequences for position notes, and a stream that skips transactions with nothing to publish), the
+ * sequences for its position notes), the
  * right to change synchronous_standby_names (the guard must be able to fail open), and the note
  * sequences `install` creates.
  */

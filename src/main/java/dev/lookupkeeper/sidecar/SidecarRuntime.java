@@ -93,7 +93,7 @@ public final class SidecarRuntime implements AutoCloseable {
         Preflight.requireRights(c, settings, Privileges.Access.WRITE, Preflight.Slot.UNLESS_TRIGGER_MODE);
         String failoverWarning = Preflight.checkFailoverSlot(c, settings);
         if (failoverWarning != null) {
-            LOG.warn(failoverWarning);
+            LOG.warn("{}", failoverWarning);
         }
         String initial = new ModeStore(settings).modeOrCdc(c);
         Heartbeat heartbeat = Heartbeat.forServer(c, settings, options.heartbeat(), options.source());

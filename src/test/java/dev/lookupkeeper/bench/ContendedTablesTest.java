@@ -20,6 +20,32 @@ class ContendedTablesTest {
         return List.of(new Measured(w, 0, -1, -1, owed, new EnumMap<>(DatabaseCpu.Role.class)));
     }
 
+    /** One round with pops: {@code pushes} and {@code pops} in 10 s, the pops taking {@code popped} messages. */
+    private static List<Measured> withPops(long pushes, long pops, long popped) {
+        ContendedLoad.Window w = new ContendedLoad.Window(pushes, pops, popped, 0, 10.0, 1, 2, 100, 0, 0, 0);
+        return List.of(new Measured(w, 0, -1, -1, 0, new EnumMap<>(DatabaseCpu.Role.class)));
+    }
+
+    @Test
+    void theMessagesPoppedAndStrictWithItsPopsAtLocalArePrinted() {
+        EnumMap<Mode, List<Measured>> m = new EnumMap<>(Mode.class);
+        m.put(Mode.NONE, withPops(36_360, 0, 0));
+        m.put(Mode.TRIGGER, withPops(6_300, 3_720, 108_730));     // 630 pushes/s = 12,600 messages/s; 10,873 popped/s = 0.86
+        m.put(Mode.CDC, withPops(26_560, 1_020, 101_730));
+        m.put(Mode.STRICT, withPops(16_780, 330, 32_510));        // 3,251 popped/s of 335,600 pushed in 10 s = 0.10
+        m.put(Mode.STRICT_LOCAL_POPS, withPops(18_900, 1_000, 99_000));
+        Map<Cell, EnumMap<Mode, List<Measured>>> results = new LinkedHashMap<>();
+        results.put(new Cell(128, 100, 5, 0.5, true), m);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ContendedTables.print(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8), results);
+        String printed = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(printed).contains("| strict, pops at local (÷ trigger) |")
+                .contains(" 1,890 (3.00) |")
+                .contains("| 128 | 100 | 5 | 0.5 ms | yes | trigger | 0.00 / 0.00 | 372 | 10,873 (0.86) |")
+                .contains("| 128 | 100 | 5 | 0.5 ms | yes | strict | 0.00 / 0.00 | 33 | 3,251 (0.10) |")
+                .contains("| 128 | 100 | 5 | 0.5 ms | yes | strict, pops at local | 0.00 / 0.00 | 100 | 9,900 (0.26) |");
+    }
+
     private static EnumMap<Mode, List<Measured>> modes(long trigger, long cdc, double cdcOwed, long strict, long strictLookupWaits) {
         EnumMap<Mode, List<Measured>> m = new EnumMap<>(Mode.class);
         m.put(Mode.NONE, round(30_000, 0, 0));

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The contended suite's pop client on a real server, the lookup kept by the queue's trigger: each
  * pop takes every message past one partition's cursor and moves the cursor to its last one; a
  * partition with nothing new is not popped; one leased by another worker is skipped until its
- * lease is let go.
+ * lease is let go, and one leased by another worker between the candidates and the lease is left
+ * alone; a candidate with nothing past its cursor is leased and let go again.
  */
 class PopClientIT {
     @RegisterExtension
@@ -50,10 +51,36 @@ class PopClientIT {
 
                 push(c, b, 4);
                 lease(c, b, "another-worker", "now() + interval '1 minute'");
-                assertThat(client.popOnce(() -> true)).as("B is leased by another worker").isZero();
+                assertThat(client.popOnce(() -> true)).as("B is leased by another worker: not a candidate").isZero();
+                lease(c, b, null, "NULL");
+                // B is a candidate, then another worker leases it before this pop's lease: refused, nothing popped
+                boolean[] leasedMeanwhile = {false};
+                assertThat(client.popOnce(() -> {
+                    if (!leasedMeanwhile[0]) {
+                        leasedMeanwhile[0] = true;
+                        try (Connection other = Database.connect(db.connection(), "pop-client-it-other")) {
+                            lease(other, b, "another-worker", "now() + interval '1 minute'");
+                        } catch (SQLException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                    return true;
+                })).as("B leased between the candidates and the lease").isZero();
+                assertThat(leasedMeanwhile[0]).isTrue();
+                assertThat(cursor(c, b)).as("B's cursor, untouched").isEqualTo(lastOfB);
                 lease(c, b, null, "NULL");
                 assertThat(client.popOnce(() -> false)).as("told to stop: no candidate tried").isZero();
                 assertThat(client.popOnce(() -> true)).as("B's four, its lease let go").isEqualTo(4);
+
+                // a candidate with nothing to read (its messages gone, its lookup row left): leased, then let go
+                UUID gone = push(c, a, 2);
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM queen.messages WHERE partition_id = ? AND id > ?")) {
+                    ps.setObject(1, a);
+                    ps.setObject(2, newest);
+                    assertThat(ps.executeUpdate()).isEqualTo(2);
+                }
+                assertThat(client.popOnce(() -> true)).as("A's lookup row is past its cursor, its messages are gone").isZero();
+                assertThat(cursor(c, a)).as("A's cursor, untouched").isEqualTo(newest).isNotEqualTo(gone);
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT count(*), sum(total_messages_consumed) FROM queen.partition_consumers"
                     + " WHERE lease_expires_at IS NULL");

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * PostgreSQL 14, the oldest server the tests run on, where the sidecar takes its pre-15 paths: a
  * publication without a column list, and a stream that carries every transaction, the sidecar's
  * own lookup commits included (15 skips those as empty). Eventual: the lookup follows a push load
- * and a last push to a quiet partition, and the slot's confirmed position catches up with the WAL
- * the sidecar's own commits wrote. Strict, which needs 15 (unlogged sequences for its position
+ * and a last push to a quiet partition, and the slot's confirmed position then catches up with the
+ * server's WAL end. Strict, which needs 15 (unlogged sequences for its position
  * notes), is refused with a clear error by `install` and `run`, as is a failover slot (17), and
  * nothing is changed.
  */

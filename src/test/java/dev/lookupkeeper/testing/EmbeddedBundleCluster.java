@@ -2,6 +2,7 @@ package dev.lookupkeeper.testing;
 
 import dev.lookupkeeper.config.ConnectionSettings;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -10,13 +11,23 @@ import java.util.Map;
 /** Fallback when no local binaries exist: the PostgreSQL bundled in the jar (zonky). */
 final class EmbeddedBundleCluster implements PgCluster {
     private final EmbeddedPostgres pg;
+    private final String kind;
 
-    private EmbeddedBundleCluster(EmbeddedPostgres pg) {
+    private EmbeddedBundleCluster(EmbeddedPostgres pg, String kind) {
         this.pg = pg;
+        this.kind = kind;
     }
 
     static EmbeddedBundleCluster start(Map<String, String> settings) throws IOException {
+        return start(settings, null, "embedded bundle");
+    }
+
+    /** @param binaries another PostgreSQL bundle than the one on the class path (null: that one) */
+    static EmbeddedBundleCluster start(Map<String, String> settings, PgBinaryResolver binaries, String kind) throws IOException {
         EmbeddedPostgres.Builder b = EmbeddedPostgres.builder();
+        if (binaries != null) {
+            b.setPgBinaryResolver(binaries);
+        }
         settings.forEach(b::setServerConfig);
         EmbeddedPostgres pg = b.start();
         try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
@@ -24,7 +35,7 @@ final class EmbeddedBundleCluster implements PgCluster {
         } catch (java.sql.SQLException e) {
             throw new IOException(e);
         }
-        return new EmbeddedBundleCluster(pg);
+        return new EmbeddedBundleCluster(pg, kind);
     }
 
     @Override
@@ -34,7 +45,7 @@ final class EmbeddedBundleCluster implements PgCluster {
 
     @Override
     public String kind() {
-        return "embedded bundle";
+        return kind;
     }
 
     @Override
