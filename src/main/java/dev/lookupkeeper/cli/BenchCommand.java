@@ -71,7 +71,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "Contended suite: client-side round trip between the insert and the commit (default: 0.5)")
     java.util.List<Double> contendedRoundTrip = java.util.List.of(0.5);
 
-    @Option(names = "--contended-pops", paramLabel = "no|yes|both", description = "Contended suite: pop clients beside the pushes (default: no)")
+    @Option(names = "--contended-pops", paramLabel = "no|yes|both", description = "Contended suite: pop clients beside the pushes (default: no); with pops, strict also runs with"
+            + " its pops committing at local")
     String contendedPops = "no";
 
     @Option(names = "--contended-rounds", paramLabel = "N", description = "Contended suite: interleaved rounds (default: 2)")
