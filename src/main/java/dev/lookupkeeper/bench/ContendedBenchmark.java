@@ -124,12 +124,15 @@ public final class ContendedBenchmark {
                 DatabaseCpu cpu = DatabaseCpu.of(c);
                 Settings sidecar = sidecarOnSocket ? settings.withConnection(UnixSocket.required(c, conn)) : settings;
                 java.nio.file.Path recvLogical = RecvLogical.find();
+                boolean anyPops = cells.stream().anyMatch(Cell::pops);
                 Mode[] modes = java.util.Arrays.stream(Mode.values())
-                        .filter(m -> m != Mode.WALSENDER_ALONE || recvLogical != null).toArray(Mode[]::new);
+                        .filter(m -> m != Mode.WALSENDER_ALONE || recvLogical != null)
+                        .filter(m -> m != Mode.STRICT_LOCAL_POPS || anyPops).toArray(Mode[]::new);
                 out.printf("contended benchmark: %d rounds of %d cells x %d modes, %d s each, everything on this machine's cores;"
-                        + " the sidecar over %s%s%n", rounds, cells.size(), modes.length, seconds,
+                        + " the sidecar over %s%s%s%n", rounds, cells.size(), modes.length, seconds,
                         sidecarOnSocket ? "the Unix-domain socket " + sidecar.connection().socketPath() : "TCP loopback",
-                        recvLogical == null ? "; walsender alone skipped (" + RecvLogical.WHERE + ")" : "");
+                        recvLogical == null ? "; walsender alone skipped (" + RecvLogical.WHERE + ")" : "",
+                        anyPops ? "; strict with its pops at local in the cells with pops only" : "");
                 for (int round = 0; round < rounds; round++) {
                     for (int ci = 0; ci < cells.size(); ci++) {
                         Cell cell = cells.get(ci);

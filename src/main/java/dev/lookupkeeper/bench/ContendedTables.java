@@ -98,7 +98,7 @@ final class ContendedTables {
                 targets.atLeast("contended: CDC strict ≥ 1.5× the trigger, its backlog applied" + shape, paidRate(byMode.get(Mode.STRICT)) / trig,
                         1.5, "%.2f×");
             }
-            for (Mode mode : List.of(Mode.CDC, Mode.STRICT)) {
+            for (Mode mode : List.of(Mode.CDC, Mode.STRICT, Mode.STRICT_LOCAL_POPS)) {
                 if (byMode.containsKey(mode)) {
                     targets.atMost("contended: sessions waiting on a lookup row's lock (Lock/tuple, Lock/transactionid), "
                             + label(mode) + shape, byMode.get(mode).stream().mapToLong(m -> m.window().lookupWaits()).sum(), 0,

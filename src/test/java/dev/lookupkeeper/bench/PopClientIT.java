@@ -79,8 +79,10 @@ class PopClientIT {
                     ps.setObject(2, newest);
                     assertThat(ps.executeUpdate()).isEqualTo(2);
                 }
+                assertThat(worker(c, a)).as("A's worker after its last ack (an ack keeps it)").isEqualTo("pop-it");
                 assertThat(client.popOnce(() -> true)).as("A's lookup row is past its cursor, its messages are gone").isZero();
                 assertThat(cursor(c, a)).as("A's cursor, untouched").isEqualTo(newest).isNotEqualTo(gone);
+                assertThat(worker(c, a)).as("A leased, then let go (the release clears the worker)").isNull();
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT count(*), sum(total_messages_consumed) FROM queen.partition_consumers"
                     + " WHERE lease_expires_at IS NULL");
@@ -114,6 +116,15 @@ class PopClientIT {
             ps.setObject(1, partition);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? (UUID) rs.getObject(1) : null;
+            }
+        }
+    }
+
+    private static String worker(Connection c, UUID partition) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT worker_id FROM queen.partition_consumers WHERE partition_id = ?")) {
+            ps.setObject(1, partition);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
             }
         }
     }

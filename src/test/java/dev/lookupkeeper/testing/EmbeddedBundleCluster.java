@@ -19,14 +19,21 @@ final class EmbeddedBundleCluster implements PgCluster {
     }
 
     static EmbeddedBundleCluster start(Map<String, String> settings) throws IOException {
-        return start(settings, null, "embedded bundle");
+        return start(settings, null, null, "embedded bundle");
     }
 
-    /** @param binaries another PostgreSQL bundle than the one on the class path (null: that one) */
-    static EmbeddedBundleCluster start(Map<String, String> settings, PgBinaryResolver binaries, String kind) throws IOException {
+    /**
+     * @param binaries another PostgreSQL bundle than the one on the class path (null: that one)
+     * @param workingDirectory where zonky unpacks it (null: its own default)
+     */
+    static EmbeddedBundleCluster start(Map<String, String> settings, PgBinaryResolver binaries, java.io.File workingDirectory, String kind)
+            throws IOException {
         EmbeddedPostgres.Builder b = EmbeddedPostgres.builder();
         if (binaries != null) {
             b.setPgBinaryResolver(binaries);
+        }
+        if (workingDirectory != null) {
+            b.setOverrideWorkingDirectory(workingDirectory);
         }
         settings.forEach(b::setServerConfig);
         EmbeddedPostgres pg = b.start();

@@ -46,7 +46,7 @@ public final class Pg17PrimaryAndStandby implements AutoCloseable {
                 .setServerConfig("hot_standby", "on")
                 .setServerConfig("fsync", "off")
                 .start();
-        Path bin = binaries();
+        Path bin;
         int standbyPort = freePort();
         Path standby = Files.createTempDirectory("lookupkeeper-pg17-standby-");
         List<String> commandLine = new java.util.ArrayList<>();
@@ -57,6 +57,7 @@ public final class Pg17PrimaryAndStandby implements AutoCloseable {
                 rs.next();
                 dataDir = rs.getString(1);
             }
+            bin = binariesOf(Path.of(dataDir));
             st.execute("SELECT pg_backup_start('lookupkeeper-standby', true)");
             copy(Path.of(dataDir), standby);
             String label;
@@ -144,15 +145,18 @@ public final class Pg17PrimaryAndStandby implements AutoCloseable {
         return DriverManager.getConnection("jdbc:postgresql://localhost:" + port + "/postgres", p);
     }
 
-    /** zonky's extracted binaries (the newest extraction under the temp directory). */
-    private static Path binaries() throws IOException {
-        File root = new File(System.getProperty("java.io.tmpdir"), "embedded-pg");
-        File[] dirs = root.listFiles(f -> new File(f, "bin/pg_ctl").canExecute());
-        if (dirs == null || dirs.length == 0) {
-            throw new IOException("no extracted PostgreSQL binaries under " + root);
+    /**
+     * The bin directory of the server running on {@code dataDir}: the first word of its
+     * postmaster.opts (the postgres executable's path). Not the newest of zonky's extractions:
+     * another version's (the tests' PostgreSQL 14) may be newer.
+     */
+    private static Path binariesOf(Path dataDir) throws IOException {
+        String opts = Files.readString(dataDir.resolve("postmaster.opts")).trim();
+        Path postgres = Path.of(opts.split("\\s+", 2)[0]);
+        if (!Files.isExecutable(postgres)) {
+            throw new IOException("no postgres executable at " + postgres + " (from " + dataDir.resolve("postmaster.opts") + ")");
         }
-        java.util.Arrays.sort(dirs, java.util.Comparator.comparingLong(File::lastModified).reversed());
-        return dirs[0].toPath().resolve("bin");
+        return postgres.getParent();
     }
 
     private static void copy(Path from, Path to) throws IOException {

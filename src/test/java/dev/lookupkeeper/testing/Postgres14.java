@@ -13,13 +13,16 @@ import java.util.zip.ZipFile;
  * PostgreSQL 14, the oldest server the tests run on: zonky's bundle, which the build copies to
  * {@code target/pg-bundles/postgres-14.jar} (one version of zonky's binaries fits on the class
  * path), handed to zonky's embedded server in place of the bundled 17. zonky unpacks it (under
- * the temporary directory, named by the archive's hash) and runs it as it runs its own. 14 lacks
+ * {@code embedded-pg14} in the temporary directory, named by the archive's hash) and runs it as it
+ * runs its own. 14 lacks
  * what 15 added and the sidecar gates on: publication column lists, unlogged sequences (strict's
  * position notes), and the skipping of transactions with nothing to publish.
  */
 public final class Postgres14 {
     private static final Path BUNDLE = Path.of("target", "pg-bundles", "postgres-14.jar");
     private static final String ARCHIVE = "postgres-linux-x86_64.txz";
+    /** Apart from zonky's own directory (its 17), which other tests search for that version's binaries. */
+    private static final Path WORKING_DIRECTORY = Path.of(System.getProperty("java.io.tmpdir"), "embedded-pg14");
 
     private Postgres14() {}
 
@@ -27,7 +30,8 @@ public final class Postgres14 {
     public static PgCluster start(Map<String, String> settings) {
         try {
             byte[] archive = archive();
-            return EmbeddedBundleCluster.start(settings, (system, hardware) -> new ByteArrayInputStream(archive), "embedded bundle 14");
+            return EmbeddedBundleCluster.start(settings, (system, hardware) -> new ByteArrayInputStream(archive), WORKING_DIRECTORY.toFile(),
+                    "embedded bundle 14");
         } catch (IOException e) {
             throw new IllegalStateException("cannot start PostgreSQL 14: " + e.getMessage(), e);
         }
