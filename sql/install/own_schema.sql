@@ -77,6 +77,15 @@ CREATE TABLE IF NOT EXISTS {{schema}}.shadow_lookup (
     UNIQUE (queue_name, partition_id)
 ) WITH (fillfactor = 50);
 
+-- The commit levels install set for the queue's sessions (ALTER DATABASE / ALTER ROLE ... IN DATABASE
+-- ... SET synchronous_commit): uninstall resets those still at the level recorded here, and no other
+-- (a level someone else set is theirs). role_name '' stands for the database itself.
+CREATE TABLE IF NOT EXISTS {{schema}}.commit_levels (
+    role_name text PRIMARY KEY,
+    level text NOT NULL,
+    set_at timestamptz NOT NULL DEFAULT now()
+);
+
 -- The replay window's clock: (LSN, time) pairs written by the streaming sidecar every few seconds.
 -- `replay --from-time T` starts at the newest mark at or before T; marks older than the replay
 -- slot's position are deleted as the window moves.

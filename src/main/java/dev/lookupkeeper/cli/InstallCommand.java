@@ -13,6 +13,7 @@ import dev.lookupkeeper.pg.Slots;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,6 +41,12 @@ final class InstallCommand implements Callable<Integer> {
                     + " remote_apply in this database (default: every role, ALTER DATABASE)")
     String queueRole;
 
+    @Option(names = "--consumer-role", paramLabel = "ROLE",
+            description = "With --consistency strict: a role the queue's consumers use and that does not push; its sessions are set"
+                    + " to commit with synchronous_commit = local in this database, so its leases and acks do not wait for the sidecar"
+                    + " (uninstall takes it back)")
+    String consumerRole;
+
     @Option(names = "--application-name", paramLabel = "NAME", description = "The sidecar's replication application_name (default: the slot name)")
     String applicationName;
 
@@ -60,8 +67,19 @@ final class InstallCommand implements Callable<Integer> {
         if (queueRole != null) {
             Identifiers.validate("--queue-role", queueRole);
         }
+        if (consumerRole != null) {
+            if (!s.consistency().strict()) {
+                throw new ConfigException("--consumer-role sets the consumers' commit level for --consistency strict: give both, or neither");
+            }
+            Identifiers.validate("--consumer-role", consumerRole);
+            if (consumerRole.equals(queueRole)) {
+                throw new ConfigException("--consumer-role " + consumerRole + " is also --queue-role: a role that pushes must wait for"
+                        + " its lookup row (remote_apply); give consumers a role of their own");
+            }
+        }
         boolean trigger = mode.equals("trigger");
         try (Connection c = Database.connectWithRetry(s.connection(), "lookupkeeper-install", s.connectAttempts())) {
+            requireRoles(c);
             Installer.Report r = new Installer(s).install(c, !trigger);
             r.actions().forEach(a -> System.out.println("  " + a));
             ModeStore store = new ModeStore(s);
@@ -88,12 +106,29 @@ final class InstallCommand implements Callable<Integer> {
                 System.out.printf("  backfill: %d rows inserted, %d advanced, %d unchanged%n", rs.inserted(), rs.advanced(), rs.unchanged());
             }
             if (s.consistency().strict()) {
-                StrictSetup.print(c, s, store, queueRole);
+                StrictSetup.print(c, s, store, queueRole, consumerRole);
             }
             System.out.println("installed (mode " + store.read(c).mode() + "): start `lookupkeeper run`"
                     + (trigger ? " to serve; it streams nothing in trigger mode" : " to bootstrap the slot and stream"));
         }
         return ExitCodes.OK;
+    }
+
+    /** The roles named on the command line exist: checked before anything is written. */
+    private void requireRoles(Connection c) throws SQLException {
+        for (String[] named : new String[][] {{"--queue-role", queueRole}, {"--consumer-role", consumerRole}}) {
+            if (named[1] == null) {
+                continue;
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
+                ps.setString(1, named[1]);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new ConfigException(named[0] + " " + named[1] + ": no such role on this server; nothing was changed");
+                    }
+                }
+            }
+        }
     }
 
     /**

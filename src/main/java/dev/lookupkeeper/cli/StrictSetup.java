@@ -1,11 +1,14 @@
 package dev.lookupkeeper.cli;
 
+import dev.lookupkeeper.config.Identifiers;
 import dev.lookupkeeper.config.Settings;
 import dev.lookupkeeper.mode.ModeStore;
+import dev.lookupkeeper.pg.CommitLevelLedger;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
 import dev.lookupkeeper.pg.QueueCommitLevel;
 import dev.lookupkeeper.pg.SynchronousStandbys;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -15,23 +18,72 @@ import java.util.List;
 final class StrictSetup {
     private StrictSetup() {}
 
-    /** @param queueRole the queue's role, to set its commit level alone (null: every role in the database) */
-    static void print(Connection c, Settings s, ModeStore store, String queueRole) throws SQLException {
+    /**
+     * @param queueRole the queue's role, to set its commit level alone (null: every role in the database)
+     * @param consumerRole a role that only consumes, set to commit at local (null: none)
+     */
+    static void print(Connection c, Settings s, ModeStore store, String queueRole, String consumerRole) throws SQLException {
         printSynchronousStandbys(c, s, store);
-        printQueueCommitLevel(c, s, queueRole);
+        CommitLevelLedger ledger = new CommitLevelLedger(s);
+        printQueueCommitLevel(c, s, queueRole, ledger);
+        if (consumerRole != null) {
+            printConsumerCommitLevel(c, s, consumerRole, ledger);
+        }
+        List<String> consumers = ledger.consumerRoles(c);
+        QueueCommitLevel.optingOut(QueueCommitLevel.read(c, s.connection())).forEach(x -> System.out.println(
+                consumers.stream().anyMatch(r -> x.scope().equals(QueueCommitLevel.scope(r)))
+                        ? "  note: synchronous_commit = " + x.value() + " for " + x.scope() + ": the consumers' role (install --consumer-role);"
+                          + " a push under it would not wait for its lookup row"
+                        : "  note: synchronous_commit = " + x.value() + " for " + x.scope() + ": those sessions do not wait for their lookup row"));
+    }
+
+    /**
+     * A role that only leases and acks writes no message and no lookup row: at local its commits wait
+     * for nothing, where at the database's remote_apply each waits for a batch of the stream.
+     */
+    private static void printConsumerCommitLevel(Connection c, Settings s, String role, CommitLevelLedger ledger) throws SQLException {
+        String level = QueueCommitLevel.CONSUMER_LEVEL;
+        String statement = QueueCommitLevel.statement(c, role, level);
+        if (level.equals(QueueCommitLevel.levelOf(QueueCommitLevel.read(c), role))) {
+            System.out.println("  the consumers' role " + role + " commits at " + level + " in this database already");
+        } else if (QueueCommitLevel.set(c, role, level)) {
+            ledger.record(c, role, level);
+            System.out.println("  " + statement + ": done (the consumers' role: its leases and acks no longer wait for the sidecar;"
+                    + " new sessions)");
+        } else {
+            System.out.println("  the consumers' role " + role + " keeps its commit level; this role may not change it. As a superuser"
+                    + " (or a role with CREATEROLE over it) run:");
+            System.out.println("    " + statement + ";");
+        }
+        if (mayInsertMessages(c, s, role)) {
+            System.out.println("  note: role " + role + " may insert into " + s.queueSchema() + ".messages: a push under it would not"
+                    + " wait for its lookup row (strict's promise does not hold for it); keep pushes on a role at "
+                    + QueueCommitLevel.STRICT_LEVEL);
+        }
+    }
+
+    private static boolean mayInsertMessages(Connection c, Settings s, String role) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT has_table_privilege(?, ?, 'INSERT')")) {
+            ps.setString(1, role);
+            ps.setString(2, Identifiers.quote(s.queueSchema()) + ".messages");
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
     }
 
     /**
      * The queue's sessions at remote_apply: a push then waits for its lookup row to be visible, not
      * for the sidecar's own commit to be flushed as well.
      */
-    private static void printQueueCommitLevel(Connection c, Settings s, String queueRole) throws SQLException {
+    private static void printQueueCommitLevel(Connection c, Settings s, String queueRole, CommitLevelLedger ledger) throws SQLException {
         List<QueueCommitLevel.Setting> now = QueueCommitLevel.read(c, s.connection());
         String wanted = queueRole == null ? "database" : "role " + queueRole + " in database";
         boolean done = now.stream().anyMatch(x -> x.scope().equals(wanted) && x.value().equals(QueueCommitLevel.STRICT_LEVEL));
         if (done) {
             System.out.println("  the queue's sessions commit at " + QueueCommitLevel.STRICT_LEVEL + " (" + wanted + ")");
         } else if (QueueCommitLevel.set(c, queueRole)) {
+            ledger.record(c, queueRole, QueueCommitLevel.STRICT_LEVEL);
             System.out.println("  " + QueueCommitLevel.statement(c, queueRole) + ": done (new sessions; the queue's pooled"
                     + " connections keep their level until they reconnect)");
         } else {
@@ -39,9 +91,6 @@ final class StrictSetup {
                     + " that. For pushes that wait for their lookup row only (not for its flush too), as the database's owner run:");
             System.out.println("    " + QueueCommitLevel.statement(c, queueRole) + ";");
         }
-        QueueCommitLevel.optingOut(QueueCommitLevel.read(c, s.connection()))
-                .forEach(x -> System.out.println("  note: synchronous_commit = " + x.value() + " for " + x.scope()
-                        + ": those sessions do not wait for their lookup row"));
     }
 
     private static void printSynchronousStandbys(Connection c, Settings s, ModeStore store) throws SQLException {

@@ -110,9 +110,13 @@ public final class Preflight {
      * all that is missing in one line.
      *
      * @param slots the slots uninstall would drop (those that do not exist need nothing)
+     * @param alsoMissing another right the caller found missing (null: none), named in the same line
      */
-    public static void requireOwnership(Connection c, Settings s, List<String> slots, boolean dropTable) throws SQLException {
+    public static void requireOwnership(Connection c, Settings s, List<String> slots, boolean dropTable, String alsoMissing) throws SQLException {
         List<String> missing = new ArrayList<>();
+        if (alsoMissing != null) {
+            missing.add(alsoMissing);
+        }
         try (PreparedStatement ps = c.prepareStatement(SqlTemplates.of(s).get("check/uninstall_rights.sql"))) {
             ps.setString(1, s.schema());
             ps.setString(2, s.publication());

@@ -22,6 +22,11 @@ import java.util.Map;
 public final class QueueCommitLevel {
     /** The level strict consistency asks for. */
     public static final String STRICT_LEVEL = "remote_apply";
+    /**
+     * The level for a role that only consumes (`install --consumer-role`): a lease or an ack writes
+     * no message and no lookup row, so it has nothing to wait for.
+     */
+    public static final String CONSUMER_LEVEL = "local";
     private static final SqlTemplates SQL = new SqlTemplates(Map.of());
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QueueCommitLevel.class);
 
@@ -106,11 +111,35 @@ public final class QueueCommitLevel {
      * in this database, or for {@code role} only.
      */
     public static String statement(Connection c, String role) throws SQLException {
+        return statement(c, role, STRICT_LEVEL);
+    }
+
+    /** The statement that sets {@code level} (one of this class's constants) for the database, or for {@code role} in it. */
+    public static String statement(Connection c, String role, String level) throws SQLException {
+        return scopeClause(c, role) + " SET synchronous_commit = " + level;
+    }
+
+    /** The statement that takes the database's (or {@code role}'s in it) own level away again. */
+    public static String resetStatement(Connection c, String role) throws SQLException {
+        return scopeClause(c, role) + " RESET synchronous_commit";
+    }
+
+    private static String scopeClause(Connection c, String role) throws SQLException {
         String database = Identifiers.quote(currentDatabase(c));
         return role == null
-                ? "ALTER DATABASE " + database + " SET synchronous_commit = " + STRICT_LEVEL
-                : "ALTER ROLE " + Identifiers.quote(Identifiers.validate("--queue-role", role)) + " IN DATABASE " + database
-                  + " SET synchronous_commit = " + STRICT_LEVEL;
+                ? "ALTER DATABASE " + database
+                : "ALTER ROLE " + Identifiers.quote(Identifiers.validate("role", role)) + " IN DATABASE " + database;
+    }
+
+    /** The scope {@link #read(Connection)} names for the database ({@code role} null) or for a role in it. */
+    public static String scope(String role) {
+        return role == null ? "database" : "role " + role + " in database";
+    }
+
+    /** The level set for exactly that scope in this database, or null when it sets none. */
+    public static String levelOf(List<Setting> settings, String role) {
+        String scope = scope(role);
+        return settings.stream().filter(x -> x.scope().equals(scope)).map(Setting::value).findFirst().orElse(null);
     }
 
     /**
@@ -121,7 +150,20 @@ public final class QueueCommitLevel {
      * @return false when the role may not (nothing changed)
      */
     public static boolean set(Connection c, String role) throws SQLException {
-        String sql = statement(c, role);
+        return set(c, role, STRICT_LEVEL);
+    }
+
+    /** {@link #set(Connection, String)} with another level ({@link #CONSUMER_LEVEL}). */
+    public static boolean set(Connection c, String role, String level) throws SQLException {
+        return alter(c, statement(c, role, level));
+    }
+
+    /** Takes a level away again (uninstall); false when this role may not (nothing changed). */
+    public static boolean reset(Connection c, String role) throws SQLException {
+        return alter(c, resetStatement(c, role));
+    }
+
+    private static boolean alter(Connection c, String sql) throws SQLException {
         boolean auto = c.getAutoCommit();
         try (Statement st = c.createStatement()) {
             st.execute(sql);

@@ -250,6 +250,24 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
         }
     }
 
+    /**
+     * One message pushed on a session of the caller's (a queue client's: it commits at the level the
+     * database and role give it); its id. Unchecked, for pushes run on another thread.
+     */
+    public static UUID pushOne(Connection c, UUID partition, String transactionId) {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO queen.messages (transaction_id, partition_id, payload)"
+                + " VALUES (?, ?, '{}') RETURNING id")) {
+            ps.setString(1, transactionId);
+            ps.setObject(2, partition);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return (UUID) rs.getObject(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public String queryText(String sql) throws SQLException {
         try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();

@@ -8,6 +8,7 @@ import dev.lookupkeeper.mode.TriggerMode;
 import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
 import dev.lookupkeeper.pg.LookupTableShape;
+import dev.lookupkeeper.pg.CommitLevelLedger;
 import dev.lookupkeeper.pg.QueueCommitLevel;
 import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.pg.SqlTemplates;
@@ -148,9 +149,14 @@ public final class Verifier {
                     + ss.relaxedReason() + "): eventual until a stream is back");
         }
         List<QueueCommitLevel.Setting> levels = QueueCommitLevel.read(c, settings.connection());
-        long optedOut = QueueCommitLevel.optingOut(levels).size();
+        // a consumers' role install set to local is the recipe, not a mistake: named, not warned of
+        List<String> consumerScopes = new CommitLevelLedger(settings).consumerRoles(c).stream()
+                .filter(r -> QueueCommitLevel.CONSUMER_LEVEL.equals(QueueCommitLevel.levelOf(levels, r))).map(QueueCommitLevel::scope).toList();
+        long optedOut = QueueCommitLevel.optingOut(levels).stream().filter(x -> !consumerScopes.contains(x.scope())).count();
         return check("consistency", true, (int) optedOut, List.of(), "strict (read-your-writes through synchronous replication);"
                 + " the queue's sessions commit at " + QueueCommitLevel.describe(levels)
+                + (consumerScopes.isEmpty() ? "" : "; consumers' role (install --consumer-role): "
+                   + String.join(", ", consumerScopes).replace(" in database", ""))
                 + (optedOut > 0 ? " — WARNING: local/off sessions do not wait for their lookup row" : ""));
     }
 

@@ -196,11 +196,12 @@ public final class Installer {
         String schema = dev.lookupkeeper.config.Identifiers.quote(settings.schema());
         try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL AND to_regclass(?) IS NOT NULL"
                 + " AND to_regclass(?) IS NOT NULL AND to_regclass(?) IS NOT NULL AND to_regclass(?) IS NOT NULL"
-                + " AND to_regclass(?) IS NOT NULL"
+                + " AND to_regclass(?) IS NOT NULL AND to_regclass(?) IS NOT NULL"
                 // the newest column of streams: an older install is brought up to date
                 + " AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(?) AND attname = 'rebootstrap_reason'"
                 + " AND NOT attisdropped)")) {
-            ps.setString(7, schema + ".streams");
+            ps.setString(8, schema + ".streams");
+            ps.setString(7, schema + ".commit_levels");
             ps.setString(1, schema + ".state");
             ps.setString(2, schema + ".source_offsets");
             ps.setString(3, schema + ".watermark");

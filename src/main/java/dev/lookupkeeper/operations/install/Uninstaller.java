@@ -33,7 +33,8 @@ public final class Uninstaller {
                 new StreamTarget("selection", settings.selectionSlot(), ""), new StreamTarget("replay", settings.replaySlot(), ""),
                 new StreamTarget("replaying", settings.replayingSlot(), ""));
         // before anything is ended or dropped: all the role lacks, in one line
-        Preflight.requireOwnership(c, settings, streams.stream().map(StreamTarget::slot).toList(), dropTable);
+        StrictLeftovers strict = StrictLeftovers.read(c, settings);
+        Preflight.requireOwnership(c, settings, streams.stream().map(StreamTarget::slot).toList(), dropTable, strict.missingRight(c));
         for (StreamTarget t : streams) {
             Integer pid = Slots.activePid(c, t.slot());
             if (pid != null) {
@@ -60,6 +61,7 @@ public final class Uninstaller {
                 actions.add("slot " + t.slot() + " dropped");
             }
         }
+        actions.addAll(strict.undo(c)); // no slot of ours is left: nothing streams under the name any more
         try (var st = c.createStatement()) {
             for (String pub : List.of(settings.publication(), settings.selectionPublication())) {
                 if (exists(c, "SELECT 1 FROM pg_publication WHERE pubname = ?", pub)) {
