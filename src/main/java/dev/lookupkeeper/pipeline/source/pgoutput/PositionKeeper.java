@@ -2,6 +2,7 @@ package dev.lookupkeeper.pipeline.source.pgoutput;
 
 import dev.lookupkeeper.core.Failpoints;
 import dev.lookupkeeper.pipeline.batch.StreamSink;
+import java.util.function.LongSupplier;
 
 /**
  * What the reader may confirm to the server, and when. Eventual consistency confirms exactly the
@@ -75,8 +76,15 @@ final class PositionKeeper {
     private boolean lookupChangesUnconfirmed;
     /** Strict, asynchronous sink commits: batches reported visible whose commits are not known to be durable yet. */
     private final UnflushedCommits unflushed = new UnflushedCommits();
+    private final LongSupplier nanoClock;
 
     PositionKeeper(StreamSink sink, boolean confirmAtOnce, long startLsn) {
+        this(sink, confirmAtOnce, startLsn, System::nanoTime);
+    }
+
+    /** @param nanoClock the monotonic clock its bounds are counted on (tests pass one they move by hand) */
+    PositionKeeper(StreamSink sink, boolean confirmAtOnce, long startLsn, LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
         this.sink = sink;
         this.confirmAtOnce = confirmAtOnce;
         this.confirmable = startLsn;
@@ -88,7 +96,7 @@ final class PositionKeeper {
 
     /** The first idle position is stored no sooner than one interval after the start. */
     void started() {
-        lastStoreMs = System.currentTimeMillis();
+        lastStoreMs = nanoClock.getAsLong() / 1_000_000;
     }
 
     /** {@link #batchDone(long, boolean, boolean, StreamSink.Commit)} of a batch whose commit was durable when it returned. */
@@ -116,7 +124,7 @@ final class PositionKeeper {
             } else {
                 // durable once every asynchronous commit before it is (a synchronous commit that wrote no WAL
                 // of its own flushed nothing); its bound comes with the next statement that reads one
-                unflushed.add(end, System.nanoTime());
+                unflushed.add(end, nanoClock.getAsLong());
                 visible = max(visible, end);
             }
             return;
@@ -163,7 +171,7 @@ final class PositionKeeper {
             heldSinceNanos = 0;
             return confirmable;
         }
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         long stored = sink.storedCheckpoint();
         if (heldSinceNanos == 0 || stored != heldAt) {
             // the timer is the oldest held batch's: the stored checkpoint stays at its start until it settles
@@ -192,8 +200,8 @@ final class PositionKeeper {
      * once an interval. Held transactions are applied again first.
      */
     void idle(Server stream) throws Exception {
-        if (sink.holding() && System.nanoTime() - lastRetryNanos > RETRY_HELD_NANOS) {
-            lastRetryNanos = System.nanoTime();
+        if (sink.holding() && nanoClock.getAsLong() - lastRetryNanos > RETRY_HELD_NANOS) {
+            lastRetryNanos = nanoClock.getAsLong();
             sink.retryHeld();
         }
         long serverEnd = max(stream.lastReceived(), pending);
@@ -230,7 +238,7 @@ final class PositionKeeper {
 
     private void passVisible(long lsn) {
         if (!positionOwed() && Long.compareUnsigned(lsn, max(visible, confirmable)) > 0) {
-            owedSinceNanos = System.nanoTime();
+            owedSinceNanos = nanoClock.getAsLong();
         }
         visible = max(visible, lsn);
     }
@@ -258,7 +266,7 @@ final class PositionKeeper {
         if (!noteOwed()) {
             return false;
         }
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         if (unflushed.oldestAgeNanos(now) >= ASYNC_SETTLE_NANOS) {
             return true;
         }
@@ -270,7 +278,7 @@ final class PositionKeeper {
         if (!noteOwed()) {
             return 0;
         }
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         return Math.max(unflushed.oldestAgeNanos(now), positionOwed() ? now - owedSinceNanos : 0);
     }
 
@@ -318,12 +326,12 @@ final class PositionKeeper {
 
     private void store(long lsn) throws Exception {
         long stored = sink.storePosition(lsn);
-        lastStoreMs = System.currentTimeMillis();
+        lastStoreMs = nanoClock.getAsLong() / 1_000_000;
         confirmable = max(confirmable, stored);
     }
 
     private boolean intervalUp() {
-        return System.currentTimeMillis() - lastStoreMs >= POSITION_STORE_MS;
+        return nanoClock.getAsLong() / 1_000_000 - lastStoreMs >= POSITION_STORE_MS;
     }
 
     private static long max(long a, long b) {

@@ -97,9 +97,16 @@ class PositionKeeperTest {
     private final Server server = new Server();
 
     /** A keeper started at 0/64 (100) over this test's sink, strict or eventual. */
+    /** The keeper's clock, moved by hand: its bounds are checked exactly, whatever the machine's load. */
+    private final java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_000_000_000_000L);
+
+    private void advanceMs(long ms) {
+        clock.addAndGet(ms * 1_000_000);
+    }
+
     private PositionKeeper keeper(boolean strict) {
         sink.started(100);
-        PositionKeeper k = new PositionKeeper(sink, strict, 100);
+        PositionKeeper k = new PositionKeeper(sink, strict, 100, clock::get);
         k.started();
         return k;
     }
@@ -130,7 +137,7 @@ class PositionKeeperTest {
         assertThat(sink.retries).isEqualTo(1);
         assertThat(sink.passed).isEqualTo(900);
         assertThat(server.confirmed).isEmpty();
-        Thread.sleep(PositionKeeper.RETRY_HELD_NANOS / 1_000_000 + 5);
+        advanceMs(PositionKeeper.RETRY_HELD_NANOS / 1_000_000 + 5);
         k.idle(server);
         assertThat(sink.retries).isEqualTo(2);
         assertThat(server.confirmed).isEmpty();
@@ -179,7 +186,7 @@ class PositionKeeperTest {
         server.lastReceived = 300;
         k.idle(server);
         assertThat(server.confirmed).containsExactly(200L, 300L);
-        Thread.sleep(PositionKeeper.FLUSH_PAST_HELD_NANOS / 1_000_000 + 50);
+        advanceMs(PositionKeeper.FLUSH_PAST_HELD_NANOS / 1_000_000 + 50);
         k.idle(server);
         assertThat(server.durable).as("the flush past a lasting hold reaches the keepalive the session waits for").contains(300L);
     }
@@ -191,10 +198,10 @@ class PositionKeeperTest {
         k.batchDone(200, true, true);
         k.report(server, true);
         assertThat(server.durable).containsExactly(100L);
-        Thread.sleep(PositionKeeper.FLUSH_PAST_HELD_NANOS / 1_000_000 - 200);
+        advanceMs(PositionKeeper.FLUSH_PAST_HELD_NANOS / 1_000_000 - 200);
         k.report(server, true);
         assertThat(server.durable).as("not before the bound").containsExactly(100L);
-        Thread.sleep(250);
+        advanceMs(250);
         k.report(server, true);
         assertThat(server.durable).containsExactly(100L, 200L);
         assertThat(server.confirmed).containsExactly(200L, 200L);
@@ -300,11 +307,11 @@ class PositionKeeperTest {
     void strictWaitsLongerBeforeFlushingForAsyncCommitsAloneThanForAPositionASessionMayWaitFor() throws Exception {
         PositionKeeper k = keeper(true);
         k.batchDone(200, true, true, async(150));
-        Thread.sleep(2);
+        advanceMs(2);
         assertThat(k.settleDue()).as("only our own commit's flush is owed: the stream usually proves it within 5 ms").isFalse();
         k.batchDone(260, false, false); // a transaction with nothing for the lookup: a session at on may wait for its flush
         assertThat(k.settleDue()).isFalse();
-        Thread.sleep(2);
+        advanceMs(2);
         assertThat(k.settleDue()).as("a position a session may wait for: settled after 1 ms").isTrue();
     }
 
@@ -312,13 +319,13 @@ class PositionKeeperTest {
     void strictSettlesFromTheOldestAsyncCommitWhileLaterBatchesKeepComing() throws Exception {
         PositionKeeper k = keeper(true);
         k.batchDone(200, true, true, async(150));
-        long start = System.nanoTime();
+        long start = clock.get();
         long end = 0;
         // batches with deletes (synchronous, no position read) every millisecond: none proves the first
-        for (int i = 1; System.nanoTime() - start < PositionKeeper.ASYNC_SETTLE_NANOS + 1_000_000; i++) {
+        for (int i = 1; clock.get() - start < PositionKeeper.ASYNC_SETTLE_NANOS + 1_000_000; i++) {
             k.batchDone(200 + i, true, true);
             end = 200 + i;
-            Thread.sleep(1);
+            advanceMs(1);
         }
         assertThat(k.settleDue()).as("the oldest is past its 5 ms: a stream of later batches does not put the flush off").isTrue();
         k.settleOwed(server);
@@ -334,7 +341,7 @@ class PositionKeeperTest {
         k.batchDone(300, true, true); // held, behind the asynchronous commit
         k.report(server, true);
         assertThat(server.durable).containsOnly(100L);
-        Thread.sleep(PositionKeeper.FLUSH_PAST_HELD_NANOS / 1_000_000 + 50);
+        advanceMs(PositionKeeper.FLUSH_PAST_HELD_NANOS / 1_000_000 + 50);
         k.report(server, true);
         assertThat(sink.flushes).as("flushed before the flush report passes the commit").isEqualTo(1);
         assertThat(server.durable).last().isEqualTo(300L);
