@@ -9,6 +9,7 @@ import dev.lookupkeeper.mode.TriggerMode;
 import dev.lookupkeeper.operations.check.Resync;
 import dev.lookupkeeper.operations.install.Installer;
 import dev.lookupkeeper.pg.Database;
+import dev.lookupkeeper.pg.QueueCommitLevel;
 import dev.lookupkeeper.pg.Slots;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -128,6 +129,11 @@ final class InstallCommand implements Callable<Integer> {
                     }
                 }
             }
+        }
+        if (consumerRole != null && QueueCommitLevel.STRICT_LEVEL.equals(QueueCommitLevel.levelOf(QueueCommitLevel.read(c), consumerRole))) {
+            throw new ConfigException("--consumer-role " + consumerRole + " commits at " + QueueCommitLevel.STRICT_LEVEL
+                    + " in this database (the queue's role: its pushes wait for their lookup row); give consumers a role of their own;"
+                    + " nothing was changed");
         }
     }
 

@@ -46,8 +46,7 @@ final class StrictSetup {
         String statement = QueueCommitLevel.statement(c, role, level);
         if (level.equals(QueueCommitLevel.levelOf(QueueCommitLevel.read(c), role))) {
             System.out.println("  the consumers' role " + role + " commits at " + level + " in this database already");
-        } else if (QueueCommitLevel.set(c, role, level)) {
-            ledger.record(c, role, level);
+        } else if (setAndRecord(c, ledger, role, level)) {
             System.out.println("  " + statement + ": done (the consumers' role: its leases and acks no longer wait for the sidecar;"
                     + " new sessions)");
         } else {
@@ -59,6 +58,30 @@ final class StrictSetup {
             System.out.println("  note: role " + role + " may insert into " + s.queueSchema() + ".messages: a push under it would not"
                     + " wait for its lookup row (strict's promise does not hold for it); keep pushes on a role at "
                     + QueueCommitLevel.STRICT_LEVEL);
+        }
+    }
+
+    /**
+     * Sets a level and records it in one transaction (ALTER DATABASE / ROLE ... SET is transactional):
+     * a level set and not recorded would outlive uninstall.
+     *
+     * @return false when this role may not set it (nothing set, nothing recorded)
+     */
+    private static boolean setAndRecord(Connection c, CommitLevelLedger ledger, String role, String level) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            ledger.record(c, role, level);
+            if (!QueueCommitLevel.set(c, role, level)) {
+                return false; // rolled back, the record with it
+            }
+            c.commit();
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
         }
     }
 
@@ -82,8 +105,7 @@ final class StrictSetup {
         boolean done = now.stream().anyMatch(x -> x.scope().equals(wanted) && x.value().equals(QueueCommitLevel.STRICT_LEVEL));
         if (done) {
             System.out.println("  the queue's sessions commit at " + QueueCommitLevel.STRICT_LEVEL + " (" + wanted + ")");
-        } else if (QueueCommitLevel.set(c, queueRole)) {
-            ledger.record(c, queueRole, QueueCommitLevel.STRICT_LEVEL);
+        } else if (setAndRecord(c, ledger, queueRole, QueueCommitLevel.STRICT_LEVEL)) {
             System.out.println("  " + QueueCommitLevel.statement(c, queueRole) + ": done (new sessions; the queue's pooled"
                     + " connections keep their level until they reconnect)");
         } else {

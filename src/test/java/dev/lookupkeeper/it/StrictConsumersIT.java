@@ -26,7 +26,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * and ack commit at once, while a push at the database's {@code remote_apply} waits, and returns —
  * with its lookup row — only once the sidecar runs again. `verify` names the consumers' role
  * without a warning; `uninstall` takes back the levels install set and leaves one it did not.
- * Bad input (no strict, the queue's own role, a role that does not exist) is refused, exit 2,
+ * Bad input (no strict, the queue's own role — named with it or set to remote_apply — a role that
+ * does not exist) is refused, exit 2,
  * nothing set.
  */
 class StrictConsumersIT {
@@ -113,9 +114,15 @@ class StrictConsumersIT {
     @Test
     void badConsumerRolesAreRefusedAndNothingIsSet() throws Exception {
         String role = db.name() + "_reader";
+        String pusher = db.name() + "_pusher";
         db.execute("CREATE ROLE " + role);
+        db.execute("CREATE ROLE " + pusher);
         try {
+            db.execute("ALTER ROLE " + pusher + " IN DATABASE " + db.name() + " SET synchronous_commit = remote_apply");
             List<String> before = levels();
+            Sidecar.Result pushing = Sidecar.run(db.env(), "install", "--consistency", "strict", "--consumer-role", pusher);
+            assertThat(pushing.exitCode()).as(pushing.output()).isEqualTo(2);
+            assertThat(pushing.output()).contains("--consumer-role " + pusher + " commits at remote_apply in this database");
             Sidecar.Result eventual = Sidecar.run(db.env(), "install", "--consumer-role", role);
             assertThat(eventual.exitCode()).as(eventual.output()).isEqualTo(2);
             assertThat(eventual.output()).contains("--consumer-role sets the consumers' commit level for --consistency strict");
@@ -131,6 +138,7 @@ class StrictConsumersIT {
             assertThat(levels()).as("synchronous_commit set in this database").isEqualTo(before);
         } finally {
             db.execute("DROP ROLE " + role);
+            db.execute("DROP ROLE " + pusher);
         }
     }
 

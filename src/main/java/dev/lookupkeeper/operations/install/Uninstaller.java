@@ -53,6 +53,8 @@ public final class Uninstaller {
                 actions.add("ended the sidecar connection holding slot " + t.slot());
             }
         }
+        // the sidecars' connections are ended: commits stuck on a name nothing streams under go first
+        actions.addAll(strict.releaseStandbyName(c));
         if (new TriggerMode(settings).drop(c)) {
             actions.add("trigger dropped");
         }
@@ -61,7 +63,6 @@ public final class Uninstaller {
                 actions.add("slot " + t.slot() + " dropped");
             }
         }
-        actions.addAll(strict.undo(c)); // no slot of ours is left: nothing streams under the name any more
         try (var st = c.createStatement()) {
             for (String pub : List.of(settings.publication(), settings.selectionPublication())) {
                 if (exists(c, "SELECT 1 FROM pg_publication WHERE pubname = ?", pub)) {
@@ -74,6 +75,10 @@ public final class Uninstaller {
                 actions.add("schema " + settings.schema() + " dropped");
             }
         }
+        // once more, should a sidecar ended by --force (or a standby) have streamed again meanwhile: with
+        // the schema gone none can any more
+        actions.addAll(strict.releaseStandbyName(c));
+        actions.addAll(strict.resetLevels(c));
         if (dropTable) {
             ShortLocks.execute(c, "dropping the lookup table", "DROP TABLE IF EXISTS " + Identifiers.quote(settings.queueSchema()) + ".partition_lookup", 10);
             actions.add("table " + settings.queueSchema() + ".partition_lookup dropped");

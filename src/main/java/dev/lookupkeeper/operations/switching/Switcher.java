@@ -10,6 +10,7 @@ import dev.lookupkeeper.mode.TriggerMode;
 import dev.lookupkeeper.operations.bootstrap.Bootstrapper;
 import dev.lookupkeeper.operations.check.Resync;
 import dev.lookupkeeper.operations.install.Installer;
+import dev.lookupkeeper.operations.install.StrictLeftovers;
 import dev.lookupkeeper.pg.AdvisoryLock;
 import dev.lookupkeeper.pg.Slots;
 import java.sql.Connection;
@@ -90,6 +91,9 @@ public final class Switcher {
                     if ("cdc".equals(target) && !queueTriggers.find(c).isEmpty()) {
                         return new Outcome("cdc", "cdc", dropQueuesTriggerNextToStream(c), false);
                     }
+                    if ("trigger".equals(target)) {
+                        StrictLeftovers.read(c, settings).releaseStandbyName(c).forEach(progress); // a switch from before this was done
+                    }
                     return new Outcome(st.mode(), target, List.of(), true);
                 }
                 if ("cdc".equals(target) && !st.sidecarAlive(SIDECAR_ALIVE)) {
@@ -154,6 +158,11 @@ public final class Switcher {
         List<String> done = new ArrayList<>();
         StreamTarget main = StreamTarget.main(settings);
         int at = TO_TRIGGER.indexOf(store.read(c).switchStep());
+        StrictLeftovers strict = StrictLeftovers.read(c, settings);
+        // strict with no stream (the sidecar killed): the pushes waiting for it hold their locks on the
+        // messages table, and creating the trigger would wait behind them for ever. Release them first,
+        // as the sidecar's guard would have failed open; the trigger and the resync then cover them
+        strict.releaseStandbyName(c).forEach(progress);
         if (at < 1) {
             if (restoreQueuesTrigger) {
                 queueTriggers.restoreQueuesTrigger(c);
@@ -177,6 +186,9 @@ public final class Switcher {
             dropSlot(c, main);
             step(c, "slot_dropped", done);
         }
+        // after strict: nothing streams under the sidecar's name any more, and a sidecar killed before the
+        // switch left no guard to fail open; the trigger gives read-your-writes, so commits wait for nobody
+        strict.releaseStandbyName(c).forEach(progress);
         return done;
     }
 

@@ -96,7 +96,6 @@ class PositionKeeperTest {
     private final Sink sink = new Sink();
     private final Server server = new Server();
 
-    /** A keeper started at 0/64 (100) over this test's sink, strict or eventual. */
     /** The keeper's clock, moved by hand: its bounds are checked exactly, whatever the machine's load. */
     private final java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_000_000_000_000L);
 
@@ -104,6 +103,7 @@ class PositionKeeperTest {
         clock.addAndGet(ms * 1_000_000);
     }
 
+    /** A keeper started at 0/64 (100) over this test's sink, strict or eventual. */
     private PositionKeeper keeper(boolean strict) {
         sink.started(100);
         PositionKeeper k = new PositionKeeper(sink, strict, 100, clock::get);
