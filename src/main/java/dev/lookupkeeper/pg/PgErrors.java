@@ -23,6 +23,16 @@ public final class PgErrors {
         return false;
     }
 
+    /** A statement that gave up waiting for a lock (55P03: lock_timeout, or NOWAIT), anywhere in the chain. */
+    public static boolean isLockTimeout(Throwable t) {
+        for (Throwable x = t; x != null; x = x.getCause() == x ? null : x.getCause()) {
+            if (x instanceof SQLException e && "55P03".equals(e.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public static String brief(SQLException e) {
         if (e == null) {
             return "unknown error";

@@ -114,7 +114,7 @@ public final class SidecarRuntime implements AutoCloseable {
             StrictPreflight.check(c, settings);
         }
         store.setConsistency(c, settings.consistency().consistency().label(), settings.consistency().applicationName());
-        strictGuard = new StrictGuard(settings, metrics, streams::streaming, () -> "cdc".equals(readiness.mode()));
+        strictGuard = new StrictGuard(settings, metrics, streams::streaming, () -> "cdc".equals(readiness.mode()), streams::lockBlockedSinceMs);
         strictGuard.start();
         chores = new LeaderChores(settings, heartbeat, options, metrics,
                 new QueueTriggerWatch(new dev.lookupkeeper.mode.QueueTriggers(settings), settings.consistency().dropQueueTrigger()));

@@ -68,6 +68,11 @@ final class StreamKeeper {
         return m != null && m.isStreaming();
     }
 
+    /** Since when the stream has failed on lock waits without applying a batch since; 0: it has not. Any thread. */
+    long lockBlockedSinceMs() {
+        return recovery.lockBlockedSinceMs(stats.lastBatchAtMs());
+    }
+
     boolean hasStreams() {
         return main != null || shadowPipeline != null;
     }

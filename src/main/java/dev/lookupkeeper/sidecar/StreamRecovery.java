@@ -9,7 +9,9 @@ import org.slf4j.LoggerFactory;
  * What the sidecar does when its stream stops under it: a slot gone or invalidated is
  * bootstrapped again (at most three times in ten minutes, or never with --on-slot-lost exit), a
  * lost connection is reconnected from the stored checkpoint, as often as it takes, with capped
- * backoff (a restarting PostgreSQL refuses connections for a while; the sidecar waits it out).
+ * backoff (a restarting PostgreSQL refuses connections for a while; the sidecar waits it out), and
+ * so is a lookup statement that gave up waiting for a lock: DDL on the queue's tables ends the
+ * stream, not the process.
  */
 final class StreamRecovery {
     private static final Logger LOG = LoggerFactory.getLogger(StreamRecovery.class);
@@ -20,6 +22,7 @@ final class StreamRecovery {
     private final Backoff backoff = new Backoff(100, 2000);
     private long retryAtMs;
     private long healthySinceMs;
+    private volatile long lockBlockedSinceMs;
 
     StreamRecovery(Settings settings, boolean rebootstrapOnSlotLoss) {
         this.settings = settings;
@@ -39,6 +42,17 @@ final class StreamRecovery {
 
     /** Whether a stream that failed this way is started again (a lost connection: always, after a pause). */
     boolean reconnect(Throwable failure) {
+        if (failure != null && PgErrors.isLockTimeout(failure)) {
+            long now = System.currentTimeMillis();
+            if (lockBlockedSinceMs == 0) {
+                lockBlockedSinceMs = now;
+            }
+            long pause = backoff.next();
+            retryAtMs = now + pause;
+            LOG.warn("the lookup's statement gave up waiting for a lock ({}; DDL on the queue's tables, or a long lock on the lookup"
+                    + " table): streaming again from the stored checkpoint in {} ms", CdcPipeline.rootMessage(failure), pause);
+            return true;
+        }
         if (failure == null || !PgErrors.isConnectionLoss(failure)) {
             return false;
         }
@@ -46,6 +60,24 @@ final class StreamRecovery {
         retryAtMs = System.currentTimeMillis() + pause;
         LOG.warn("stream interrupted ({}): reconnecting from the stored checkpoint in {} ms", CdcPipeline.rootMessage(failure), pause);
         return true;
+    }
+
+    /**
+     * Since when the stream has failed on lock waits without applying a batch since (0: it has not).
+     * Strict: commits wait for it meanwhile, and may be what holds the lock (a DDL queued behind
+     * them, the stream's statement queued behind the DDL), so the guard fails open after
+     * --strict-failover. Read by the guard's thread.
+     *
+     * @param lastBatchAtMs when the stream last applied a batch: one applied after the first
+     *                      failure ends the blocked spell
+     */
+    long lockBlockedSinceMs(long lastBatchAtMs) {
+        long since = lockBlockedSinceMs;
+        if (since != 0 && lastBatchAtMs > since) {
+            lockBlockedSinceMs = 0;
+            return 0;
+        }
+        return since;
     }
 
     /** A start that failed for a lost connection: try again after a pause. */

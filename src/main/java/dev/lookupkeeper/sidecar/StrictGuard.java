@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,10 @@ import org.slf4j.LoggerFactory;
  *       sidecar died and no standby took the slot over, or a bootstrap runs): fail open — the name
  *       is removed, waiting commits are released, the fail-open is logged, counted and recorded
  *       in lookupkeeper.state for status and verify.</li>
+ *   <li>This process's stream fails on lock waits (its statement gives up after lock_timeout) and
+ *       applies nothing for {@code --strict-failover}: fail open too. The commits waiting for it may
+ *       hold what the lock waits for — a DDL on the queue's tables queued behind them — so waiting
+ *       longer would not end; the name comes back once a batch applies.</li>
  *   <li>Eventual, this process streams, and the name is still set (left by a strict run): removed,
  *       since an eventual stream confirms lazily and commits would wait seconds.</li>
  * </ul>
@@ -41,6 +46,7 @@ public final class StrictGuard implements AutoCloseable {
     private final Metrics metrics;
     private final BooleanSupplier streamingHere;
     private final BooleanSupplier streamExpected;
+    private final LongSupplier lockBlockedSinceMs;
     private final ModeStore store;
     private final Thread thread;
     private volatile boolean stopping;
@@ -66,6 +72,17 @@ public final class StrictGuard implements AutoCloseable {
      *                       --strict-failover (a `switch --to trigger` would otherwise stall commits)
      */
     public StrictGuard(Settings settings, Metrics metrics, BooleanSupplier streamingHere, BooleanSupplier streamExpected) {
+        this(settings, metrics, streamingHere, streamExpected, () -> 0);
+    }
+
+    /**
+     * @param lockBlockedSinceMs since when this process's stream has failed on lock waits without
+     *                           applying a batch since (0: it has not): commits wait for it meanwhile,
+     *                           so it counts against --strict-failover like a missing stream
+     */
+    public StrictGuard(Settings settings, Metrics metrics, BooleanSupplier streamingHere, BooleanSupplier streamExpected,
+                       LongSupplier lockBlockedSinceMs) {
+        this.lockBlockedSinceMs = lockBlockedSinceMs;
         this.streamExpected = streamExpected;
         this.settings = settings;
         this.strictness = settings.consistency();
@@ -114,6 +131,18 @@ public final class StrictGuard implements AutoCloseable {
         String app = strictness.applicationName();
         SynchronousStandbys.Standing s = SynchronousStandbys.standing(c, app);
         boolean ours = SynchronousStandbys.names(s.setting()).equals(List.of(app));
+        long blocked = lockBlockedSinceMs.getAsLong();
+        if (blocked > 0 && strictness.strict()) {
+            // the stream cannot apply: its statement gives up on a lock, maybe one that a DDL queued behind the
+            // very commits waiting for the stream wants. Brief stream restarts must not reset the bound; nor
+            // may the name come back before a batch applies again
+            noStreamSinceMs = 0;
+            if (ours && now - blocked >= strictness.strictFailover().toMillis()) {
+                failOpen(c, "the stream's lookup statement has waited for locks for " + (now - blocked) + " ms (DDL on the queue's"
+                        + " tables queued behind commits that wait for the stream?)");
+            }
+            return;
+        }
         boolean here = streamingHere.getAsBoolean();
         if (here && s.streaming()) {
             noStreamSinceMs = 0;
@@ -200,14 +229,16 @@ public final class StrictGuard implements AutoCloseable {
     }
 
     private void failOpen(Connection c, long now) throws SQLException {
+        failOpen(c, "no stream confirmed commits for " + (now - noStreamSinceMs) + " ms");
+    }
+
+    private void failOpen(Connection c, String reason) throws SQLException {
         String app = strictness.applicationName();
-        long waited = now - noStreamSinceMs;
         if (!SynchronousStandbys.relax(c)) {
-            complain("strict: no stream for " + waited + " ms and this role may not relax synchronous_standby_names: commits wait until a"
-                    + " sidecar streams again; by hand: ALTER SYSTEM SET synchronous_standby_names = ''; SELECT pg_reload_conf();");
+            complain("strict: " + reason + " and this role may not relax synchronous_standby_names: commits wait until a"
+                    + " sidecar confirms them again; by hand: ALTER SYSTEM SET synchronous_standby_names = ''; SELECT pg_reload_conf();");
             return;
         }
-        String reason = "no stream confirmed commits for " + waited + " ms";
         store.setStrictRelaxed(c, reason);
         metrics.strictFailedOpen();
         metrics.strict(-1);
