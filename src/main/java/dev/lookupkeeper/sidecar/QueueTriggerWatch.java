@@ -22,9 +22,13 @@ final class QueueTriggerWatch {
     private long lastCheckMs;
     private String reported = "";
 
-    QueueTriggerWatch(QueueTriggers triggers, boolean drop) {
+    private final boolean strict;
+
+    /** @param strict strict consistency: the trigger's uncommitted rows also stand in the stream's way */
+    QueueTriggerWatch(QueueTriggers triggers, boolean drop, boolean strict) {
         this.triggers = triggers;
         this.drop = drop;
+        this.strict = strict;
     }
 
     void maybeCheck(Connection c, long now) throws SQLException {
@@ -41,6 +45,8 @@ final class QueueTriggerWatch {
             String what = QueueTriggers.describe(found);
             if (!what.equals(reported)) {
                 LOG.warn("the queue's own trigger {} writes partition_lookup on every push: the write-path cost is back, and verify fails;"
+                        + (strict ? " under strict consistency a push that inserts a partition's first lookup row also blocks the stream's"
+                           + " statement until the guard fails open (--strict-failover);" : "")
                         + " run with --drop-queue-trigger to drop it whenever it appears", what);
                 reported = what;
             }

@@ -117,7 +117,8 @@ public final class SidecarRuntime implements AutoCloseable {
         strictGuard = new StrictGuard(settings, metrics, streams::streaming, () -> "cdc".equals(readiness.mode()), streams::lockBlockedSinceMs);
         strictGuard.start();
         chores = new LeaderChores(settings, heartbeat, options, metrics,
-                new QueueTriggerWatch(new dev.lookupkeeper.mode.QueueTriggers(settings), settings.consistency().dropQueueTrigger()));
+                new QueueTriggerWatch(new dev.lookupkeeper.mode.QueueTriggers(settings), settings.consistency().dropQueueTrigger(),
+                settings.consistency().strict()));
         if ("trigger".equals(store.read(c).mode())) {
             // a selection slot left by a process that died while streaming retains WAL: nobody streams it in trigger mode;
             // neither does anybody keep the replay window there
