@@ -114,7 +114,8 @@ public final class SidecarRuntime implements AutoCloseable {
             StrictPreflight.check(c, settings);
         }
         store.setConsistency(c, settings.consistency().consistency().label(), settings.consistency().applicationName());
-        strictGuard = new StrictGuard(settings, metrics, streams::streaming, () -> "cdc".equals(readiness.mode()), streams::lockBlockedSinceMs);
+        strictGuard = new StrictGuard(settings, metrics, streams::streaming, () -> "cdc".equals(readiness.mode()),
+                () -> leadership.held() && "cdc".equals(readiness.mode()) ? streams.lockBlockedSinceMs() : 0);
         strictGuard.start();
         chores = new LeaderChores(settings, heartbeat, options, metrics,
                 new QueueTriggerWatch(new dev.lookupkeeper.mode.QueueTriggers(settings), settings.consistency().dropQueueTrigger(),
@@ -189,6 +190,7 @@ public final class SidecarRuntime implements AutoCloseable {
                 streams.closeMain();
                 streams.closeShadow(c);
             }
+            streams.standingBy();
             if (!readiness.standby()) {
                 LOG.info("standby: another process leads (holds the leader lock); serving selection and waiting to take over");
             }

@@ -68,9 +68,14 @@ final class StreamKeeper {
         return m != null && m.isStreaming();
     }
 
-    /** Since when the stream has failed on lock waits without applying a batch since; 0: it has not. Any thread. */
+    /** Since when this process's stream has kept failing on lock waits; 0: it has not. Any thread. */
     long lockBlockedSinceMs() {
-        return recovery.lockBlockedSinceMs(stats.lastBatchAtMs());
+        return recovery.lockBlockedSinceMs();
+    }
+
+    /** Another process leads: a lock spell of this one's earlier stream is over. */
+    void standingBy() {
+        recovery.stoppedStreaming();
     }
 
     boolean hasStreams() {
@@ -90,6 +95,7 @@ final class StreamKeeper {
         } else if (!wantMain && main != null) {
             LOG.info("trigger mode: stopping the stream");
             closeMain();
+            recovery.stoppedStreaming();
         }
         if (main != null && !main.isStreaming()) {
             Throwable t = main.awaitTermination();
@@ -217,6 +223,7 @@ final class StreamKeeper {
     /** Both streams stopped without a word to the database (its connection is gone). */
     void closeAll() {
         closeMain();
+        recovery.stoppedStreaming(); // leadership lost, or the process stops: no restart of ours is pending
         if (shadowPipeline != null) {
             shadowPipeline.close();
             shadowPipeline = null;

@@ -22,7 +22,9 @@ final class StreamRecovery {
     private final Backoff backoff = new Backoff(100, 2000);
     private long retryAtMs;
     private long healthySinceMs;
-    private volatile long lockBlockedSinceMs;
+    private final java.util.concurrent.atomic.AtomicLong lockBlockedSinceMs = new java.util.concurrent.atomic.AtomicLong();
+    /** A stream that has run this long since its last start is past whatever lock stopped it before. */
+    static final long LOCK_SPELL_OVER_MS = 3_000;
 
     StreamRecovery(Settings settings, boolean rebootstrapOnSlotLoss) {
         this.settings = settings;
@@ -44,9 +46,7 @@ final class StreamRecovery {
     boolean reconnect(Throwable failure) {
         if (failure != null && PgErrors.isLockTimeout(failure)) {
             long now = System.currentTimeMillis();
-            if (lockBlockedSinceMs == 0) {
-                lockBlockedSinceMs = now;
-            }
+            lockBlockedSinceMs.compareAndSet(0, now); // a spell already running keeps its start
             long pause = backoff.next();
             retryAtMs = now + pause;
             LOG.warn("the lookup's statement gave up waiting for a lock ({}; DDL on the queue's tables, or a long lock on the lookup"
@@ -63,21 +63,20 @@ final class StreamRecovery {
     }
 
     /**
-     * Since when the stream has failed on lock waits without applying a batch since (0: it has not).
-     * Strict: commits wait for it meanwhile, and may be what holds the lock (a DDL queued behind
-     * them, the stream's statement queued behind the DDL), so the guard fails open after
-     * --strict-failover. Read by the guard's thread.
-     *
-     * @param lastBatchAtMs when the stream last applied a batch: one applied after the first
-     *                      failure ends the blocked spell
+     * Since when the stream has kept failing on lock waits (0: it has not). Strict: commits wait for
+     * it meanwhile, and may be what holds the lock (a DDL queued behind them, the stream's statement
+     * queued behind the DDL), so the guard fails open after --strict-failover. The spell ends once a
+     * restarted stream has run {@link #LOCK_SPELL_OVER_MS} without failing (a stream stuck on a
+     * batch fails within moments of every start), or when this process stops streaming for good.
+     * Read by the guard's thread; written by the control loop's.
      */
-    long lockBlockedSinceMs(long lastBatchAtMs) {
-        long since = lockBlockedSinceMs;
-        if (since != 0 && lastBatchAtMs > since) {
-            lockBlockedSinceMs = 0;
-            return 0;
-        }
-        return since;
+    long lockBlockedSinceMs() {
+        return lockBlockedSinceMs.get();
+    }
+
+    /** This process no longer streams (leadership lost, trigger mode): no spell of its own goes on. */
+    void stoppedStreaming() {
+        lockBlockedSinceMs.set(0);
     }
 
     /** A start that failed for a lost connection: try again after a pause. */
@@ -102,6 +101,9 @@ final class StreamRecovery {
             healthySinceMs = nowMs;
         } else if (nowMs - healthySinceMs > 30_000) {
             backoff.reset();
+        }
+        if (healthySinceMs != 0 && nowMs - healthySinceMs >= LOCK_SPELL_OVER_MS) {
+            lockBlockedSinceMs.set(0);
         }
     }
 }

@@ -82,7 +82,7 @@ class StrictLockQueueIT {
             assertThat(run.isAlive()).as("the sidecar after a lock wait:\n" + run.output()).isTrue();
             db.awaitLookupEqualsOracle(Duration.ofSeconds(30));
             run.awaitOutput("strict consistency in effect again");
-            assertThat(run.output()).contains("strict consistency FAILED OPEN").contains("waited");
+            assertThat(run.output()).contains("strict consistency FAILED OPEN").contains("has waited for locks for");
             assertThat(run.sigterm(15)).isZero();
         }
         Sidecar.Result verify = Sidecar.run(db.env(), "verify");
