@@ -61,7 +61,8 @@ final class StatusCommand implements Callable<Integer> {
                 ? (cs.inEffect() ? " (in effect: " + cs.applicationName() + " is a synchronous standby)"
                    : cs.relaxedAt() != null ? " — FAILED OPEN at " + cs.relaxedAt() + " (" + cs.relaxedReason() + "): eventual until a stream is back"
                    : " — NOT in effect: synchronous_standby_names '" + cs.synchronousStandbyNames() + "', " + cs.applicationName()
-                     + (cs.syncState() == null ? " not connected" : " sync_state " + cs.syncState()))
+                     + (cs.syncState() == null ? " not connected" + (waitForNobody(cs) ? "; COMMITS WAIT for it: a guard fails open"
+                        + " within --strict-failover, `switch --to trigger` releases them at once" : "") : " sync_state " + cs.syncState()))
                 : (cs.syncState() != null && !"async".equals(cs.syncState()) ? " (but " + cs.applicationName() + " is sync_state "
                    + cs.syncState() + ": commits wait for an eventual stream)" : "")));
         if ("strict".equals(cs.mode())) {
@@ -101,5 +102,11 @@ final class StatusCommand implements Callable<Integer> {
                   + " retains " + rp.retainedWalBytes() + " bytes of WAL" + (rp.replaying() ? "; a replay is running" : "")
                 : "no replay window (slot " + rp.slot() + " absent)"));
         return ExitCodes.OK;
+    }
+
+    /** The name strict set is there with no walsender of it: every commit that waits for a synchronous standby waits for nobody. */
+    private static boolean waitForNobody(StatusReport.Consistency cs) {
+        return cs.synchronousStandbyNames() != null
+                && dev.lookupkeeper.pg.SynchronousStandbys.names(cs.synchronousStandbyNames()).contains(cs.applicationName());
     }
 }

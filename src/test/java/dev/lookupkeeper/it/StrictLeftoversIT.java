@@ -101,6 +101,8 @@ class StrictLeftoversIT {
         assertThat(db.queryText("SHOW synchronous_standby_names")).as("left by the killed sidecar").isEqualTo("\"" + app + "\"");
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> db.queryLong(
                 "SELECT count(*) FROM pg_replication_slots WHERE active AND slot_name = '" + app + "'") == 0);
+        Sidecar.Result status = Sidecar.run(db.env(), "status");
+        assertThat(status.output()).as("status says what the name left behind does").contains(app + " not connected; COMMITS WAIT for it");
         return app;
     }
 
