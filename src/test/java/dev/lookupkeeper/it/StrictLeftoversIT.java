@@ -103,6 +103,8 @@ class StrictLeftoversIT {
                 "SELECT count(*) FROM pg_replication_slots WHERE active AND slot_name = '" + app + "'") == 0);
         Sidecar.Result status = Sidecar.run(db.env(), "status");
         assertThat(status.output()).as("status says what the name left behind does").contains(app + " not connected; COMMITS WAIT for it");
+        Sidecar.Result verify = Sidecar.run(db.env(), "verify");
+        assertThat(verify.output()).as("so does verify").contains("synchronous_standby_names names " + app + " and no stream of it is connected");
         return app;
     }
 

@@ -8,8 +8,6 @@ import dev.lookupkeeper.mode.TriggerMode;
 import dev.lookupkeeper.pg.Catalog;
 import dev.lookupkeeper.pg.DatabaseNotReadyException;
 import dev.lookupkeeper.pg.LookupTableShape;
-import dev.lookupkeeper.pg.CommitLevelLedger;
-import dev.lookupkeeper.pg.QueueCommitLevel;
 import dev.lookupkeeper.pg.Slots;
 import dev.lookupkeeper.pg.SqlTemplates;
 import dev.lookupkeeper.pg.Watermarks;
@@ -97,7 +95,7 @@ public final class Verifier {
                     ts.present() ? "present in CDC mode: every push pays for it (run `lookupkeeper switch --to cdc` to finish, or drop it)" : "absent (CDC mode)"));
         }
         out.add(queueTriggerCheck(c, trigger || mode.switching()));
-        out.add(consistencyCheck(c, trigger));
+        out.add(new ConsistencyCheck(settings).check(c, trigger));
         SlotInfo slot = slot(c);
         if (mode.switching()) {
             out.add(check("slot", true, 0, List.of(), (slot.present ? "present" : "absent") + switching));
@@ -133,31 +131,6 @@ public final class Verifier {
         }
         return check("queue trigger", false, found.size(), List.of(), what + " writes partition_lookup on every push in CDC mode:"
                 + " the write-path cost is back (run with --drop-queue-trigger, or drop it)");
-    }
-
-    /** Strict consistency that failed open is reported (a warning: the lookup is still right, the promise is not kept). */
-    private VerifyReport.Check consistencyCheck(Connection c, boolean triggerMode) throws SQLException {
-        if (triggerMode) {
-            return check("consistency", true, 0, List.of(), "trigger mode: the push's own transaction writes the lookup (a pop right after it sees it)");
-        }
-        ModeStore.StrictState ss = new ModeStore(settings).strictState(c);
-        if (!"strict".equals(ss.consistency())) {
-            return check("consistency", true, 0, List.of(), "eventual: a pop right after a push can miss it for the stream's lag");
-        }
-        if (ss.relaxed()) {
-            return check("consistency", true, 1, List.of(), "WARNING: strict consistency failed open at " + ss.relaxedAt() + " ("
-                    + ss.relaxedReason() + "): eventual until a stream is back");
-        }
-        List<QueueCommitLevel.Setting> levels = QueueCommitLevel.read(c, settings.connection());
-        // a consumers' role install set to local is the recipe, not a mistake: named, not warned of
-        List<String> consumerScopes = new CommitLevelLedger(settings).consumerRoles(c).stream()
-                .filter(r -> QueueCommitLevel.CONSUMER_LEVEL.equals(QueueCommitLevel.levelOf(levels, r))).map(QueueCommitLevel::scope).toList();
-        long optedOut = QueueCommitLevel.optingOut(levels).stream().filter(x -> !consumerScopes.contains(x.scope())).count();
-        return check("consistency", true, (int) optedOut, List.of(), "strict (read-your-writes through synchronous replication);"
-                + " the queue's sessions commit at " + QueueCommitLevel.describe(levels)
-                + (consumerScopes.isEmpty() ? "" : "; consumers' role (install --consumer-role): "
-                   + String.join(", ", consumerScopes).replace(" in database", ""))
-                + (optedOut > 0 ? " — WARNING: local/off sessions do not wait for their lookup row" : ""));
     }
 
     private String truthAndWait(Connection c, ModeStore.ModeState mode, Duration wait) throws SQLException, InterruptedException {
