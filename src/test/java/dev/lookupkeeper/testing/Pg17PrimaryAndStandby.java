@@ -2,7 +2,6 @@ package dev.lookupkeeper.testing;
 
 import dev.lookupkeeper.config.ConnectionSettings;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
