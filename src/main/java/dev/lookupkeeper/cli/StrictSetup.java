@@ -101,8 +101,8 @@ final class StrictSetup {
      */
     private static void printQueueCommitLevel(Connection c, Settings s, String queueRole, CommitLevelLedger ledger) throws SQLException {
         List<QueueCommitLevel.Setting> now = QueueCommitLevel.read(c, s.connection());
-        String wanted = queueRole == null ? "database" : "role " + queueRole + " in database";
-        boolean done = now.stream().anyMatch(x -> x.scope().equals(wanted) && x.value().equals(QueueCommitLevel.STRICT_LEVEL));
+        String wanted = QueueCommitLevel.scope(queueRole);
+        boolean done = QueueCommitLevel.STRICT_LEVEL.equals(QueueCommitLevel.levelOf(now, queueRole));
         if (done) {
             System.out.println("  the queue's sessions commit at " + QueueCommitLevel.STRICT_LEVEL + " (" + wanted + ")");
         } else if (setAndRecord(c, ledger, queueRole, QueueCommitLevel.STRICT_LEVEL)) {
